@@ -1,0 +1,314 @@
+//! Binary attachments: a JSON value type with binary leaves, the placeholder
+//! deconstruction/reconstruction of socket.io-parser 4.2.7 (`binary.ts`), and an incremental
+//! reassembler that turns a BINARY_EVENT / BINARY_ACK header plus its binary messages into one
+//! [`Message`].
+//!
+//! ```text
+//! placeholder  = {"_placeholder":true,"num":N}     N = index of the buffer, 0-based
+//! numbering    = depth first, document order (array items in order, object keys in insertion order)
+//! wire         = header text packet, then exactly <attachments> binary messages
+//! ```
+//!
+//! Node renumbers on re-emission: the placeholders `[..,{"x":{num:1}},{num:0}]` it receives come
+//! back as `{"x":{num:0}},{num:1}` with the buffers reordered; `reconstruct` then `deconstruct`
+//! reproduces that.
+
+use crate::error::BinaryError;
+use crate::js;
+use crate::limits::Limits;
+use crate::socketio::{self, Message, Packet, PacketType};
+
+/// A JSON value whose leaves may be binary. Numbers are JavaScript numbers (`f64`); objects keep
+/// their keys in insertion order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object, keys in insertion order.
+    Object(Vec<(String, Value)>),
+    /// Binary data (a Node `Buffer`).
+    Binary(Vec<u8>),
+}
+
+impl Value {
+    /// Whether the value holds binary data at any depth (socket.io-parser `hasBinary`).
+    pub fn has_binary(&self) -> bool {
+        match self {
+            Value::Binary(_) => true,
+            Value::Array(a) => a.iter().any(Value::has_binary),
+            Value::Object(o) => o.iter().any(|(_, v)| v.has_binary()),
+            _ => false,
+        }
+    }
+
+    /// Writes the value as `JSON.stringify` would (JavaScript number spelling, `null` for
+    /// non-finite numbers). A binary leaf is written as its placeholder-free hex view
+    /// `{"$binary":"…"}`; call [`deconstruct`] first to get placeholders.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        write_json(self, &mut out);
+        out
+    }
+
+    /// The comparison view: a `serde_json::Value` with binary leaves as `{"$binary":"<hex>"}` and
+    /// integral numbers up to 2^53 as integers (as Node's `JSON.stringify` writes them).
+    pub fn to_view(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(n) => crate::view::number(*n),
+            Value::String(s) => J::String(s.clone()),
+            Value::Array(a) => J::Array(a.iter().map(Value::to_view).collect()),
+            Value::Object(o) => {
+                J::Object(o.iter().map(|(k, v)| (k.clone(), v.to_view())).collect())
+            }
+            Value::Binary(b) => crate::view::binary(b),
+        }
+    }
+}
+
+impl From<&serde_json::Value> for Value {
+    fn from(v: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            J::String(s) => Value::String(s.clone()),
+            J::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
+            J::Object(o) => {
+                // JavaScript objects list array-index keys first, ascending, then the other keys
+                // in insertion order (verified with node: JSON.parse('{"b":1,"1":2}') → {"1":2,"b":1}).
+                let mut index_keys: Vec<(u32, &String, &serde_json::Value)> = o
+                    .iter()
+                    .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
+                    .collect();
+                index_keys.sort_by_key(|(i, _, _)| *i);
+                let others = o.iter().filter(|(k, _)| array_index(k).is_none());
+                let ordered = index_keys.into_iter().map(|(_, k, v)| (k, v)).chain(others);
+                Value::Object(ordered.map(|(k, v)| (k.clone(), Value::from(v))).collect())
+            }
+        }
+    }
+}
+
+/// An ECMAScript array index: the canonical decimal spelling of an integer below 2^32 − 1.
+fn array_index(key: &str) -> Option<u32> {
+    let n: u32 = key.parse().ok()?;
+    (n != u32::MAX && n.to_string() == key).then_some(n)
+}
+
+fn write_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if n.is_finite() => out.push_str(&js::number_to_string(*n)),
+        Value::Number(_) => out.push_str("null"),
+        Value::String(s) => write_string(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, item)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+        Value::Binary(b) => out.push_str(&crate::view::binary(b).to_string()),
+    }
+}
+
+/// `JSON.stringify` string quoting: `"` `\` and control characters escaped, nothing else.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Replaces every binary leaf by `{"_placeholder":true,"num":N}`, N numbered depth first in
+/// document order, and returns the buffers in that order (socket.io-parser `deconstructPacket`).
+pub fn deconstruct(value: &Value) -> (Value, Vec<Vec<u8>>) {
+    let mut buffers = Vec::new();
+    let v = deconstruct_into(value, &mut buffers);
+    (v, buffers)
+}
+
+fn deconstruct_into(value: &Value, buffers: &mut Vec<Vec<u8>>) -> Value {
+    match value {
+        Value::Binary(b) => {
+            let num = buffers.len() as f64;
+            buffers.push(b.clone());
+            Value::Object(vec![
+                ("_placeholder".into(), Value::Bool(true)),
+                ("num".into(), Value::Number(num)),
+            ])
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| deconstruct_into(v, buffers)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), deconstruct_into(v, buffers)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Puts `buffers` back in place of the placeholders of `data` (socket.io-parser
+/// `reconstructPacket`). An object whose `_placeholder` is `true` is a placeholder (other keys
+/// are dropped); its `num` must be an integer in `[0, buffers.len())`.
+pub fn reconstruct(data: &serde_json::Value, buffers: &[Vec<u8>]) -> Result<Value, BinaryError> {
+    use serde_json::Value as J;
+    Ok(match data {
+        J::Object(o) if o.get("_placeholder") == Some(&J::Bool(true)) => {
+            let num = o.get("num");
+            // "typeof num === 'number' && num >= 0 && num < buffers.length" → else "illegal
+            // attachments". We also require an integer (Node: buffers[0.5] is undefined).
+            let n = num.and_then(J::as_f64);
+            let Some(n) = n.filter(|n| *n >= 0.0 && *n < buffers.len() as f64) else {
+                let shown = num.map_or_else(|| "undefined".to_owned(), J::to_string);
+                return Err(BinaryError::IllegalPlaceholder(shown));
+            };
+            if n.fract() != 0.0 {
+                return Err(BinaryError::NonIntegerPlaceholder(n.to_string()));
+            }
+            // `n` is a non-negative integer below buffers.len(), so the index is in range.
+            Value::Binary(buffers.get(n as usize).cloned().unwrap_or_default())
+        }
+        J::Array(a) => Value::Array(
+            a.iter()
+                .map(|v| reconstruct(v, buffers))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| Ok((k.clone(), reconstruct(v, buffers)?)))
+                .collect::<Result<_, BinaryError>>()?,
+        ),
+        other => Value::from(other),
+    })
+}
+
+/// Incremental decoder of Socket.IO messages (socket.io-parser's `Decoder#add`): feed it each
+/// Engine.IO `message` in order; it yields a [`Message`] when one is complete. After an error the
+/// state is reset (Node closes the connection at that point).
+#[derive(Debug, Clone, Default)]
+pub struct Reassembler {
+    limits: Limits,
+    pending: Option<(Packet, Vec<Vec<u8>>)>,
+}
+
+impl Reassembler {
+    /// A reassembler enforcing `limits`.
+    pub fn new(limits: Limits) -> Reassembler {
+        Reassembler {
+            limits,
+            pending: None,
+        }
+    }
+
+    /// Whether attachments are still expected.
+    pub fn is_reconstructing(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// How many attachments the pending header still expects.
+    pub fn missing(&self) -> usize {
+        self.pending.as_ref().map_or(0, |(p, b)| {
+            p.attachments.unwrap_or(0).saturating_sub(b.len())
+        })
+    }
+
+    /// Feeds a text message.
+    pub fn push_text(&mut self, text: &str) -> Result<Option<Message>, BinaryError> {
+        // "a text message while reconstructing → throw".
+        if self.pending.is_some() {
+            self.pending = None;
+            return Err(BinaryError::TextWhileReconstructing);
+        }
+        let packet = socketio::decode(text, &self.limits)?;
+        if packet.kind.is_binary() {
+            self.pending = Some((packet, Vec::new()));
+            return Ok(None);
+        }
+        let data = packet.data.as_ref().map(|d| Value::from(&d.to_value()));
+        Ok(Some(Message {
+            kind: packet.kind,
+            nsp: packet.nsp,
+            id: packet.id,
+            data,
+        }))
+    }
+
+    /// Feeds a binary message.
+    pub fn push_binary(&mut self, data: &[u8]) -> Result<Option<Message>, BinaryError> {
+        // "a binary message when not reconstructing → throw".
+        let Some((packet, buffers)) = self.pending.as_mut() else {
+            return Err(BinaryError::BinaryWhenNotReconstructing);
+        };
+        buffers.push(data.to_vec());
+        if buffers.len() < packet.attachments.unwrap_or(0) {
+            return Ok(None);
+        }
+        let Some((packet, buffers)) = self.pending.take() else {
+            return Ok(None);
+        };
+        complete(packet, &buffers).map(Some)
+    }
+}
+
+/// Builds the complete message from a BINARY_EVENT / BINARY_ACK header and its buffers; as in
+/// Node, the type becomes EVENT / ACK.
+pub fn complete(packet: Packet, buffers: &[Vec<u8>]) -> Result<Message, BinaryError> {
+    let data = match &packet.data {
+        Some(d) => Some(reconstruct(&d.to_value(), buffers)?),
+        None => None,
+    };
+    let kind = match packet.kind {
+        PacketType::BinaryEvent => PacketType::Event,
+        PacketType::BinaryAck => PacketType::Ack,
+        k => k,
+    };
+    Ok(Message {
+        kind,
+        nsp: packet.nsp,
+        id: packet.id,
+        data,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,43 @@
+//! `cargo xtask`: the one front door to the project's tasks.
+//!
+//! Each task is one module; `main` only parses the command line and dispatches. Tasks shell out
+//! to `cargo` and `node` and never hold protocol logic, so what they run is exactly what a
+//! developer could run by hand (each task prints the commands it runs).
+
+mod capture;
+mod node;
+mod serve;
+mod workspace;
+
+use clap::{Parser, Subcommand};
+
+/// Tasks of the Socket.IO conformance workspace.
+#[derive(Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run a contract server in the foreground on 127.0.0.1 (see fixtures/CONTRACT.md).
+    Serve(serve::Args),
+    /// Re-capture the Node oracle's transcripts into fixtures/transcripts, or check them.
+    Capture(capture::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.task {
+        Task::Serve(args) => serve::run(args),
+        Task::Capture(args) => capture::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
