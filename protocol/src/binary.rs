@@ -189,37 +189,55 @@ fn deconstruct_into(value: &Value, buffers: &mut Vec<Vec<u8>>) -> Value {
 
 /// Puts `buffers` back in place of the placeholders of `data` (socket.io-parser
 /// `reconstructPacket`). An object whose `_placeholder` is `true` is a placeholder (other keys
-/// are dropped); its `num` must be an integer in `[0, buffers.len())`.
+/// are dropped); its `num` must be a number in `[0, buffers.len())`.
+///
+/// A `num` in range that is not an integer (`0.5`) is accepted, as Node does: `buffers[0.5]` is
+/// `undefined` in JavaScript, which a handler re-emitting the value writes as `null` in an array
+/// and leaves out of an object. We give exactly that value, so an echo matches Node's bytes.
 pub fn reconstruct(data: &serde_json::Value, buffers: &[Vec<u8>]) -> Result<Value, BinaryError> {
+    Ok(reconstruct_slot(data, buffers)?.unwrap_or(Value::Null))
+}
+
+/// [`reconstruct`] for one slot; `None` is JavaScript's `undefined`.
+fn reconstruct_slot(
+    data: &serde_json::Value,
+    buffers: &[Vec<u8>],
+) -> Result<Option<Value>, BinaryError> {
     use serde_json::Value as J;
-    Ok(match data {
+    Ok(Some(match data {
         J::Object(o) if o.get("_placeholder") == Some(&J::Bool(true)) => {
             let num = o.get("num");
             // "typeof num === 'number' && num >= 0 && num < buffers.length" → else "illegal
-            // attachments". We also require an integer (Node: buffers[0.5] is undefined).
+            // attachments".
             let n = num.and_then(J::as_f64);
             let Some(n) = n.filter(|n| *n >= 0.0 && *n < buffers.len() as f64) else {
                 let shown = num.map_or_else(|| "undefined".to_owned(), J::to_string);
                 return Err(BinaryError::IllegalPlaceholder(shown));
             };
             if n.fract() != 0.0 {
-                return Err(BinaryError::NonIntegerPlaceholder(n.to_string()));
+                // "buffers[num]" with a fractional num is undefined.
+                return Ok(None);
             }
             // `n` is a non-negative integer below buffers.len(), so the index is in range.
             Value::Binary(buffers.get(n as usize).cloned().unwrap_or_default())
         }
         J::Array(a) => Value::Array(
             a.iter()
-                .map(|v| reconstruct(v, buffers))
-                .collect::<Result<_, _>>()?,
-        ),
-        J::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| Ok((k.clone(), reconstruct(v, buffers)?)))
+                .map(|v| Ok(reconstruct_slot(v, buffers)?.unwrap_or(Value::Null)))
                 .collect::<Result<_, BinaryError>>()?,
         ),
+        J::Object(o) => {
+            let mut out = Vec::with_capacity(o.len());
+            for (k, v) in o {
+                // An `undefined` property is left out, as JSON.stringify leaves it out.
+                if let Some(v) = reconstruct_slot(v, buffers)? {
+                    out.push((k.clone(), v));
+                }
+            }
+            Value::Object(out)
+        }
         other => Value::from(other),
-    })
+    }))
 }
 
 /// Incremental decoder of Socket.IO messages (socket.io-parser's `Decoder#add`): feed it each

@@ -211,10 +211,6 @@ pub enum BinaryError {
     /// A placeholder's `num` is missing, not a number, negative, or ≥ the number of buffers.
     #[error("illegal placeholder index {0}")]
     IllegalPlaceholder(String),
-    /// A placeholder's `num` is a non-integer inside the range (e.g. `0.5` with 2 buffers):
-    /// Node substitutes `undefined`; we reject it. **Divergence.**
-    #[error("placeholder index {0} is not an integer")]
-    NonIntegerPlaceholder(String),
 }
 
 impl BinaryError {
@@ -229,9 +225,6 @@ impl BinaryError {
                 "got plaintext data when reconstructing a packet".into()
             }
             BinaryError::IllegalPlaceholder(_) => "illegal attachments".into(),
-            BinaryError::NonIntegerPlaceholder(_) => {
-                "(accepted by node) non-integer placeholder becomes undefined".into()
-            }
         }
     }
 
@@ -239,7 +232,6 @@ impl BinaryError {
     pub fn node_rejects(&self) -> bool {
         match self {
             BinaryError::Packet(e) => e.node_rejects(),
-            BinaryError::NonIntegerPlaceholder(_) => false,
             _ => true,
         }
     }
