@@ -1,17 +1,119 @@
 //! Fuzz bodies: one function per decoder, each decoding arbitrary input and asserting the
 //! invariants that must hold whatever the input (they panic on a violation; any panic is a bug).
-//! Fuzz targets are one-liners over these, and seeds replay in ordinary `cargo test`.
+//! Fuzz targets (`fuzz/fuzz_targets/*.rs`) are one-liners over the `*` entry points below, and
+//! the committed seeds (`fuzz/seeds/<target>/`) replay through the same functions in an ordinary
+//! `cargo test` (`tests/fuzz_seeds.rs`).
 //!
 //! ```text
+//! target              entry point                 input
+//! engine_packet       engine_packet(&[u8])        one WebSocket frame, tried as v4/v3 text and binary
+//! engine_payload_v4   engine_payload(&[u8])       a v4 polling body
+//! engine_payload_v3   engine_payload_v3(&[u8])    a v3 polling body, as a string and as XHR2 binary
+//! socketio_packet     socketio_packet(&[u8])      one Socket.IO packet (lossy UTF-8)
+//! binary_reassembly   binary_reassembly_bytes     arbitrary → [`ReassemblyInput`] (feature `arbitrary`)
+//! roundtrip           roundtrip_bytes             arbitrary → [`RoundtripInput`]  (feature `arbitrary`)
+//!
 //! decode(x) = Ok(p)  ⇒  decode(encode(p)) = Ok(p)            (re-encoding is stable)
 //! decode(x) = Err(e) ⇒  e.node_message() is not empty         (every error maps to Node)
 //! payloads           ⇒  packets before the error are kept, the error index is in range
+//! limits             ⇒  a frame longer than max_payload is TooLarge, never decoded
+//! build(p) canonical ⇒  decode(encode(p)) = p                 (roundtrip, structured input)
 //! ```
+//!
+//! [`diff`] holds the differential check against Node's parsers (`cargo xtask fuzz diff`).
+
+pub mod diff;
+mod structured;
+
+pub use structured::{
+    EngineDataInput, EnginePacketInput, FrameInput, HeaderInput, JsonInput, MessageInput,
+    NameInput, PlaceholderInput, ReassemblyInput, CountInput, RoundtripInput, SocketPacketInput,
+    binary_reassembly, roundtrip,
+};
+#[cfg(feature = "arbitrary")]
+pub use structured::{binary_reassembly_bytes, parse, roundtrip_bytes};
 
 use crate::binary::Reassembler;
-use crate::engineio::{self, Data, v3};
+use crate::engineio::{self, Data, Frame, v3};
+use crate::error::EngineError;
 use crate::limits::Limits;
 use crate::socketio::{self, PacketType};
+
+/// Limits that admit `len` bytes but not one more.
+fn payload_limit(len: usize) -> Limits {
+    Limits {
+        max_payload: len,
+        ..Limits::UNLIMITED
+    }
+}
+
+/// Asserts that a frame of `len` bytes is refused as `TooLarge` by a limit one byte smaller.
+fn assert_too_large<T: std::fmt::Debug>(len: usize, result: Result<T, EngineError>) {
+    assert_eq!(
+        result.map(|_| ()),
+        Err(EngineError::TooLarge { len, max: len - 1 }),
+        "a frame one byte over the limit is refused"
+    );
+}
+
+/// Target `engine_packet`: one WebSocket frame. As a text frame (when UTF-8) it goes through the
+/// v4 and v3 text decoders; as a binary frame through the v4 (no type byte) and v3 (type byte)
+/// binary decoders. Limits hold at exactly the frame length.
+pub fn engine_packet(input: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(input) {
+        engine_text(text);
+        v3_text(text);
+        assert_eq!(
+            engineio::decode_text(text, &payload_limit(text.len())),
+            engineio::decode_text(text, &Limits::UNLIMITED),
+            "a frame of exactly max_payload bytes is decoded"
+        );
+        if !text.is_empty() {
+            assert_too_large(text.len(), engineio::decode_text(text, &payload_limit(text.len() - 1)));
+        }
+    }
+    engine_binary(input);
+    v3_binary_frame(input);
+}
+
+/// v4 binary frame: always a binary message carrying exactly the frame, re-encoded unchanged.
+pub fn engine_binary(frame: &[u8]) {
+    let p = engineio::decode_binary(frame, &Limits::UNLIMITED).expect("a binary frame always decodes");
+    assert_eq!(p, engineio::Packet::binary(frame), "a binary frame is a binary message");
+    assert_eq!(p.encode_ws(), Frame::Binary(frame.to_vec()), "re-encodes to the same frame");
+    if !frame.is_empty() {
+        assert_too_large(frame.len(), engineio::decode_binary(frame, &payload_limit(frame.len() - 1)));
+    }
+}
+
+/// v3 text packet: decode → encode gives the input back (except `b` packets, whose lenient
+/// base64 re-encodes canonically), and decode(encode(p)) == p.
+pub fn v3_text(input: &str) {
+    match v3::decode_packet(input) {
+        Ok(p) => {
+            let encoded = v3::encode_packet(&p);
+            if !input.starts_with('b') {
+                assert_eq!(encoded, input, "v3 text packets re-encode exactly");
+            }
+            assert_eq!(v3::decode_packet(&encoded), Ok(p), "v3 decode(encode(p)) == p");
+        }
+        Err(e) => assert!(!e.node_message().is_empty()),
+    }
+}
+
+/// v3 binary WebSocket frame: a type byte 0–6 then data; re-encodes to the same frame.
+pub fn v3_binary_frame(frame: &[u8]) {
+    match v3::decode_binary_frame(frame, &Limits::UNLIMITED) {
+        Ok(p) => {
+            assert!(matches!(p.data, Some(Data::Binary(_))), "a v3 binary frame carries binary");
+            assert_eq!(v3::encode_ws(&p), Frame::Binary(frame.to_vec()), "re-encodes exactly");
+        }
+        Err(e) => {
+            assert_eq!(e, EngineError::V3InvalidBinaryType, "only the type byte can be wrong");
+            assert!(frame.first().is_none_or(|&b| b > 6));
+        }
+    }
+}
 
 /// Engine.IO v4 text packet: decode → encode → decode is stable; non-`b` input re-encodes to
 /// itself exactly.
@@ -24,12 +126,17 @@ pub fn engine_text(input: &str) {
             }
             let again = engineio::decode_text(&encoded, &Limits::UNLIMITED);
             assert_eq!(again.as_ref(), Ok(&p), "decode(encode(p)) == p");
-            if let Some(Data::Binary(_)) = &p.data {
+            if let Some(Data::Binary(b)) = &p.data {
                 assert_eq!(
                     p.kind,
                     engineio::PacketType::Message,
                     "binary is only ever a message"
                 );
+                assert!(engineio::base64::is_canonical(&encoded[1..]), "we write canonical base64");
+                assert_eq!(engineio::base64::decode_strict(&encoded[1..]).as_ref(), Some(b));
+            }
+            if let Some(Data::Text(t)) = &p.data {
+                assert!(!t.is_empty(), "no packet has empty text data (it has none)");
             }
         }
         Err(e) => assert!(!e.node_message().is_empty()),
@@ -46,6 +153,16 @@ pub fn engine_payload(body: &[u8]) {
             decoded.packets.len(),
             "every record before the error decoded"
         );
+    } else {
+        let records = body.iter().filter(|&&b| b == 0x1e).count() + 1;
+        assert_eq!(decoded.packets.len(), records, "one packet per record");
+    }
+    let limited = engineio::decode_payload(body, &payload_limit(body.len()));
+    assert_eq!(limited, decoded, "a body of exactly max_payload bytes is decoded");
+    if !body.is_empty() {
+        let refused = engineio::decode_payload(body, &payload_limit(body.len() - 1));
+        assert!(refused.packets.is_empty());
+        assert_too_large(body.len(), refused.error.map(|e| e.error).map_or(Ok(()), Err));
     }
     if decoded.packets.is_empty() {
         return;
@@ -59,9 +176,26 @@ pub fn engine_payload(body: &[u8]) {
     assert_eq!(again.packets, decoded.packets);
 }
 
+/// Target `engine_payload_v3`: a v3 polling body, decoded as a string payload (when UTF-8) and
+/// as an XHR2 binary payload.
+pub fn engine_payload_v3(body: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(body) {
+        v3_payload(text);
+    }
+    v3_binary_payload(body);
+}
+
 /// Engine.IO v3 string payload: re-encoding the packets decodes to the same packets.
 pub fn v3_payload(input: &str) {
     let decoded = v3::decode_payload(input, &Limits::UNLIMITED);
+    if let Some(err) = &decoded.error {
+        assert!(err.index >= decoded.packets.len(), "records before the error are kept");
+        assert!(!err.error.node_message().is_empty());
+    }
+    if !input.is_empty() {
+        let refused = v3::decode_payload(input, &payload_limit(input.len() - 1));
+        assert_too_large(input.len(), refused.error.map(|e| e.error).map_or(Ok(()), Err));
+    }
     if decoded.packets.is_empty() {
         return;
     }
@@ -77,10 +211,33 @@ pub fn v3_payload(input: &str) {
 /// Engine.IO v3 XHR2 binary payload: re-encoding the packets decodes to the same packets.
 pub fn v3_binary_payload(input: &[u8]) {
     let decoded = v3::decode_binary_payload(input, &Limits::UNLIMITED);
+    if let Some(err) = &decoded.error {
+        assert_eq!(err.index, decoded.packets.len(), "every record before the error decoded");
+    }
     let encoded = v3::encode_binary_payload(&decoded.packets);
     let again = v3::decode_binary_payload(&encoded, &Limits::UNLIMITED);
     assert_eq!(again.error, None);
     assert_eq!(again.packets, decoded.packets);
+}
+
+/// Target `socketio_packet`: one Socket.IO packet, as the data of an Engine.IO text message
+/// (bytes that are not UTF-8 become U+FFFD first).
+pub fn socketio_packet(input: &[u8]) {
+    let text = String::from_utf8_lossy(input);
+    socket_packet(&text);
+    // A non-binary packet is a complete message on its own, and the reassembler agrees with the
+    // packet decoder about it.
+    let mut r = Reassembler::new(Limits::NODE);
+    match (socketio::decode(&text, &Limits::NODE), r.push_text(&text)) {
+        (Ok(p), Ok(None)) => assert!(p.kind.is_binary() && r.missing() == p.attachments.unwrap_or(0)),
+        (Ok(p), Ok(Some(m))) => {
+            assert!(!p.kind.is_binary());
+            let (pv, mv) = (p.node_view(), m.node_view());
+            assert!(crate::view::js_eq(&pv, &mv), "packet {pv} and message {mv} agree");
+        }
+        (Err(e), Err(b)) => assert_eq!(crate::error::BinaryError::Packet(e), b),
+        (p, m) => panic!("the packet decoder gave {p:?}, the reassembler {m:?}"),
+    }
 }
 
 /// Socket.IO packet: decode → encode → decode is stable, limits hold, errors map to Node.
@@ -98,6 +255,10 @@ pub fn socket_packet(input: &str) {
             }
             if let Some(id) = p.id {
                 assert!(id <= socketio::MAX_ACK_ID);
+            }
+            assert!(p.nsp == "/" || (p.nsp.starts_with('/') && !p.nsp.contains(',')));
+            if let Some(data) = p.data_value() {
+                assert_eq!(socketio::validate_payload(p.kind, &data), Ok(()), "payload rules hold");
             }
             let encoded = p.encode();
             let again = socketio::decode(&encoded, &limits);

@@ -5,8 +5,10 @@
 //! developer could run by hand (each task prints the commands it runs).
 
 mod capture;
+mod conformance;
 mod node;
 mod serve;
+mod tidy;
 mod workspace;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,8 @@ enum Task {
     Serve(serve::Args),
     /// Re-capture the Node oracle's transcripts into fixtures/transcripts, or check them.
     Capture(capture::Args),
+    /// Run the conformance suite against a contract server (`--target node`) or any `--url`.
+    Conformance(conformance::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,6 +36,7 @@ fn main() -> std::process::ExitCode {
     let outcome = match cli.task {
         Task::Serve(args) => serve::run(args),
         Task::Capture(args) => capture::run(args),
+        Task::Conformance(args) => conformance::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,110 @@
+//! The polling → WebSocket upgrade: `2probe`/`3probe`, the pending GET released with a noop,
+//! `5`, then the old transport refused and a second WebSocket with the same sid refused.
+
+use super::support::*;
+use crate::case::{Case, NOTES};
+use crate::context::{Ctx, Ws, expect_response};
+use crate::driver::WsConnect;
+use crate::failure::{CaseResult, Failure};
+
+/// Upgrades a fresh polling session; returns the WebSocket and the sid. The upgrade is known
+/// to be complete when the liveness probe answers over the WebSocket.
+async fn upgraded(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
+    let sid = open_polling(cx).await?;
+    let mut ws = cx.ws(&wsq(&sid)).await?;
+    ws.send("2probe").await?;
+    ws.expect("probe reply", t("3probe")).await?;
+    ws.send("5").await?;
+    probe_first(cx, &mut ws).await?;
+    Ok((ws, sid))
+}
+
+async fn success(cx: &mut Ctx) -> CaseResult {
+    let sid = open_polling(cx).await?;
+    let pending = cx.spawn_get(&q(&sid));
+    let mut ws = cx.ws(&wsq(&sid)).await?;
+    ws.send("2probe").await?;
+    ws.expect("probe reply", t("3probe")).await?;
+    let released = pending.response().await?;
+    expect_response("pending GET during the upgrade", &released, 200, &t("6"))?;
+    ws.send("5").await?;
+    probe_first(cx, &mut ws).await
+}
+
+async fn same_sid_http(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, sid) = upgraded(cx).await?;
+    let r = cx.get(&q(&sid)).await?;
+    crate::context::expect_status("polling GET after the upgrade", &r, 400)?;
+    let body = crate::context::expect_body(
+        "polling GET after the upgrade",
+        &r,
+        &crate::expect::Want::json("", r#"{"code":3,"message":"Bad request"}"#),
+    )
+    .map(|_| ());
+    cx.soft(body);
+    probe_again(cx, &mut ws).await
+}
+
+async fn same_sid_websocket(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, sid) = upgraded(cx).await?;
+    let step = "second WebSocket with the same sid";
+    match cx.ws_attempt(&wsq(&sid)).await? {
+        WsConnect::Refused { status, .. } => {
+            cx.observe_close(format!("second upgrade refused {status}"))
+        }
+        WsConnect::Failed(e) => cx.observe_close(format!("second upgrade failed: {e}")),
+        WsConnect::Open(mut second) => {
+            let code = second.expect_close(step, cx.step()).await?;
+            cx.observe_close(format!("second upgrade: 101, then websocket close {code}"));
+        }
+    }
+    probe_again(cx, &mut ws).await
+}
+
+async fn noop_after_probe(cx: &mut Ctx) -> CaseResult {
+    let sid = open_polling(cx).await?;
+    let mut ws = cx.ws(&wsq(&sid)).await?;
+    ws.send("2probe").await?;
+    ws.expect("probe reply", t("3probe")).await?;
+    // The GET arrives after the probe: it is released with a noop all the same.
+    let r = cx.get(&q(&sid)).await?;
+    expect_response("GET after the probe", &r, 200, &t("6"))?;
+    ws.send("5").await?;
+    probe_first(cx, &mut ws).await
+}
+
+/// The upgrade cases.
+pub fn cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    v.extend(crate::engine_pair!(
+        "upgrade.success",
+        "2probe → 3probe, the pending GET gets a noop `6`, `5` completes the upgrade and the WebSocket carries the session",
+        success, "Upgrade", ["upgrade", "websocket", "polling"],
+        Some("upgrade › successfully upgrades from HTTP long-polling to WebSocket"),
+        Some("Engine.IO protocol › upgrade › should successfully upgrade from HTTP long-polling to WebSocket")
+    ));
+    v.extend(crate::engine_pair!(
+        "upgrade.same-sid-http",
+        "After the upgrade a polling request with the same sid is refused with 400 (body: error code 3)",
+        same_sid_http, "Upgrade; notes §1.7", ["upgrade", "polling", "errors"],
+        Some("upgrade › ignores HTTP requests with same sid after upgrade"),
+        Some("Engine.IO protocol › upgrade › should ignore HTTP requests with same sid after upgrade")
+    ));
+    v.extend(crate::engine_pair!(
+        "upgrade.same-sid-websocket",
+        "After the upgrade a second WebSocket with the same sid is refused or closed; the first lives on",
+        same_sid_websocket, "Upgrade; notes §1.7", ["upgrade", "websocket", "errors"],
+        Some("upgrade › ignores WebSocket connection with same sid after upgrade"),
+        Some("Engine.IO protocol › upgrade › should ignore WebSocket connection with same sid after upgrade")
+    ));
+    v.push(
+        Case::new(
+            "eio.upgrade.noop-after-probe",
+            "A GET that arrives after the probe is released with a noop `6` (the server checks every ~100 ms)",
+            crate::body!(noop_after_probe),
+        )
+        .spec(NOTES, "§4 #17; §1.7")
+        .tags(&["upgrade", "polling"]),
+    );
+    v
+}

@@ -1,0 +1,254 @@
+//! Socket.IO CONNECT: the main and a custom namespace, with and without auth payload, an unknown
+//! namespace, an invalid first packet, no CONNECT at all, middleware refusals.
+
+use super::support::*;
+use crate::case::{CONTRACT, Case, NOTES, SIO_SPEC};
+use crate::config::{Capability, Server};
+use crate::context::Ctx;
+use crate::failure::CaseResult;
+use std::time::Duration;
+
+async fn connect(cx: &mut Ctx, send: &str, reply: &str, auth: &str) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send(send).await?;
+    ws.expect("CONNECT reply", p(reply)).await?;
+    ws.expect("auth event", t(auth)).await?;
+    Ok(())
+}
+
+async fn main(cx: &mut Ctx) -> CaseResult {
+    connect(cx, "40", r#"40{"sid":"<sid>"}"#, r#"42["auth",{}]"#).await
+}
+
+async fn main_payload(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        r#"40{"token":"123"}"#,
+        r#"40{"sid":"<sid>"}"#,
+        r#"42["auth",{"token":"123"}]"#,
+    )
+    .await
+}
+
+async fn custom(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        "40/custom,",
+        r#"40/custom,{"sid":"<sid>"}"#,
+        r#"42/custom,["auth",{}]"#,
+    )
+    .await
+}
+
+async fn custom_payload(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        r#"40/custom,{"token":"abc"}"#,
+        r#"40/custom,{"sid":"<sid>"}"#,
+        r#"42/custom,["auth",{"token":"abc"}]"#,
+    )
+    .await
+}
+
+async fn unknown_namespace(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("40/random").await?;
+    ws.expect(
+        "CONNECT_ERROR",
+        t(r#"44/random,{"message":"Invalid namespace"}"#),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn unknown_namespace_keeps_connection(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("40/random,").await?;
+    ws.expect(
+        "CONNECT_ERROR",
+        t(r#"44/random,{"message":"Invalid namespace"}"#),
+    )
+    .await?;
+    sio_init(&mut ws).await?;
+    Ok(())
+}
+
+async fn invalid_handshake(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("4abc").await?;
+    let bound = cx.step();
+    expect_ws_closed(cx, &mut ws, "close after an invalid packet", bound).await
+}
+
+async fn no_handshake(cx: &mut Ctx) -> CaseResult {
+    // Pings are answered, so only connectTimeout can end the session.
+    let (mut ws, _) = open_ws(cx).await?;
+    let bound = Duration::from_millis(cx.timings().connect_timeout) + cx.margin();
+    expect_ws_closed(
+        cx,
+        &mut ws,
+        "close after connectTimeout without CONNECT",
+        bound,
+    )
+    .await
+}
+
+async fn no_comma(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        "40/custom",
+        r#"40/custom,{"sid":"<sid>"}"#,
+        r#"42/custom,["auth",{}]"#,
+    )
+    .await
+}
+
+async fn middleware_refusals(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("40/admin,").await?;
+    ws.expect(
+        "refusal with data",
+        t(r#"44/admin,{"message":"Not authorized","data":{"reason":"no token"}}"#),
+    )
+    .await?;
+    ws.send("40/plain,").await?;
+    ws.expect("refusal without data", t(r#"44/plain,{"message":"nope"}"#))
+        .await?;
+    // The connection is kept: the main namespace can still be joined.
+    sio_init(&mut ws).await?;
+    Ok(())
+}
+
+async fn admin_no_comma(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("40/admin").await?;
+    ws.expect(
+        "refusal (the reply adds the comma)",
+        t(r#"44/admin,{"message":"Not authorized","data":{"reason":"no token"}}"#),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn admin_with_token(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        r#"40/admin,{"token":"secret"}"#,
+        r#"40/admin,{"sid":"<sid>"}"#,
+        r#"42/admin,["auth",{"token":"secret"}]"#,
+    )
+    .await
+}
+
+async fn dynamic_namespace(cx: &mut Ctx) -> CaseResult {
+    connect(
+        cx,
+        "40/dynamic-42,",
+        r#"40/dynamic-42,{"sid":"<sid>"}"#,
+        r#"42/dynamic-42,["auth",{}]"#,
+    )
+    .await
+}
+
+/// The connect cases.
+pub fn cases() -> Vec<Case> {
+    let suite = |id, title, body, name: &'static str| {
+        Case::new(id, title, body)
+            .spec(SIO_SPEC, "Connection to a namespace")
+            .server(Server::SioMain)
+            .tags(&["websocket", "connect"])
+            .official(SIO_SUITE, name)
+    };
+    let ext = |id, title, body, section: &'static str| {
+        Case::new(id, title, body)
+            .spec(CONTRACT, section)
+            .server(Server::SioMain)
+            .requires(Capability::ContractExtensions)
+            .tags(&["websocket", "connect", "contract"])
+    };
+    vec![
+        suite(
+            "sio.connect.main",
+            "`40` is answered `40{\"sid\":…}` (only sid), then the auth event with {}",
+            crate::body!(main),
+            "Socket.IO protocol › connect › should allow connection to the main namespace",
+        ),
+        suite(
+            "sio.connect.main-payload",
+            "`40{\"token\":\"123\"}` is answered with the CONNECT reply, then the auth event echoing the payload",
+            crate::body!(main_payload),
+            "Socket.IO protocol › connect › should allow connection to the main namespace with a payload",
+        ),
+        suite(
+            "sio.connect.custom",
+            "`40/custom,` is answered `40/custom,{\"sid\":…}`, then `42/custom,[\"auth\",{}]`",
+            crate::body!(custom),
+            "Socket.IO protocol › connect › should allow connection to a custom namespace",
+        ),
+        suite(
+            "sio.connect.custom-payload",
+            "`40/custom,{\"token\":\"abc\"}` is answered with the CONNECT reply, then the auth event echoing the payload",
+            crate::body!(custom_payload),
+            "Socket.IO protocol › connect › should allow connection to a custom namespace with a payload",
+        ),
+        suite(
+            "sio.connect.unknown-namespace",
+            "`40/random` is refused with `44/random,{\"message\":\"Invalid namespace\"}`",
+            crate::body!(unknown_namespace),
+            "Socket.IO protocol › connect › should disallow connection to an unknown namespace",
+        ),
+        suite(
+            "sio.connect.invalid-handshake",
+            "An invalid Socket.IO packet (`4abc`) instead of CONNECT closes the connection",
+            crate::body!(invalid_handshake),
+            "Socket.IO protocol › connect › should disallow connection with an invalid handshake",
+        ),
+        suite(
+            "sio.connect.no-handshake",
+            "Without CONNECT the connection is closed after connectTimeout (pings answered meanwhile)",
+            crate::body!(no_handshake),
+            "Socket.IO protocol › connect › should close the connection if no handshake is received",
+        )
+        .tags(&["timeout"]),
+        Case::new(
+            "sio.connect.unknown-namespace-keeps-connection",
+            "After an Invalid namespace refusal the connection stays: `/` can still be joined",
+            crate::body!(unknown_namespace_keeps_connection),
+        )
+        .spec(NOTES, "§2.4 (unknown namespace)")
+        .server(Server::SioMain)
+        .tags(&["websocket", "connect", "errors"]),
+        Case::new(
+            "sio.connect.namespace-without-comma",
+            "`40/custom` (no trailing comma) connects; the reply is written `40/custom,{…}`",
+            crate::body!(no_comma),
+        )
+        .spec(NOTES, "§4 #39; §2.3 rule 3")
+        .server(Server::SioMain)
+        .tags(&["websocket", "connect"]),
+        ext(
+            "sio.connect.middleware-refusals",
+            "Middleware refusals: `44/admin,{…,\"data\":{\"reason\":\"no token\"}}`, `44/plain,{\"message\":\"nope\"}`; the connection stays",
+            crate::body!(middleware_refusals),
+            "§4 namespaces; notes §4 #12",
+        ),
+        ext(
+            "sio.connect.middleware-refusal-without-comma",
+            "`40/admin` (no comma) is refused with the comma added in the reply",
+            crate::body!(admin_no_comma),
+            "§4 namespaces; notes §4 #39",
+        ),
+        ext(
+            "sio.connect.middleware-accepts-token",
+            "`/admin` with auth token \"secret\" is accepted",
+            crate::body!(admin_with_token),
+            "§4 namespaces",
+        ),
+        ext(
+            "sio.connect.dynamic-namespace",
+            "A namespace matching ^/dynamic-\\d+$ is created on demand",
+            crate::body!(dynamic_namespace),
+            "§4 namespaces",
+        ),
+    ]
+}

@@ -1,0 +1,243 @@
+//! Steps shared by many cases, written with literal frames: opening sessions, polling with
+//! pings answered, the Socket.IO suite's connection init, and "is the session still alive"
+//! probes that fit the server the case talks to.
+
+use crate::config::Server;
+use crate::context::{Ctx, Ws, expect_response, expect_status};
+use crate::driver::HttpResponse;
+use crate::expect::{Captures, Want};
+use crate::failure::{CaseResult, Failure, visible};
+
+/// The Engine.IO polling record separator.
+pub const RS: &str = "\u{1e}";
+/// The engine.io-protocol suite's name.
+pub const EIO_SUITE: &str = "engine.io-protocol";
+/// The socket.io-protocol suite's name.
+pub const SIO_SUITE: &str = "socket.io-protocol";
+
+/// Exactly this text.
+pub fn t(text: &str) -> Want {
+    Want::text(text)
+}
+
+/// A pattern with `<holes>`.
+pub fn p(pattern: &str) -> Want {
+    Want::pattern(pattern)
+}
+
+/// The polling query of a session.
+pub fn q(sid: &str) -> String {
+    format!("EIO=4&transport=polling&sid={sid}")
+}
+
+/// The WebSocket query of a session (upgrade).
+pub fn wsq(sid: &str) -> String {
+    format!("EIO=4&transport=websocket&sid={sid}")
+}
+
+/// The polling handshake query.
+pub const POLLING: &str = "EIO=4&transport=polling";
+/// The WebSocket handshake query.
+pub const WEBSOCKET: &str = "EIO=4&transport=websocket";
+
+/// Polling handshake: `200` and the open packet with `upgrades:["websocket"]`; the sid.
+pub async fn open_polling(cx: &mut Ctx) -> Result<String, Failure> {
+    let r = cx.get(POLLING).await?;
+    let c = expect_response("polling handshake", &r, 200, &cx.handshake(&["websocket"]))?;
+    Ok(c["sid"].clone())
+}
+
+/// WebSocket handshake: the first frame is the open packet with `upgrades:[]`; pings answered.
+pub async fn open_ws(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
+    let mut ws = cx.ws(WEBSOCKET).await?;
+    let c = ws.expect("open packet", cx.handshake(&[])).await?;
+    Ok((ws, c["sid"].clone()))
+}
+
+/// WebSocket handshake without automatic pongs (heartbeat cases).
+pub async fn open_ws_no_pong(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
+    let mut ws = cx.ws_no_pong(WEBSOCKET).await?;
+    let c = ws.expect("open packet", cx.handshake(&[])).await?;
+    Ok((ws, c["sid"].clone()))
+}
+
+/// The suite's `initSocketIOConnection`: `40` → `40{"sid":…}` then the `auth` event.
+pub async fn sio_init(ws: &mut Ws) -> Result<Captures, Failure> {
+    ws.send("40").await?;
+    let c = ws
+        .expect("CONNECT reply", p(r#"40{"sid":"<sid>"}"#))
+        .await?;
+    ws.expect("auth event", t(r#"42["auth",{}]"#)).await?;
+    Ok(c)
+}
+
+/// A WebSocket session joined to `/` (open packet, CONNECT, auth event); pings answered.
+pub async fn sio_ws(cx: &mut Ctx) -> Result<Ws, Failure> {
+    let (mut ws, _) = open_ws(cx).await?;
+    sio_init(&mut ws).await?;
+    Ok(ws)
+}
+
+/// One GET with pings removed from the body (each answered with a `3` POST). Returns the
+/// response and the remaining records; GETs again (at most 4 times) while only pings came.
+pub async fn poll(cx: &mut Ctx, sid: &str) -> Result<(HttpResponse, Vec<String>), Failure> {
+    for _ in 0..4 {
+        let r = cx.get(&q(sid)).await?;
+        expect_status("GET (poll)", &r, 200)?;
+        let text = r.text();
+        let mut records = Vec::new();
+        let mut pings = 0;
+        for record in text.split(RS) {
+            if record == "2" {
+                pings += 1;
+            } else {
+                records.push(record.to_string());
+            }
+        }
+        for _ in 0..pings {
+            let pong = cx.post(&q(sid), "3").await?;
+            expect_status("POST 3 (pong)", &pong, 200)?;
+        }
+        if !records.is_empty() {
+            return Ok((r, records));
+        }
+    }
+    Err(Failure::assertion(
+        "GET (poll)",
+        "a payload other than pings",
+        "(only pings in 4 polls)",
+    ))
+}
+
+/// The next records, across as many GETs as needed (pings removed), must match `wants` in order.
+pub async fn expect_records(
+    cx: &mut Ctx,
+    sid: &str,
+    step: &str,
+    wants: &[Want],
+) -> Result<Vec<Captures>, Failure> {
+    let mut got: Vec<String> = Vec::new();
+    while got.len() < wants.len() {
+        let (_, records) = poll(cx, sid).await?;
+        got.extend(records);
+    }
+    let mut caps = Vec::new();
+    for (i, want) in wants.iter().enumerate() {
+        match want.check_text(&got[i]) {
+            Some(c) => caps.push(c),
+            None => {
+                return Err(Failure::assertion(
+                    format!("{step} (record {})", i + 1),
+                    wants.iter().map(Want::describe).collect::<Vec<_>>(),
+                    got.iter()
+                        .map(|g| format!("record {}", visible(g)))
+                        .collect::<Vec<_>>(),
+                ));
+            }
+        }
+    }
+    if got.len() > wants.len() {
+        return Err(Failure::assertion(
+            step,
+            wants.iter().map(Want::describe).collect::<Vec<_>>(),
+            got.iter()
+                .map(|g| format!("record {}", visible(g)))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    Ok(caps)
+}
+
+/// One GET's body, pings removed, must be exactly `payload` (a batch in one response).
+pub async fn expect_poll_body(cx: &mut Ctx, sid: &str, step: &str, payload: &str) -> CaseResult {
+    let (r, records) = poll(cx, sid).await?;
+    let got = records.join(RS);
+    if got == payload {
+        Ok(())
+    } else {
+        Err(Failure::assertion(
+            step,
+            format!("status 200 body {}", visible(payload)),
+            format!("status {} body {}", r.status, visible(&r.text())),
+        ))
+    }
+}
+
+/// The session is gone: a GET with its sid is answered 400 (the body, as Node writes it, is a
+/// SHOULD: `{"code":1,"message":"Session ID unknown"}`).
+pub async fn expect_session_gone(cx: &mut Ctx, sid: &str, step: &str) -> CaseResult {
+    let r = cx.get(&q(sid)).await?;
+    expect_status(step, &r, 400)?;
+    cx.observe_close(format!("polling GET → {} {}", r.status, visible(&r.text())));
+    let body = crate::context::expect_body(
+        step,
+        &r,
+        &Want::json("", r#"{"code":1,"message":"Session ID unknown"}"#),
+    )
+    .map(|_| ());
+    cx.soft(body);
+    Ok(())
+}
+
+/// A polling session on a Socket.IO server joins `/` (POST `40`, then the CONNECT reply and the
+/// auth event); on the echo server it does nothing. Keeps sessions alive past connectTimeout.
+pub async fn join_if_socketio_polling(cx: &mut Ctx, sid: &str) -> CaseResult {
+    if !cx.server().is_socketio() {
+        return Ok(());
+    }
+    let r = cx.post(&q(sid), "40").await?;
+    expect_status("POST 40", &r, 200)?;
+    expect_records(
+        cx,
+        sid,
+        "CONNECT reply and auth event",
+        &[p(r#"40{"sid":"<sid>"}"#), t(r#"42["auth",{}]"#)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// As [`join_if_socketio_polling`], on a WebSocket.
+pub async fn join_if_socketio_ws(cx: &Ctx, ws: &mut Ws) -> CaseResult {
+    if cx.server().is_socketio() {
+        sio_init(ws).await?;
+    }
+    Ok(())
+}
+
+/// Proves a fresh WebSocket session (or one just upgraded) is alive: on the echo server
+/// `4hello` comes back; on a Socket.IO server `40` is answered with the CONNECT reply.
+pub async fn probe_first(cx: &Ctx, ws: &mut Ws) -> CaseResult {
+    if cx.server() == Server::EioEcho {
+        ws.send("4hello").await?;
+        ws.expect("echo over WebSocket", t("4hello")).await?;
+        Ok(())
+    } else {
+        sio_init(ws).await.map(|_| ())
+    }
+}
+
+/// Proves the session is still alive after [`probe_first`]: an echo on either server.
+pub async fn probe_again(cx: &Ctx, ws: &mut Ws) -> CaseResult {
+    if cx.server() == Server::EioEcho {
+        ws.send("4hello").await?;
+        ws.expect("echo over WebSocket", t("4hello")).await?;
+    } else {
+        ws.send(r#"42["message","alive"]"#).await?;
+        ws.expect("message-back", t(r#"42["message-back","alive"]"#))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The WebSocket session must end (close frame or drop) within `bound`; records how.
+pub async fn expect_ws_closed(
+    cx: &mut Ctx,
+    ws: &mut Ws,
+    step: &str,
+    bound: std::time::Duration,
+) -> CaseResult {
+    let code = ws.expect_close(step, bound).await?;
+    cx.observe_close(format!("websocket close {code}"));
+    Ok(())
+}

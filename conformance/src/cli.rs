@@ -1,0 +1,234 @@
+//! The command line of `sio-conformance` (and of `cargo xtask conformance`, which passes its
+//! flags through): select cases, point at a server, run, write reports, exit with a code that
+//! keeps verdicts apart.
+
+use crate::case::Case;
+use crate::cases;
+use crate::config::{Capability, Settings, Timings};
+use crate::driver::Endpoint;
+use crate::filter::{Globs, Selection};
+use crate::report::{self, Report};
+use crate::runner::{self, RunOptions};
+use crate::verdict::{Summary, Verdict, exit, exit_code};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Runs the Engine.IO v4 / Socket.IO v5 conformance suite against a server.
+#[derive(clap::Parser, Debug, Clone)]
+#[command(name = "sio-conformance", version, about, long_about = None)]
+pub struct Args {
+    /// The server under test: `http://host:port[/prefix]` (the contract paths live under it).
+    #[arg(long, required_unless_present = "list")]
+    pub url: Option<String>,
+    /// Run only cases whose id matches a glob (`*`, `?`; repeatable or comma-separated).
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Vec<String>,
+    /// Leave out cases whose id matches a glob (they do not run).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// List the selected cases (id, level, tags, official suite name) and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Cases run concurrently.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Extra attempts for a case that does not pass; a later pass makes it `flaky`.
+    #[arg(long, default_value_t = 0)]
+    pub retries: u32,
+    /// Bound on one step (a request, a frame wait), ms.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub step_timeout: u64,
+    /// Slack added to timing-based deadlines (ping timeout, connect timeout), ms.
+    #[arg(long, default_value_t = 400, value_name = "MS")]
+    pub margin: u64,
+    /// Bound on a whole case, ms.
+    #[arg(long, default_value_t = 20000, value_name = "MS")]
+    pub case_timeout: u64,
+    /// The server's pingInterval, ms (contract: 300).
+    #[arg(long, default_value_t = 300, value_name = "MS")]
+    pub ping_interval: u64,
+    /// The server's pingTimeout, ms (contract: 200).
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    pub ping_timeout: u64,
+    /// The server's maxPayload, bytes (contract: 1000000).
+    #[arg(long, default_value_t = 1_000_000, value_name = "BYTES")]
+    pub max_payload: u64,
+    /// The Socket.IO connectTimeout, ms (contract: 1000).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub connect_timeout: u64,
+    /// Declare a capability (eio, sio, recovery, eio3, contract-extensions, or all); when none
+    /// is given they are detected by probing the contract paths.
+    #[arg(long, value_name = "NAME")]
+    pub capability: Vec<String>,
+    /// Write the JSON report (index + per-case records with transcripts).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown report (for a PR comment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// The command shown to rerun one case (`--filter '<id>'` is appended).
+    #[arg(long, value_name = "CMD")]
+    pub rerun_command: Option<String>,
+    /// No progress line and no terminal report (only the summary line).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn usage(message: String) -> u8 {
+    eprintln!("sio-conformance: {message}");
+    exit::HARNESS
+}
+
+/// `--list`: one line per case.
+pub fn list(cases: &[Case], selection: &Selection) -> String {
+    let mut out = String::new();
+    for c in cases.iter().filter(|c| selection.selects(c.id)) {
+        let official = c.official.map_or(String::new(), |o| o.full());
+        out.push_str(&format!(
+            "{:<52} {:<6} {:<28} {}\n",
+            c.id,
+            c.level.name(),
+            c.tags.join(","),
+            official
+        ));
+    }
+    out
+}
+
+fn capabilities(names: &[String]) -> Result<Vec<Capability>, String> {
+    let mut out = Vec::new();
+    for n in names.iter().flat_map(|n| n.split(',')) {
+        if n == "all" {
+            out.extend(Capability::ALL);
+        } else {
+            out.push(n.trim().parse()?);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the CLI and returns the process exit code.
+pub async fn run(args: Args) -> u8 {
+    let cases = cases::all();
+    let selection = Selection {
+        filter: Globs::new(&args.filter),
+        exclude: Globs::new(&args.exclude),
+    };
+    if args.list {
+        print!("{}", list(&cases, &selection));
+        return exit::OK;
+    }
+    let url = args.url.clone().unwrap_or_default();
+    let endpoint = match Endpoint::parse(&url) {
+        Ok(e) => e,
+        Err(e) => return usage(e.to_string()),
+    };
+    let declared = match capabilities(&args.capability) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let mut settings = Settings::new(endpoint);
+    settings.timings = Timings {
+        ping_interval: args.ping_interval,
+        ping_timeout: args.ping_timeout,
+        max_payload: args.max_payload,
+        connect_timeout: args.connect_timeout,
+    };
+    settings.step = Duration::from_millis(args.step_timeout);
+    settings.margin = Duration::from_millis(args.margin);
+    settings.case_timeout = Duration::from_millis(args.case_timeout);
+    let from = if declared.is_empty() {
+        match runner::detect(&settings).await {
+            Ok(found) if found.is_empty() => {
+                return usage(format!(
+                    "{url} answers, but on none of the contract paths (/engine.io/, /socket.io/, …); \
+                     is the path prefix right? (declare capabilities with --capability to run anyway)"
+                ));
+            }
+            Ok(found) => settings.capabilities = found,
+            Err(e) => return usage(e),
+        }
+        "detected"
+    } else {
+        settings.capabilities = declared.into_iter().collect();
+        "declared"
+    };
+    let options = RunOptions {
+        jobs: args.jobs,
+        retries: args.retries,
+        selection,
+    };
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal() && !args.quiet;
+    let mut bad = 0;
+    let timings = settings.timings;
+    let capability_names = settings
+        .capabilities
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let records = runner::run(&cases, settings, &options, |done, total, record| {
+        if !matches!(record.verdict, Verdict::Pass | Verdict::Unsupported) {
+            bad += 1;
+        }
+        if tty {
+            let mut err = std::io::stderr();
+            let _ = write!(
+                err,
+                "{}",
+                report::terminal::progress_line(done, total, record, bad)
+            );
+            let _ = err.flush();
+        }
+    })
+    .await;
+    if tty {
+        eprint!("\r{:<100}\r", "");
+    }
+    let summary = Summary::of(&records);
+    let report = Report {
+        target: url.clone(),
+        capabilities: capability_names,
+        capabilities_from: from.to_string(),
+        timings,
+        duration_ms: started.elapsed().as_millis() as u64,
+        summary: summary.clone(),
+        records,
+        rerun: args
+            .rerun_command
+            .clone()
+            .unwrap_or_else(|| format!("cargo xtask conformance --url {url}")),
+    };
+    if args.quiet {
+        println!("{}", summary.line());
+    } else {
+        print!("{}", report::terminal::render(&report));
+    }
+    for (path, text) in [
+        (
+            &args.json,
+            args.json.as_ref().map(|_| report::json::render(&report)),
+        ),
+        (
+            &args.junit,
+            args.junit.as_ref().map(|_| report::junit::render(&report)),
+        ),
+        (
+            &args.markdown,
+            args.markdown
+                .as_ref()
+                .map(|_| report::markdown::render(&report)),
+        ),
+    ] {
+        if let (Some(path), Some(text)) = (path, text) {
+            if let Err(e) = std::fs::write(path, text) {
+                return usage(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+    }
+    exit_code(&summary)
+}

@@ -1,0 +1,25 @@
+//! The Engine.IO v4 / Socket.IO v5 conformance suite: the Autobahn|Testsuite of Socket.IO.
+//!
+//! Point it at a server that implements fixtures/CONTRACT.md and it runs every case, each an
+//! async script of literal wire frames (never produced by our own encoder), and gives a verdict
+//! per case explained with the frames expected and received.
+//!
+//! - [`driver`]: raw HTTP/1.1 polling and WebSocket clients that record a transcript.
+//! - [`case`], [`context`], [`expect`], [`failure`]: the case model and what a case body uses.
+//! - [`cases`]: the cases themselves, one module per area, registered in one list.
+//! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases.
+//! - [`report`]: terminal, JSON, JUnit and Markdown reports.
+//! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
+
+pub mod case;
+pub mod cases;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod driver;
+pub mod expect;
+pub mod failure;
+pub mod filter;
+pub mod report;
+pub mod runner;
+pub mod verdict;

@@ -1,0 +1,153 @@
+//! Reports of a run: a terminal summary, JSON (index + per-case records with the transcript),
+//! JUnit XML and Markdown for a PR comment. All are pure renderers over [`Report`].
+
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod terminal;
+pub mod views;
+
+use crate::config::Timings;
+use crate::verdict::{CaseRecord, Summary};
+use serde::Serialize;
+
+/// Everything a report needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The server under test (`http://127.0.0.1:3000`).
+    pub target: String,
+    /// Capabilities the run assumed.
+    pub capabilities: Vec<String>,
+    /// Whether they were declared (`--capability`) or detected.
+    pub capabilities_from: String,
+    /// Contract timings used.
+    pub timings: Timings,
+    /// Wall time of the whole run, ms.
+    pub duration_ms: u64,
+    /// Counts per verdict.
+    pub summary: Summary,
+    /// One record per selected case, in registration order.
+    pub records: Vec<CaseRecord>,
+    /// The command that reruns a selection (a `--filter` is appended).
+    #[serde(skip)]
+    pub rerun: String,
+}
+
+impl Report {
+    /// The one-line command that reruns just this case.
+    pub fn rerun_command(&self, id: &str) -> String {
+        format!("{} --filter '{id}'", self.rerun)
+    }
+
+    /// Records that did not pass (fail, non-strict, error, flaky), in order.
+    pub fn problems(&self) -> impl Iterator<Item = &CaseRecord> {
+        use crate::verdict::Verdict::*;
+        self.records
+            .iter()
+            .filter(|r| matches!(r.verdict, Fail | NonStrict | Error | Flaky))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Case;
+    use crate::driver::Transcript;
+    use crate::driver::transcript::{Dir, Payload, Transport};
+    use crate::failure::Failure;
+    use crate::verdict::Verdict;
+
+    async fn nothing(_: &mut crate::context::Ctx) -> crate::failure::CaseResult {
+        Ok(())
+    }
+
+    fn sample() -> Report {
+        let case = |id| Case::new(id, "a title", crate::body!(nothing)).spec("doc", "§1");
+        let pass = CaseRecord::for_case(&case("eio.a.pass"), Verdict::Pass);
+        let mut fail = CaseRecord::for_case(&case("eio.a.fail"), Verdict::Fail);
+        fail.failures.push(Failure::assertion(
+            "GET <x>",
+            "text 4hello",
+            "text 4bye & more",
+        ));
+        let t = Transcript::new();
+        t.push(
+            "ws#1",
+            Transport::Websocket,
+            Dir::In,
+            "text",
+            vec![],
+            Payload::Text(b"4bye"),
+        );
+        t.push(
+            "ws#1",
+            Transport::Websocket,
+            Dir::In,
+            "binary",
+            vec![],
+            Payload::Binary(&[1, 2]),
+        );
+        fail.transcript = t.entries();
+        let mut unsupported =
+            CaseRecord::for_case(&case("sio.a.unsupported"), Verdict::Unsupported);
+        unsupported.skipped_because = Some("the target does not offer: recovery".into());
+        let records = vec![pass, fail, unsupported];
+        Report {
+            target: "http://127.0.0.1:1".into(),
+            capabilities: vec!["eio".into()],
+            capabilities_from: "declared".into(),
+            timings: crate::config::Timings::default(),
+            duration_ms: 1234,
+            summary: Summary::of(&records),
+            records,
+            rerun: "cargo xtask conformance --url http://127.0.0.1:1".into(),
+        }
+    }
+
+    #[test]
+    fn json_has_an_index_and_records_with_transcripts() {
+        let v: serde_json::Value = serde_json::from_str(&json::render(&sample())).unwrap();
+        assert_eq!(v["summary"]["total"], 3);
+        assert_eq!(v["summary"]["fail"], 1);
+        assert_eq!(v["index"][1]["id"], "eio.a.fail");
+        assert_eq!(v["index"][1]["verdict"], "fail");
+        assert_eq!(v["index"][1]["level"], "MUST");
+        let fail = &v["cases"][1];
+        assert_eq!(fail["failures"][0]["expected"][0], "text 4hello");
+        assert_eq!(fail["transcript"][0]["text"], "4bye");
+        assert_eq!(fail["transcript"][1]["hex"], "0102");
+        assert_eq!(fail["transcript"][1]["dir"], "in");
+        assert_eq!(
+            v["cases"][2]["skipped_because"],
+            "the target does not offer: recovery"
+        );
+    }
+
+    #[test]
+    fn junit_shape() {
+        let x = junit::render(&sample());
+        assert!(x.starts_with("<?xml"));
+        assert!(x.contains(
+            r#"<testsuites name="sio-conformance" tests="3" failures="1" errors="0" skipped="1""#
+        ));
+        assert!(x.contains(r#"<testcase classname="eio.a" name="eio.a.pass" time="0.000"/>"#));
+        assert!(x.contains(r#"<failure message="GET &lt;x&gt;" type="MUST">"#));
+        assert!(x.contains("text 4bye &amp; more"));
+        assert!(x.contains(r#"<skipped message="the target does not offer: recovery"/>"#));
+        assert_eq!(x.matches("<testcase ").count(), 3);
+        assert_eq!(x.matches("</testcase>").count(), 2);
+    }
+
+    #[test]
+    fn markdown_and_terminal_name_the_failure_and_how_to_rerun_it() {
+        let r = sample();
+        let md = markdown::render(&r);
+        assert!(md.contains("| fail | `eio.a.fail` | MUST |"));
+        let term = terminal::render(&r);
+        assert!(term.contains("FAIL        eio.a.fail"));
+        assert!(term.contains(
+            "rerun: cargo xtask conformance --url http://127.0.0.1:1 --filter 'eio.a.fail'"
+        ));
+        assert!(term.contains("3 cases: 1 pass, 1 fail, 1 unsupported"));
+    }
+}

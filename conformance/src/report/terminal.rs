@@ -1,0 +1,123 @@
+//! The terminal report: every case that did not pass with its expected and received frames side
+//! by side, its transcript and a command that reruns it; then the unsupported cases and a summary.
+
+use super::{Report, views};
+use crate::failure::Failure;
+use crate::verdict::{CaseRecord, Verdict};
+use std::fmt::Write;
+
+const COLUMN: usize = 60;
+
+fn side_by_side(out: &mut String, f: &Failure) {
+    let wide = f
+        .expected
+        .iter()
+        .chain(&f.received)
+        .any(|l| l.chars().count() > COLUMN);
+    if wide {
+        for (i, l) in f.expected.iter().enumerate() {
+            let head = if i == 0 { "expected:" } else { "" };
+            let _ = writeln!(out, "      {head:<9} {l}");
+        }
+        for (i, l) in f.received.iter().enumerate() {
+            let head = if i == 0 { "received:" } else { "" };
+            let _ = writeln!(out, "      {head:<9} {l}");
+        }
+        return;
+    }
+    let _ = writeln!(out, "      {:<COLUMN$} | received", "expected");
+    let rows = f.expected.len().max(f.received.len());
+    for i in 0..rows {
+        let e = f.expected.get(i).map_or("", String::as_str);
+        let r = f.received.get(i).map_or("", String::as_str);
+        let _ = writeln!(out, "      {e:<COLUMN$} | {r}");
+    }
+}
+
+fn case_block(out: &mut String, report: &Report, r: &CaseRecord) {
+    let _ = writeln!(
+        out,
+        "\n{:<11} {}  [{}] {}",
+        r.verdict.name().to_uppercase(),
+        r.id,
+        r.level.name(),
+        r.title
+    );
+    let mut spec = format!("{}, {}", r.spec.document, r.spec.section);
+    if let Some(o) = &r.official {
+        let _ = write!(spec, " · official: {}", o.full());
+    }
+    let _ = writeln!(out, "  spec: {spec}");
+    if r.attempts > 1 {
+        let _ = writeln!(out, "  attempts: {}", r.attempts);
+    }
+    if let Some(n) = &r.node_differs {
+        let _ = writeln!(out, "  known Node difference: {n}");
+    }
+    for (i, f) in r.failures.iter().enumerate() {
+        let label = if i == 0 && r.verdict != Verdict::NonStrict {
+            "failed"
+        } else {
+            "deviation"
+        };
+        let _ = writeln!(out, "  {label} at: {}", f.step);
+        side_by_side(out, f);
+        if let Some(n) = &f.note {
+            let _ = writeln!(out, "      note: {n}");
+        }
+    }
+    if let Some(c) = &r.closed {
+        let _ = writeln!(out, "  session closed: {c}");
+    }
+    if !r.transcript.is_empty() {
+        let _ = writeln!(out, "  transcript:");
+        for e in &r.transcript {
+            let _ = writeln!(out, "    {}", e.line());
+            if let Some(v) = views::view(e) {
+                let _ = writeln!(out, "    {:>21} ≈ {}", "", crate::failure::clip(&v, 200));
+            }
+        }
+    }
+    let _ = writeln!(out, "  rerun: {}", report.rerun_command(&r.id));
+}
+
+/// Renders the whole terminal report.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for r in report.problems() {
+        case_block(&mut out, report, r);
+    }
+    let unsupported: Vec<&CaseRecord> = report
+        .records
+        .iter()
+        .filter(|r| r.verdict == Verdict::Unsupported)
+        .collect();
+    if !unsupported.is_empty() {
+        let _ = writeln!(out, "\nunsupported ({}):", unsupported.len());
+        for r in unsupported {
+            let why = r.skipped_because.as_deref().unwrap_or("");
+            let _ = writeln!(out, "  {}  ({why})", r.id);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} against {} (capabilities {}: {}) in {:.1} s",
+        report.summary.line(),
+        report.target,
+        report.capabilities_from,
+        report.capabilities.join(", "),
+        report.duration_ms as f64 / 1000.0
+    );
+    out
+}
+
+/// The one-line progress indicator (written with `\r` to a terminal).
+pub fn progress_line(done: usize, total: usize, record: &CaseRecord, bad: usize) -> String {
+    let line = format!(
+        "[{done}/{total}] {} not passed · {} {}",
+        bad,
+        record.verdict.name(),
+        record.id
+    );
+    format!("\r{:<100}", crate::failure::clip(&line, 99))
+}

@@ -1,0 +1,3 @@
+//! One WebSocket frame through the v4 and v3 packet decoders (text and binary).
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sio_protocol::fuzzing::engine_packet(data));

@@ -1,0 +1,3 @@
+//! A v4 polling body through the payload decoder.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sio_protocol::fuzzing::engine_payload(data));

@@ -1,0 +1,100 @@
+//! Engine options, named after Node's (`pingInterval` → `ping_interval`, …) with Node's defaults
+//! (engine.io 6.6.12 `BaseServer` constructor).
+
+use std::time::Duration;
+
+use crate::session::TransportKind;
+
+/// Options of an [`crate::Engine`]. `EngineConfig::default()` is Node's configuration.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The path the engine answers under, matched as a prefix as Node's `attach()` does
+    /// (`path` option, default `/engine.io/` with `addTrailingSlash`).
+    pub path: String,
+    /// `pingInterval`: time between server pings (default 25 000 ms).
+    pub ping_interval: Duration,
+    /// `pingTimeout`: how long to wait for a pong (default 20 000 ms).
+    pub ping_timeout: Duration,
+    /// `upgradeTimeout`: how long an upgrade may take before the new transport is closed
+    /// (default 10 000 ms).
+    pub upgrade_timeout: Duration,
+    /// `maxHttpBufferSize`: the largest POST body or WebSocket message, in bytes (default 1e6),
+    /// announced as `maxPayload`.
+    pub max_http_buffer_size: usize,
+    /// `transports`: enabled transports, in order (default polling, websocket).
+    pub transports: Vec<TransportKind>,
+    /// `allowUpgrades` (default true).
+    pub allow_upgrades: bool,
+    /// `allowEIO3` (default false). Reserved: Engine.IO v3 is not implemented yet, so v3
+    /// requests are refused with code 5 whatever this says.
+    pub allow_eio3: bool,
+    /// `cors` (default off). Node runs the `cors` package as an engine middleware.
+    pub cors: Option<CorsConfig>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            path: "/engine.io/".to_owned(),
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_http_buffer_size: 1_000_000,
+            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            allow_upgrades: true,
+            allow_eio3: false,
+            cors: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Whether `transport` is enabled.
+    pub fn allows(&self, transport: TransportKind) -> bool {
+        self.transports.contains(&transport)
+    }
+
+    /// The `upgrades` array of the handshake for a session opened over `transport`
+    /// (`socket.ts#getAvailableUpgrades`: polling upgrades to websocket; nothing upgrades from
+    /// websocket; empty when `allowUpgrades` is off or websocket is disabled).
+    pub fn upgrades_from(&self, transport: TransportKind) -> Vec<String> {
+        match transport {
+            TransportKind::Polling
+                if self.allow_upgrades && self.allows(TransportKind::WebSocket) =>
+            {
+                vec!["websocket".to_owned()]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The `cors` option: what the `cors` npm package is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorsConfig {
+    /// `origin`.
+    pub origin: CorsOrigin,
+    /// `credentials`: adds `Access-Control-Allow-Credentials: true`.
+    pub credentials: bool,
+}
+
+impl CorsConfig {
+    /// `cors: { origin: "*" }`, as the official suites' servers use.
+    pub fn any() -> CorsConfig {
+        CorsConfig {
+            origin: CorsOrigin::Any,
+            credentials: false,
+        }
+    }
+}
+
+/// The `origin` setting of the `cors` package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigin {
+    /// `"*"`: `Access-Control-Allow-Origin: *`.
+    Any,
+    /// A fixed origin string, written as is, with `Vary: Origin`.
+    Exact(String),
+    /// `true`: reflect the request's `Origin`, with `Vary: Origin`.
+    Reflect,
+}

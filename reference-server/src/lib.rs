@@ -1,0 +1,29 @@
+//! The Rust reference server: an Engine.IO v4 server that does what engine.io 6.6.12 does, built
+//! as a sans-IO core with thin tokio/hyper adapters (the Socket.IO layer will sit on top).
+//!
+//! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat). Pure:
+//!   inputs carry `now`, outputs are values, [`session::Session::next_deadline`] says when to wake it.
+//! - [`verify`]: request verification and Node's error table, as a pure function.
+//! - [`cors`]: the headers Node's `cors` package writes.
+//! - [`sid`]: base64id-shaped session ids.
+//! - [`query`]: query-string parsing with `URLSearchParams` rules.
+//! - [`server`]: the adapters (axum/hyper handlers, WebSocket pump, one timer driver for all
+//!   sessions) and the application API ([`Engine`], [`Socket`], [`Connection`]).
+//! - [`socketio`]: the Socket.IO v5 server on top of the engine ([`socketio::SocketIo`]).
+//! - [`contract`]: the contract server's router (the Engine.IO echo server + `/health`).
+//! - [`config`]: options with Node's names and defaults.
+
+pub mod config;
+pub mod contract;
+pub mod cors;
+pub mod query;
+pub mod server;
+pub mod session;
+pub mod sid;
+pub mod socketio;
+pub mod verify;
+
+pub use config::{CorsConfig, CorsOrigin, EngineConfig};
+pub use server::{Connection, Engine, Socket, SocketEvent};
+pub use session::{CloseReason, SharedMessage, TransportKind};
+pub use sio_protocol::engineio::Data;

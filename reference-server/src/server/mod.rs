@@ -1,0 +1,357 @@
+//! The adapters around the sans-IO sessions: the only code that touches sockets and timers.
+//!
+//! One [`Engine`] holds a table of sessions, each an [`Entry`] (the [`Session`] plus the
+//! channels to the requests and WebSocket connections it talks to) behind its own mutex. Every
+//! input locks one entry, feeds the session with `Instant::now()`, and [`Shared::dispatch`]es
+//! the outputs while the lock is held, so outputs leave in the order the session produced them.
+//! Deadlines go to one timer driver for all sessions ([`timer`]).
+//!
+//! - [`polling`]: GET/POST/other requests for polling sessions.
+//! - [`websocket`]: the upgrade handshake and the per-connection frame pump.
+//! - [`http`]: responses with Node's status codes, headers and bodies.
+//! - [`socket`]: the application API ([`Socket`], [`Connection`]).
+
+mod http;
+mod polling;
+mod socket;
+mod timer;
+mod websocket;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request};
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::EngineConfig;
+use crate::query;
+use crate::session::{HttpReply, Output, RequestId, Session, SessionConfig, WsId};
+use crate::verify::{self, RequestView, SessionView, Verified};
+
+pub use socket::{Connection, HandshakeRequest, Socket, SocketEvent};
+
+/// What a WebSocket pump is told to do.
+#[derive(Debug)]
+pub(crate) enum WsCommand {
+    /// Send one frame.
+    Send(sio_protocol::engineio::Frame),
+    /// Send one shared message (its bytes are not copied).
+    SendShared(crate::session::SharedMessage),
+    /// Close without a status code.
+    Close,
+}
+
+/// One session and the channels it talks through.
+pub(crate) struct Entry {
+    pub(crate) session: Session,
+    /// Held requests, answered by `Output::Respond`.
+    waiters: HashMap<RequestId, oneshot::Sender<HttpReply>>,
+    /// WebSocket connections of this session (current, and one being upgraded).
+    sockets: HashMap<WsId, mpsc::UnboundedSender<WsCommand>>,
+    /// Events for the application, one batch per input (a POST body's packets arrive together).
+    events: mpsc::UnboundedSender<Vec<SocketEvent>>,
+    /// The deadline the timer driver holds for this entry, if any.
+    scheduled: Option<Instant>,
+}
+
+type EntryRef = Arc<Mutex<Entry>>;
+
+type ConnectionHandler = dyn Fn(Connection) + Send + Sync;
+
+/// State shared by the handlers, the pumps and the timer driver.
+pub(crate) struct Shared {
+    config: EngineConfig,
+    session_cfg: SessionConfig,
+    sessions: Mutex<HashMap<String, EntryRef>>,
+    timer: timer::TimerHandle,
+    next_id: AtomicU64,
+    on_connection: Box<ConnectionHandler>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn lookup(&self, sid: &str) -> Option<EntryRef> {
+        lock(&self.sessions).get(sid).cloned()
+    }
+
+    /// Registers a new session, carries out its first outputs, and hands the application its
+    /// [`Connection`] (Node's `connection` event fires after the open packet is written).
+    fn create(
+        self: &Arc<Self>,
+        session: Session,
+        waiter: Option<(RequestId, oneshot::Sender<HttpReply>)>,
+        ws: Option<(WsId, mpsc::UnboundedSender<WsCommand>)>,
+        request: HandshakeRequest,
+    ) -> EntryRef {
+        let (events, rx) = mpsc::unbounded_channel();
+        let sid = session.sid().to_owned();
+        let entry = Arc::new(Mutex::new(Entry {
+            session,
+            waiters: waiter.into_iter().collect(),
+            sockets: ws.into_iter().collect(),
+            events,
+            scheduled: None,
+        }));
+        lock(&self.sessions).insert(sid.clone(), entry.clone());
+        {
+            let mut e = lock(&entry);
+            self.dispatch(&entry, &mut e);
+        }
+        let socket = Socket::new(sid, Arc::downgrade(&entry), Arc::downgrade(self));
+        (self.on_connection)(Connection::new(socket, rx, Arc::new(request)));
+        entry
+    }
+
+    /// Runs `f` on the entry with the current time and carries out the outputs. Returns `None`
+    /// if the session had closed already.
+    fn drive<R>(
+        self: &Arc<Self>,
+        entry: &EntryRef,
+        f: impl FnOnce(&mut Entry, Instant) -> R,
+    ) -> Option<R> {
+        let mut e = lock(entry);
+        if e.session.is_closed() {
+            return None;
+        }
+        let r = f(&mut e, Instant::now());
+        self.dispatch(entry, &mut e);
+        Some(r)
+    }
+
+    /// A timer fired for `entry` at `at`.
+    fn fire(self: &Arc<Self>, entry: &EntryRef, at: Instant) {
+        let mut e = lock(entry);
+        if e.scheduled != Some(at) {
+            return; // superseded by an earlier deadline
+        }
+        e.scheduled = None;
+        e.session.handle_timeout(Instant::now());
+        self.dispatch(entry, &mut e);
+    }
+
+    /// Carries out every pending output, forgets a closed session, and tells the timer driver
+    /// about the next deadline if it is earlier than the one it holds.
+    fn dispatch(&self, entry: &EntryRef, e: &mut Entry) {
+        let mut events = Vec::new();
+        while let Some(out) = e.session.poll_output() {
+            match out {
+                Output::Respond { req, reply } => {
+                    if let Some(tx) = e.waiters.remove(&req) {
+                        let _ = tx.send(reply);
+                    }
+                }
+                Output::WsSend { ws, frame } => {
+                    if let Some(tx) = e.sockets.get(&ws) {
+                        let _ = tx.send(WsCommand::Send(frame));
+                    }
+                }
+                Output::WsSendShared { ws, message } => {
+                    if let Some(tx) = e.sockets.get(&ws) {
+                        let _ = tx.send(WsCommand::SendShared(message));
+                    }
+                }
+                Output::WsClose { ws } => {
+                    if let Some(tx) = e.sockets.remove(&ws) {
+                        let _ = tx.send(WsCommand::Close);
+                    }
+                }
+                Output::Event(ev) => events.push(ev),
+            }
+        }
+        if !events.is_empty() {
+            let _ = e.events.send(events);
+        }
+        if e.session.is_closed() {
+            let mut sessions = lock(&self.sessions);
+            if sessions
+                .get(e.session.sid())
+                .is_some_and(|x| Arc::ptr_eq(x, entry))
+            {
+                sessions.remove(e.session.sid());
+            }
+            e.waiters.clear();
+            e.sockets.clear();
+        } else if let Some(deadline) = e.session.next_deadline()
+            && e.scheduled.is_none_or(|s| deadline < s)
+        {
+            e.scheduled = Some(deadline);
+            self.timer.schedule(deadline, Arc::downgrade(entry));
+        }
+    }
+
+    /// Handles one request under the engine's path.
+    async fn handle(self: Arc<Self>, req: Request<Body>) -> Response {
+        let headers = req.headers();
+        let origin = header_str(headers, "origin").map(str::to_owned);
+        let cors = self
+            .config
+            .cors
+            .as_ref()
+            .map(|c| crate::cors::simple_headers(c, origin.as_deref()));
+        // The cors middleware answers preflights before engine.io sees the request.
+        if let Some(cfg) = &self.config.cors
+            && req.method() == Method::OPTIONS
+        {
+            let requested = header_str(headers, "access-control-request-headers");
+            return http::preflight(crate::cors::preflight_headers(
+                cfg,
+                origin.as_deref(),
+                requested,
+            ));
+        }
+        let query = query::parse(req.uri().query().unwrap_or(""));
+        let upgrade = is_upgrade(headers);
+        let view = RequestView {
+            method: req.method().as_str(),
+            query: &query,
+            origin: headers.get("origin").map(|v| v.as_bytes()),
+            upgrade,
+        };
+        let verified = verify::verify(view, &self.config, |sid| {
+            self.lookup(sid).map(|e| {
+                let e = lock(&e);
+                SessionView {
+                    transport: e.session.transport(),
+                    protocol: e.session.protocol(),
+                }
+            })
+        });
+        let cors = cors.unwrap_or_default();
+        match verified {
+            Err(refusal) if upgrade => http::upgrade_refusal(refusal.code.message()),
+            Err(refusal) => http::with_headers(http::error_json(refusal.code), &cors),
+            Ok(route) if upgrade => websocket::handle(self, req, route, query, cors).await,
+            Ok(Verified::Handshake { .. }) => {
+                let resp = match verify::check_protocol(&query, &self.config) {
+                    Err(code) => http::error_json(code),
+                    Ok(_) => {
+                        let request = HandshakeRequest::new(&req, crate::TransportKind::Polling);
+                        polling::handshake(&self, req, request).await
+                    }
+                };
+                http::with_headers(resp, &cors)
+            }
+            Ok(Verified::Existing { sid, .. }) => {
+                let resp = polling::request(&self, req, &sid).await;
+                http::with_headers(resp, &cors)
+            }
+        }
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Node's `upgrade` event: a `Connection: upgrade` token and an `Upgrade` header.
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    let connection_upgrade = headers
+        .get_all("connection")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    connection_upgrade && headers.contains_key("upgrade")
+}
+
+/// An Engine.IO v4 server: mount [`Engine::router`] (or [`Engine::service`]) into an axum app.
+///
+/// Must be created inside a tokio runtime (it starts the timer driver).
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+impl Engine {
+    /// An engine that calls `on_connection` for every new session, right after its open packet.
+    pub fn new(
+        config: EngineConfig,
+        on_connection: impl Fn(Connection) + Send + Sync + 'static,
+    ) -> Engine {
+        let shared = Arc::new_cyclic(|weak: &Weak<Shared>| Shared {
+            session_cfg: SessionConfig::from_engine(&config),
+            config,
+            sessions: Mutex::new(HashMap::new()),
+            timer: timer::spawn(weak.clone()),
+            next_id: AtomicU64::new(0),
+            on_connection: Box::new(on_connection),
+        });
+        Engine { shared }
+    }
+
+    /// The options this engine runs with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.shared.config
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        lock(&self.shared.sessions).len()
+    }
+
+    /// Whether session `sid` is open.
+    pub fn has_session(&self, sid: &str) -> bool {
+        self.shared.lookup(sid).is_some()
+    }
+
+    /// Whether session `sid` holds a polling GET (diagnostics; lets tests wait for the
+    /// server's side of a long poll instead of sleeping).
+    pub fn has_held_get(&self, sid: &str) -> bool {
+        self.shared
+            .lookup(sid)
+            .is_some_and(|e| lock(&e).session.has_held_get())
+    }
+
+    /// A router serving the engine at `config.path` and everything under it (Node's prefix
+    /// match), to `merge` into an application router.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let path = self.shared.config.path.trim_end_matches('/').to_owned();
+        Router::new()
+            .route_service(&format!("{path}/"), self.service())
+            .route_service(&format!("{path}/{{*rest}}"), self.service())
+    }
+
+    /// The engine as a tower service that treats every request it gets as an engine request
+    /// (for `Router::nest_service` or `fallback_service`).
+    pub fn service(&self) -> EngineService {
+        EngineService {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// [`Engine`] as a `tower::Service`.
+#[derive(Clone)]
+pub struct EngineService {
+    shared: Arc<Shared>,
+}
+
+impl tower::Service<Request<Body>> for EngineService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { Ok(shared.handle(req).await) })
+    }
+}

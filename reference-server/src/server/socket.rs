@@ -1,0 +1,193 @@
+//! The application API: a [`Socket`] handle to send and close, and a [`Connection`] that
+//! receives the session's events (messages, upgrade, close with Node's reason). The Socket.IO
+//! layer sits on this: it reads `Message`s and feeds them to its decoder.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, Uri};
+use sio_protocol::engineio::Data;
+use tokio::sync::mpsc;
+
+use super::{Entry, Shared, lock};
+use crate::session::{SharedMessage, TransportKind};
+
+/// What the application hears about a session (the session's [`crate::session::Event`]).
+pub use crate::session::Event as SocketEvent;
+
+/// A handle to one session, cheap to clone. It does not keep the session alive: once the
+/// session closed, sends are dropped and [`Socket::is_open`] is false.
+#[derive(Clone)]
+pub struct Socket {
+    sid: Arc<str>,
+    entry: Weak<Mutex<Entry>>,
+    shared: Weak<Shared>,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("sid", &self.sid).finish()
+    }
+}
+
+impl Socket {
+    pub(super) fn new(sid: String, entry: Weak<Mutex<Entry>>, shared: Weak<Shared>) -> Socket {
+        Socket {
+            sid: sid.into(),
+            entry,
+            shared,
+        }
+    }
+
+    /// The session id (the `sid` of the handshake).
+    pub fn id(&self) -> &str {
+        &self.sid
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Entry, Instant) -> R) -> Option<R> {
+        let (entry, shared) = (self.entry.upgrade()?, self.shared.upgrade()?);
+        shared.drive(&entry, f)
+    }
+
+    /// Sends a `message` (text or binary). Returns false if the session is gone.
+    pub fn send(&self, data: Data) -> bool {
+        self.with(|e, now| e.session.send(now, data)).is_some()
+    }
+
+    /// Sends pre-encoded shared messages as consecutive packets (nothing else is written between
+    /// them). Returns false if the session is gone.
+    pub fn send_shared(&self, messages: &[SharedMessage]) -> bool {
+        self.with(|e, now| e.session.send_shared(now, messages))
+            .is_some()
+    }
+
+    /// Whether the transport can write right away (Node's `transport.writable`; volatile
+    /// packets are dropped when it cannot).
+    pub fn is_writable(&self) -> bool {
+        self.entry
+            .upgrade()
+            .is_some_and(|e| {
+                let e = lock(&e);
+                !e.session.is_closed() && e.session.is_writable()
+            })
+    }
+
+    /// Sends a text `message`.
+    pub fn send_text(&self, text: impl Into<String>) -> bool {
+        self.send(Data::Text(text.into()))
+    }
+
+    /// Sends a binary `message`.
+    pub fn send_binary(&self, bytes: impl Into<Vec<u8>>) -> bool {
+        self.send(Data::Binary(bytes.into()))
+    }
+
+    /// Closes the session (`socket.close()`): buffered packets are written first; the close
+    /// reason is "forced close".
+    pub fn close(&self) {
+        self.with(|e, now| e.session.close(now));
+    }
+
+    /// Whether the session is still open.
+    pub fn is_open(&self) -> bool {
+        self.entry
+            .upgrade()
+            .is_some_and(|e| !lock(&e).session.is_closed())
+    }
+
+    /// The current transport, while the session is open.
+    pub fn transport(&self) -> Option<TransportKind> {
+        let entry = self.entry.upgrade()?;
+        let e = lock(&entry);
+        (!e.session.is_closed()).then(|| e.session.transport())
+    }
+}
+
+/// What the handshake request carried (Node's `socket.request`, `req._query`).
+#[derive(Debug, Clone)]
+pub struct HandshakeRequest {
+    /// The request target.
+    pub uri: Uri,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// The query parameters in first-appearance order, the last value of a repeated key winning
+    /// (`Object.fromEntries(new URL(url).searchParams)`).
+    pub query: Vec<(String, String)>,
+    /// The transport of the handshake.
+    pub transport: TransportKind,
+}
+
+impl HandshakeRequest {
+    pub(super) fn new(req: &Request<Body>, transport: TransportKind) -> HandshakeRequest {
+        HandshakeRequest {
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            query: crate::query::parse_ordered(req.uri().query().unwrap_or("")),
+            transport,
+        }
+    }
+
+    /// A query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A new session, as handed to the engine's connection handler.
+pub struct Connection {
+    socket: Socket,
+    events: mpsc::UnboundedReceiver<Vec<SocketEvent>>,
+    pending: VecDeque<SocketEvent>,
+    request: Arc<HandshakeRequest>,
+}
+
+impl Connection {
+    pub(super) fn new(
+        socket: Socket,
+        events: mpsc::UnboundedReceiver<Vec<SocketEvent>>,
+        request: Arc<HandshakeRequest>,
+    ) -> Connection {
+        Connection {
+            socket,
+            events,
+            pending: VecDeque::new(),
+            request,
+        }
+    }
+
+    /// The handle to send and close.
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// The handshake request.
+    pub fn request(&self) -> &Arc<HandshakeRequest> {
+        &self.request
+    }
+
+    /// The next event; `None` after the `Close` event has been taken.
+    pub async fn recv(&mut self) -> Option<SocketEvent> {
+        if let Some(ev) = self.pending.pop_front() {
+            return Some(ev);
+        }
+        let mut batch = self.events.recv().await?.into_iter();
+        let first = batch.next();
+        self.pending.extend(batch);
+        first
+    }
+
+    /// The events produced by one input of the session, together (e.g. every packet of one
+    /// POST body: Node handles them in one go, before any `process.nextTick` callback);
+    /// `None` after the `Close` event has been taken.
+    pub async fn recv_batch(&mut self) -> Option<Vec<SocketEvent>> {
+        if !self.pending.is_empty() {
+            return Some(self.pending.drain(..).collect());
+        }
+        self.events.recv().await
+    }
+}

@@ -1,0 +1,282 @@
+//! The WebSocket transport's plumbing: `ws`'s handshake checks and 101, then one pump task per
+//! connection that feeds received messages to the session and carries out its sends and
+//! closes. Frame limits are `ws`'s (`maxPayload = maxHttpBufferSize`, close 1009 past it).
+//!
+//! ```text
+//! not GET                         → 405 Invalid HTTP method
+//! Upgrade ≠ websocket             → 400 Invalid Upgrade header
+//! bad Sec-WebSocket-Key           → 400 Missing or invalid Sec-WebSocket-Key header
+//! Sec-WebSocket-Version ∉ {13, 8} → 400 Missing or invalid Sec-WebSocket-Version header
+//! otherwise 101, then: handshake with EIO ≠ 4 → raw "HTTP/1.1 400 …" on the upgraded socket;
+//!                      transport=polling      → close (no code)
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use sio_protocol::engineio::Frame;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use super::{EntryRef, Shared, WsCommand, http};
+use crate::session::{Session, TransportKind, WsEnd, WsId, WsMessage};
+use crate::verify::{self, Verified};
+
+type Ws = WebSocketStream<TokioIo<Upgraded>>;
+
+/// `ws` waits this long for the peer's close frame before dropping the connection.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn valid_key(key: &str) -> bool {
+    // ws: /^[+/0-9A-Za-z]{22}==$/
+    key.len() == 24
+        && key.ends_with("==")
+        && key[..22]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// A verified upgrade request: `ws`'s checks, then the 101 and a pump task.
+pub(super) async fn handle(
+    shared: Arc<Shared>,
+    mut req: Request<Body>,
+    route: Verified,
+    query: HashMap<String, String>,
+    cors: Vec<(&'static str, String)>,
+) -> Response {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    if req.method() != Method::GET {
+        return http::refusal(405, "Invalid HTTP method", &[]);
+    }
+    if !header("upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        return http::refusal(400, "Invalid Upgrade header", &[]);
+    }
+    let Some(key) = header("sec-websocket-key").filter(|k| valid_key(k)) else {
+        return http::refusal(400, "Missing or invalid Sec-WebSocket-Key header", &[]);
+    };
+    if !matches!(
+        header("sec-websocket-version").as_deref().map(str::trim),
+        Some("13" | "8")
+    ) {
+        return http::refusal(
+            400,
+            "Missing or invalid Sec-WebSocket-Version header",
+            &[("Sec-WebSocket-Version", "13, 8")],
+        );
+    }
+    // ws picks the first subprotocol offered when no handleProtocols is set.
+    let protocol = header("sec-websocket-protocol").and_then(|p| {
+        p.split(',')
+            .map(|s| s.trim().to_owned())
+            .find(|s| !s.is_empty())
+    });
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let request = super::HandshakeRequest::new(&req, TransportKind::WebSocket);
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            after_upgrade(shared, TokioIo::new(upgraded), route, query, request).await;
+        }
+    });
+    let mut h = vec![
+        ("upgrade", "websocket".to_owned()),
+        ("connection", "Upgrade".to_owned()),
+        ("sec-websocket-accept", derive_accept_key(key.as_bytes())),
+    ];
+    if let Some(p) = protocol {
+        h.push(("sec-websocket-protocol", p));
+    }
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = axum::http::StatusCode::SWITCHING_PROTOCOLS;
+    for (k, v) in h {
+        if let Ok(v) = v.parse() {
+            resp.headers_mut().append(k, v);
+        }
+    }
+    // The cors headers go after ws's own (the `headers` event appends them).
+    for (k, v) in cors {
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
+            v.parse(),
+        ) {
+            resp.headers_mut().append(k, v);
+        }
+    }
+    resp
+}
+
+fn ws_config(max_payload: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        // Small eager read buffer (many idle connections); messages are written one by one.
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(Some(max_payload))
+        .max_frame_size(Some(max_payload))
+}
+
+async fn after_upgrade(
+    shared: Arc<Shared>,
+    mut io: TokioIo<Upgraded>,
+    route: Verified,
+    query: HashMap<String, String>,
+    request: super::HandshakeRequest,
+) {
+    let config = ws_config(shared.config.max_http_buffer_size);
+    match route {
+        // "transport doesn't handle upgraded requests" → websocket.close().
+        Verified::Handshake {
+            transport: TransportKind::Polling,
+        }
+        | Verified::Existing {
+            transport: TransportKind::Polling,
+            ..
+        } => {
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            close_and_drain(ws, None).await;
+        }
+        Verified::Handshake {
+            transport: TransportKind::WebSocket,
+        } => {
+            // Node checks the EIO revision only after ws.handleUpgrade: the refusal is written
+            // as raw HTTP on the upgraded socket.
+            if let Err(code) = verify::check_protocol(&query, &shared.config) {
+                let _ = io.write_all(&http::raw_refusal_bytes(code.message())).await;
+                let _ = io.shutdown().await;
+                return;
+            }
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let id = WsId(shared.next_id());
+            let (tx, rx) = mpsc::unbounded_channel();
+            let session = Session::open_websocket(
+                crate::sid::generate(),
+                shared.session_cfg.clone(),
+                Instant::now(),
+                id,
+            );
+            let entry = shared.create(session, None, Some((id, tx)), request);
+            pump(shared, entry, id, ws, rx).await;
+        }
+        Verified::Existing {
+            sid,
+            transport: TransportKind::WebSocket,
+        } => {
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let id = WsId(shared.next_id());
+            let (tx, rx) = mpsc::unbounded_channel();
+            let entry = shared.lookup(&sid);
+            let started = entry.as_ref().and_then(|entry| {
+                shared.drive(entry, |e, now| {
+                    e.sockets.insert(id, tx);
+                    e.session.ws_upgrade_request(now, id);
+                })
+            });
+            match (entry, started) {
+                (Some(entry), Some(())) => pump(shared, entry, id, ws, rx).await,
+                // "upgrade attempt for closed client" → websocket.close().
+                _ => close_and_drain(ws, None).await,
+            }
+        }
+    }
+}
+
+/// The close code `ws` sends for a receive error, if it sends one.
+fn error_close_code(e: &WsError) -> Option<CloseCode> {
+    match e {
+        WsError::Capacity(_) => Some(CloseCode::Size),
+        WsError::Utf8(_) => Some(CloseCode::Invalid),
+        WsError::Protocol(_) => Some(CloseCode::Protocol),
+        _ => None,
+    }
+}
+
+/// Carries frames both ways until the connection ends or the session closes it.
+async fn pump(
+    shared: Arc<Shared>,
+    entry: EntryRef,
+    id: WsId,
+    mut ws: Ws,
+    mut rx: mpsc::UnboundedReceiver<WsCommand>,
+) {
+    let end = loop {
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd @ (WsCommand::Send(_) | WsCommand::SendShared(_))) => {
+                    let msg = match cmd {
+                        WsCommand::Send(Frame::Text(t)) => Message::text(t),
+                        WsCommand::Send(Frame::Binary(b)) => Message::binary(b),
+                        // The shared bytes go out as they are: a reference-count bump, no copy.
+                        WsCommand::SendShared(m) if m.is_binary() => {
+                            Message::Binary(m.frame_bytes().clone())
+                        }
+                        WsCommand::SendShared(m) => match Utf8Bytes::try_from(m.frame_bytes().clone()) {
+                            Ok(t) => Message::Text(t),
+                            Err(_) => continue,
+                        },
+                        WsCommand::Close => continue,
+                    };
+                    if ws.send(msg).await.is_err() {
+                        break WsEnd::Closed;
+                    }
+                }
+                // The session closed this connection (or forgot it).
+                Some(WsCommand::Close) | None => {
+                    close_and_drain(ws, None).await;
+                    return;
+                }
+            },
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Text(t))) => feed(&shared, &entry, id, WsMessage::Text(t.as_str().to_owned())),
+                Some(Ok(Message::Binary(b))) => feed(&shared, &entry, id, WsMessage::Binary(b.to_vec())),
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                // The peer's close: tungstenite answers it; the stream ends next.
+                Some(Ok(Message::Close(_))) => {}
+                Some(Err(e)) => {
+                    if let Some(code) = error_close_code(&e) {
+                        shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
+                        close_and_drain(ws, Some(code)).await;
+                        return;
+                    }
+                    break WsEnd::Closed;
+                }
+                None => break WsEnd::Closed,
+            },
+        }
+    };
+    shared.drive(&entry, |e, now| e.session.ws_closed(now, id, end));
+}
+
+fn feed(shared: &Arc<Shared>, entry: &EntryRef, id: WsId, msg: WsMessage) {
+    shared.drive(entry, |e, now| e.session.ws_message(now, id, msg));
+}
+
+/// Sends a close frame (`None`: no status code, so the peer sees 1005) and waits, bounded, for
+/// the peer's close before dropping the connection.
+async fn close_and_drain(mut ws: Ws, code: Option<CloseCode>) {
+    let frame = code.map(|code| CloseFrame {
+        code,
+        reason: "".into(),
+    });
+    if ws.close(frame).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+}

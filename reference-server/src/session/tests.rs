@@ -1,0 +1,737 @@
+//! Unit tests of the session state machine on a virtual clock: every timing is exact and
+//! nothing sleeps.
+
+use std::time::{Duration, Instant};
+
+use sio_protocol::engineio::{Data, Frame};
+
+use super::*;
+
+const SID: &str = "AAAAAAAAAAAAAAAAAAAA";
+
+/// A session plus the virtual time it lives in.
+struct Harness {
+    t0: Instant,
+    s: Session,
+}
+
+fn cfg() -> SessionConfig {
+    SessionConfig {
+        ping_interval: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(200),
+        upgrade_timeout: Duration::from_millis(10_000),
+        max_payload: 1_000_000,
+    }
+}
+
+impl Harness {
+    fn polling() -> Harness {
+        let t0 = Instant::now();
+        let s = Session::open_polling(
+            SID.into(),
+            cfg(),
+            vec!["websocket".into()],
+            t0,
+            RequestId(0),
+        );
+        let mut h = Harness { t0, s };
+        assert_eq!(h.drain().len(), 1, "the handshake GET is answered");
+        h
+    }
+
+    fn websocket() -> Harness {
+        let t0 = Instant::now();
+        let s = Session::open_websocket(SID.into(), cfg(), t0, WsId(0));
+        let mut h = Harness { t0, s };
+        assert_eq!(h.drain().len(), 1, "the open frame");
+        h
+    }
+
+    fn at(&self, ms: u64) -> Instant {
+        self.t0 + Duration::from_millis(ms)
+    }
+
+    /// Runs every timer due up to `ms`, in deadline order.
+    fn advance(&mut self, ms: u64) {
+        let to = self.at(ms);
+        while let Some(d) = self.s.next_deadline().filter(|d| *d <= to) {
+            self.s.handle_timeout(d);
+        }
+    }
+
+    fn drain(&mut self) -> Vec<Output> {
+        std::iter::from_fn(|| self.s.poll_output()).collect()
+    }
+
+    fn get(&mut self, ms: u64, id: u64) -> Vec<Output> {
+        self.s.poll_get(self.at(ms), RequestId(id));
+        self.drain()
+    }
+
+    fn post(&mut self, ms: u64, id: u64, body: &str) -> Vec<Output> {
+        assert!(
+            self.s
+                .post_begin(self.at(ms), RequestId(id), Some("text/plain;charset=UTF-8"))
+        );
+        self.s.post_end(
+            self.at(ms),
+            RequestId(id),
+            PostBody::Complete(body.as_bytes().to_vec()),
+        );
+        self.drain()
+    }
+
+    fn ws(&mut self, ms: u64, ws: u64, text: &str) -> Vec<Output> {
+        self.s
+            .ws_message(self.at(ms), WsId(ws), WsMessage::Text(text.into()));
+        self.drain()
+    }
+}
+
+fn payload(id: u64, body: &str) -> Output {
+    Output::Respond {
+        req: RequestId(id),
+        reply: HttpReply::Payload(body.into()),
+    }
+}
+
+fn reply(id: u64, reply: HttpReply) -> Output {
+    Output::Respond {
+        req: RequestId(id),
+        reply,
+    }
+}
+
+fn text(ws: u64, t: &str) -> Output {
+    Output::WsSend {
+        ws: WsId(ws),
+        frame: Frame::Text(t.into()),
+    }
+}
+
+fn closed(reason: CloseReason, description: Option<&'static str>) -> Output {
+    Output::Event(Event::Close {
+        reason,
+        description,
+    })
+}
+
+fn message(t: &str) -> Output {
+    Output::Event(Event::Message(Data::Text(t.into())))
+}
+
+#[test]
+fn polling_handshake_answers_the_first_get_with_the_open_packet() {
+    let mut s = Session::open_polling(
+        SID.into(),
+        cfg(),
+        vec!["websocket".into()],
+        Instant::now(),
+        RequestId(7),
+    );
+    assert_eq!(
+        s.poll_output(),
+        Some(payload(
+            7,
+            r#"0{"sid":"AAAAAAAAAAAAAAAAAAAA","upgrades":["websocket"],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#
+        ))
+    );
+    assert_eq!(s.poll_output(), None);
+    assert_eq!(s.transport(), TransportKind::Polling);
+}
+
+#[test]
+fn websocket_handshake_sends_the_open_packet_with_no_upgrades() {
+    let mut s = Session::open_websocket(SID.into(), cfg(), Instant::now(), WsId(3));
+    assert_eq!(
+        s.poll_output(),
+        Some(text(
+            3,
+            r#"0{"sid":"AAAAAAAAAAAAAAAAAAAA","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#
+        ))
+    );
+}
+
+#[test]
+fn a_held_get_gets_the_ping_after_ping_interval_and_a_pong_refreshes_the_interval() {
+    let mut h = Harness::polling();
+    assert_eq!(h.get(0, 1), vec![]);
+    h.advance(299);
+    assert_eq!(h.drain(), vec![]);
+    h.advance(300);
+    assert_eq!(h.drain(), vec![payload(1, "2")]);
+    assert_eq!(h.post(350, 2, "3"), vec![reply(2, HttpReply::Ok)]);
+    // "the next ping comes pingInterval after the pong".
+    assert_eq!(h.s.next_deadline(), Some(h.at(650)));
+    assert_eq!(h.get(400, 3), vec![]);
+    h.advance(649);
+    assert_eq!(h.drain(), vec![]);
+    h.advance(650);
+    assert_eq!(h.drain(), vec![payload(3, "2")]);
+}
+
+#[test]
+fn no_pong_closes_with_ping_timeout_at_interval_plus_timeout() {
+    let mut h = Harness::polling();
+    h.advance(300);
+    assert_eq!(h.get(310, 1), vec![payload(1, "2")]);
+    assert_eq!(h.get(320, 2), vec![]);
+    h.advance(499);
+    assert!(!h.s.is_closed());
+    h.advance(500);
+    // The held GET gets "1" (transport writable → close right away).
+    assert_eq!(
+        h.drain(),
+        vec![payload(2, "1"), closed(CloseReason::PingTimeout, None)]
+    );
+    assert!(h.s.is_closed());
+    assert_eq!(h.s.next_deadline(), None);
+}
+
+#[test]
+fn the_first_other_packet_while_awaiting_a_pong_refreshes_the_timeout_once() {
+    let mut h = Harness::websocket();
+    h.advance(300);
+    assert_eq!(h.drain(), vec![text(0, "2")]);
+    assert_eq!(h.ws(400, 0, "4a"), vec![message("a")]);
+    assert_eq!(
+        h.s.next_deadline(),
+        Some(h.at(600)),
+        "refreshed to now + pingTimeout"
+    );
+    assert_eq!(h.ws(550, 0, "4b"), vec![message("b")]);
+    assert_eq!(h.s.next_deadline(), Some(h.at(600)), "only once per ping");
+    h.advance(600);
+    assert_eq!(
+        h.drain(),
+        vec![
+            Output::WsClose { ws: WsId(0) },
+            closed(CloseReason::PingTimeout, None)
+        ]
+    );
+}
+
+#[test]
+fn a_pong_does_not_refresh_and_the_next_ping_allows_a_new_refresh() {
+    let mut h = Harness::websocket();
+    h.advance(300);
+    h.drain();
+    assert_eq!(h.ws(350, 0, "3"), vec![]);
+    h.advance(650);
+    assert_eq!(h.drain(), vec![text(0, "2")]);
+    assert_eq!(
+        h.ws(700, 0, "6"),
+        vec![],
+        "noop is ignored but counts as a packet"
+    );
+    assert_eq!(h.s.next_deadline(), Some(h.at(900)));
+}
+
+#[test]
+fn client_ping_on_an_established_transport_is_invalid_heartbeat_direction() {
+    // protocol-notes #37
+    for frame in ["2", "2probe"] {
+        let mut h = Harness::websocket();
+        assert_eq!(
+            h.ws(10, 0, frame),
+            vec![
+                Output::WsClose { ws: WsId(0) },
+                closed(
+                    CloseReason::TransportError,
+                    Some("invalid heartbeat direction")
+                )
+            ]
+        );
+    }
+    let mut h = Harness::polling();
+    assert_eq!(h.get(0, 1), vec![]);
+    assert_eq!(
+        h.post(10, 2, "2"),
+        vec![
+            payload(1, "1"),
+            closed(
+                CloseReason::TransportError,
+                Some("invalid heartbeat direction")
+            ),
+            reply(2, HttpReply::Ok)
+        ]
+    );
+}
+
+#[test]
+fn noop_upgrade_open_and_close_over_websocket_are_ignored() {
+    // protocol-notes #27 and #38: Node's onPacket has no case for them.
+    let mut h = Harness::websocket();
+    for frame in ["6", "5", "0", "1", "1bye"] {
+        assert_eq!(h.ws(10, 0, frame), vec![], "{frame}");
+    }
+    assert!(!h.s.is_closed());
+    // … so the session only ends at the ping timeout.
+    h.advance(500);
+    assert!(h.s.is_closed());
+}
+
+#[test]
+fn websocket_messages_echo_shapes() {
+    let mut h = Harness::websocket();
+    assert_eq!(h.ws(1, 0, "4hello"), vec![message("hello")]);
+    assert_eq!(h.ws(1, 0, "4"), vec![message("")]);
+    assert_eq!(
+        h.ws(1, 0, "bAQID"),
+        vec![Output::Event(Event::Message(Data::Binary(vec![1, 2, 3])))]
+    );
+    h.s.ws_message(h.at(1), WsId(0), WsMessage::Binary(vec![1, 2, 3, 4]));
+    assert_eq!(
+        h.drain(),
+        vec![Output::Event(Event::Message(Data::Binary(vec![
+            1, 2, 3, 4
+        ])))]
+    );
+    h.s.send(h.at(2), Data::Binary(vec![9]));
+    h.s.send(h.at(2), Data::Text("x".into()));
+    assert_eq!(
+        h.drain(),
+        vec![
+            Output::WsSend {
+                ws: WsId(0),
+                frame: Frame::Binary(vec![9])
+            },
+            text(0, "4x")
+        ]
+    );
+}
+
+#[test]
+fn an_invalid_packet_over_websocket_is_a_parse_error() {
+    for frame in ["abc", ""] {
+        let mut h = Harness::websocket();
+        assert_eq!(
+            h.ws(1, 0, frame),
+            vec![
+                Output::WsClose { ws: WsId(0) },
+                closed(CloseReason::ParseError, None)
+            ]
+        );
+    }
+}
+
+#[test]
+fn websocket_end_closes_the_session_with_nodes_reasons() {
+    let mut h = Harness::websocket();
+    h.s.ws_closed(h.at(1), WsId(0), WsEnd::Closed);
+    assert_eq!(h.drain(), vec![closed(CloseReason::TransportClose, None)]);
+    let mut h = Harness::websocket();
+    h.s.ws_closed(h.at(1), WsId(0), WsEnd::Error);
+    assert_eq!(h.drain(), vec![closed(CloseReason::TransportError, None)]);
+}
+
+#[test]
+fn polling_payloads_round_trip() {
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(1, 1, "4hello\u{1e}bAQIDBA=="),
+        vec![
+            message("hello"),
+            Output::Event(Event::Message(Data::Binary(vec![1, 2, 3, 4]))),
+            reply(1, HttpReply::Ok)
+        ]
+    );
+    h.s.send(h.at(2), Data::Text("hello".into()));
+    h.s.send(h.at(2), Data::Binary(vec![1, 2, 3, 4]));
+    assert_eq!(h.get(3, 2), vec![payload(2, "4hello\u{1e}bAQIDBA==")]);
+}
+
+#[test]
+fn duplicate_get_first_gets_close_second_gets_400() {
+    // protocol-notes #21
+    let mut h = Harness::polling();
+    assert_eq!(h.get(1, 1), vec![]);
+    assert_eq!(
+        h.get(6, 2),
+        vec![
+            payload(1, "1"),
+            closed(CloseReason::TransportError, Some("overlap from client")),
+            reply(2, HttpReply::Status(400))
+        ]
+    );
+    assert!(h.s.is_closed());
+}
+
+#[test]
+fn duplicate_post_is_refused_and_closes_the_session() {
+    let mut h = Harness::polling();
+    assert!(h.s.post_begin(h.at(1), RequestId(1), None));
+    assert!(!h.s.post_begin(h.at(2), RequestId(2), None));
+    assert_eq!(
+        h.drain(),
+        vec![
+            reply(1, HttpReply::Abort),
+            closed(
+                CloseReason::TransportError,
+                Some("data request overlap from client")
+            ),
+            reply(2, HttpReply::Status(400))
+        ]
+    );
+    // The first body ending later is ignored.
+    h.s.post_end(h.at(3), RequestId(1), PostBody::Complete(b"4x".to_vec()));
+    assert_eq!(h.drain(), vec![]);
+}
+
+#[test]
+fn octet_stream_post_is_refused_and_closes_the_session() {
+    // protocol-notes #24
+    let mut h = Harness::polling();
+    assert!(!h.s.post_begin(h.at(1), RequestId(1), Some("application/octet-stream")));
+    assert_eq!(
+        h.drain(),
+        vec![
+            closed(CloseReason::TransportError, Some("invalid content")),
+            reply(1, HttpReply::Status(400))
+        ]
+    );
+    // Only the exact value counts.
+    let mut h = Harness::polling();
+    assert!(h.s.post_begin(h.at(1), RequestId(1), Some("application/octet-stream; x=y")));
+}
+
+#[test]
+fn oversized_post_gets_413_and_the_session_survives() {
+    // protocol-notes #22
+    let mut h = Harness::polling();
+    assert!(h.s.post_begin(h.at(1), RequestId(1), None));
+    h.s.post_end(h.at(2), RequestId(1), PostBody::TooLarge);
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Status(413))]);
+    assert_eq!(h.get(3, 2), vec![]);
+    h.advance(300);
+    assert_eq!(h.drain(), vec![payload(2, "2")]);
+}
+
+#[test]
+fn unparsable_post_answers_ok_then_the_session_is_gone() {
+    // protocol-notes #25: `abc`, an empty body, and packets before the failure are delivered.
+    for (body, delivered) in [
+        ("abc", vec![]),
+        ("", vec![]),
+        ("4a\u{1e}zz\u{1e}4b", vec![message("a")]),
+    ] {
+        let mut h = Harness::polling();
+        let mut expected = delivered;
+        expected.push(closed(CloseReason::ParseError, None));
+        expected.push(reply(1, HttpReply::Ok));
+        assert_eq!(h.post(1, 1, body), expected, "{body:?}");
+        assert!(h.s.is_closed());
+    }
+}
+
+#[test]
+fn client_close_over_polling_answers_the_held_get_with_noop() {
+    // protocol-notes #26, suite "forcefully closes the session"
+    let mut h = Harness::polling();
+    assert_eq!(h.get(1, 1), vec![]);
+    assert_eq!(
+        h.post(2, 2, "1"),
+        vec![
+            payload(1, "6"),
+            closed(CloseReason::TransportClose, None),
+            reply(2, HttpReply::Ok)
+        ]
+    );
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(2, 2, "1"),
+        vec![
+            closed(CloseReason::TransportClose, None),
+            reply(2, HttpReply::Ok)
+        ]
+    );
+}
+
+#[test]
+fn server_close_with_no_get_held_answers_the_next_get_with_noop_and_close() {
+    let mut h = Harness::polling();
+    h.s.close(h.at(1));
+    assert_eq!(h.drain(), vec![]);
+    assert!(!h.s.is_closed(), "closing, waiting for a GET");
+    assert_eq!(
+        h.get(2, 1),
+        vec![
+            payload(1, "6\u{1e}1"),
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
+}
+
+#[test]
+fn server_close_with_a_get_held_answers_it_with_close() {
+    let mut h = Harness::polling();
+    assert_eq!(h.get(1, 1), vec![]);
+    h.s.close(h.at(2));
+    assert_eq!(
+        h.drain(),
+        vec![payload(1, "1"), closed(CloseReason::ForcedClose, None)]
+    );
+}
+
+#[test]
+fn server_close_flushes_the_buffer_first() {
+    let mut h = Harness::polling();
+    h.s.send(h.at(1), Data::Text("bye".into()));
+    h.s.close(h.at(1));
+    h.s.send(h.at(1), Data::Text("dropped".into()));
+    assert_eq!(h.get(2, 1), vec![payload(1, "4bye")]);
+    assert_eq!(
+        h.get(3, 2),
+        vec![
+            payload(2, "6\u{1e}1"),
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
+}
+
+#[test]
+fn an_orderly_close_gives_up_after_the_close_timeout_or_the_ping_timeout() {
+    let mut h = Harness::polling();
+    h.s.close(h.at(1));
+    // The heartbeat keeps running while closing (the ping itself is not sent).
+    h.advance(500);
+    assert_eq!(h.drain(), vec![closed(CloseReason::PingTimeout, None)]);
+}
+
+#[test]
+fn server_close_over_websocket_closes_without_a_code() {
+    let mut h = Harness::websocket();
+    h.s.close(h.at(1));
+    assert_eq!(
+        h.drain(),
+        vec![
+            Output::WsClose { ws: WsId(0) },
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
+}
+
+#[test]
+fn other_methods_get_500_on_polling_and_nothing_on_websocket() {
+    let mut h = Harness::polling();
+    h.s.other_request(h.at(1), RequestId(1));
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Status(500))]);
+    assert!(!h.s.is_closed());
+    let mut h = Harness::websocket();
+    h.s.other_request(h.at(1), RequestId(1));
+    h.s.poll_get(h.at(1), RequestId(2));
+    assert!(!h.s.post_begin(h.at(1), RequestId(3), None));
+    assert_eq!(h.drain(), vec![]);
+}
+
+#[test]
+fn a_dropped_get_closes_the_session() {
+    let mut h = Harness::polling();
+    assert_eq!(h.get(1, 1), vec![]);
+    h.s.poll_get_dropped(h.at(2), RequestId(1));
+    assert_eq!(
+        h.drain(),
+        vec![closed(
+            CloseReason::TransportError,
+            Some("poll connection closed prematurely")
+        )]
+    );
+}
+
+#[test]
+fn an_aborted_post_closes_the_session() {
+    let mut h = Harness::polling();
+    assert!(h.s.post_begin(h.at(1), RequestId(1), None));
+    h.s.post_end(h.at(2), RequestId(1), PostBody::Aborted);
+    assert_eq!(
+        h.drain(),
+        vec![closed(
+            CloseReason::TransportError,
+            Some("data request connection closed prematurely")
+        )]
+    );
+}
+
+#[test]
+fn upgrade_probe_noop_switch_and_flush() {
+    // protocol-notes 1.7 and #17
+    let mut h = Harness::polling();
+    assert_eq!(h.get(10, 1), vec![]);
+    h.s.ws_upgrade_request(h.at(20), WsId(9));
+    assert_eq!(h.drain(), vec![]);
+    assert_eq!(h.ws(30, 9, "2probe"), vec![text(9, "3probe")]);
+    h.advance(129);
+    assert_eq!(h.drain(), vec![]);
+    h.advance(130);
+    assert_eq!(
+        h.drain(),
+        vec![payload(1, "6")],
+        "the held GET gets a noop 100 ms after the probe"
+    );
+    // Packets sent while no GET is held wait in the buffer…
+    h.s.send(h.at(140), Data::Text("a".into()));
+    h.s.send(h.at(140), Data::Binary(vec![1]));
+    h.advance(230);
+    assert_eq!(h.drain(), vec![], "no GET held: no noop");
+    // …and go out once, on the new transport, after "5".
+    assert_eq!(
+        h.ws(240, 9, "5"),
+        vec![
+            Output::Event(Event::Upgrade),
+            text(9, "4a"),
+            Output::WsSend {
+                ws: WsId(9),
+                frame: Frame::Binary(vec![1])
+            }
+        ]
+    );
+    assert_eq!(h.s.transport(), TransportKind::WebSocket);
+    assert_eq!(h.ws(250, 9, "4hello"), vec![message("hello")]);
+    // A second WebSocket with the same sid is closed at once.
+    h.s.ws_upgrade_request(h.at(260), WsId(10));
+    assert_eq!(h.drain(), vec![Output::WsClose { ws: WsId(10) }]);
+}
+
+#[test]
+fn a_get_held_when_the_upgrade_completes_gets_close() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(1), WsId(9));
+    h.ws(2, 9, "2probe");
+    assert_eq!(h.get(3, 1), vec![]);
+    assert_eq!(
+        h.ws(4, 9, "5"),
+        vec![payload(1, "1"), Output::Event(Event::Upgrade)]
+    );
+    assert!(!h.s.is_closed());
+}
+
+#[test]
+fn any_other_packet_before_upgrade_aborts_it() {
+    for frame in ["4hello", "3", "2", "abc", "5x"] {
+        let mut h = Harness::polling();
+        h.s.ws_upgrade_request(h.at(1), WsId(9));
+        h.ws(2, 9, "2probe");
+        if frame == "5x" {
+            // "5x" is an upgrade packet with data: it does complete the upgrade.
+            assert!(h.ws(3, 9, frame).contains(&Output::Event(Event::Upgrade)));
+            continue;
+        }
+        assert_eq!(
+            h.ws(3, 9, frame),
+            vec![Output::WsClose { ws: WsId(9) }],
+            "{frame}"
+        );
+        assert_eq!(h.s.transport(), TransportKind::Polling);
+        assert!(!h.s.is_closed());
+        // Another upgrade may start.
+        h.s.ws_upgrade_request(h.at(4), WsId(10));
+        assert_eq!(h.ws(5, 10, "2probe"), vec![text(10, "3probe")]);
+    }
+}
+
+#[test]
+fn upgrade_timeout_closes_the_new_transport() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    assert_eq!(h.ws(1, 9, "2probe"), vec![text(9, "3probe")]);
+    // Keep the heartbeat alive over polling meanwhile.
+    let mut id = 100;
+    while h.s.next_deadline().is_some_and(|d| d < h.at(10_000)) {
+        let d = h.s.next_deadline().unwrap();
+        h.s.handle_timeout(d);
+        h.drain();
+        id += 1;
+        h.post(d.duration_since(h.t0).as_millis() as u64, id, "3");
+    }
+    assert!(!h.s.is_closed());
+    h.advance(10_000);
+    assert_eq!(h.drain(), vec![Output::WsClose { ws: WsId(9) }]);
+    assert_eq!(h.s.transport(), TransportKind::Polling);
+    assert!(!h.s.is_closed());
+}
+
+#[test]
+fn a_second_websocket_during_an_upgrade_is_closed() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    h.s.ws_upgrade_request(h.at(1), WsId(10));
+    assert_eq!(h.drain(), vec![Output::WsClose { ws: WsId(10) }]);
+}
+
+#[test]
+fn the_upgrading_websocket_closing_abandons_the_upgrade() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    h.ws(1, 9, "2probe");
+    h.s.ws_closed(h.at(2), WsId(9), WsEnd::Closed);
+    assert_eq!(h.drain(), vec![]);
+    assert!(!h.s.is_closed());
+    h.s.ws_upgrade_request(h.at(3), WsId(10));
+    assert_eq!(h.drain(), vec![]);
+}
+
+#[test]
+fn closing_the_session_closes_the_upgrading_websocket() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    h.advance(500);
+    assert_eq!(
+        h.drain(),
+        vec![
+            Output::WsClose { ws: WsId(9) },
+            closed(CloseReason::PingTimeout, None)
+        ]
+    );
+}
+
+#[test]
+fn completing_an_upgrade_clears_an_outstanding_ping_timeout() {
+    // Node's clearTransport() clears pingTimeoutTimer; the interval timer only re-arms on a pong.
+    let mut h = Harness::polling();
+    h.advance(300);
+    h.s.ws_upgrade_request(h.at(310), WsId(9));
+    h.ws(320, 9, "2probe");
+    h.ws(330, 9, "5");
+    h.advance(10_000);
+    assert!(!h.s.is_closed());
+    assert_eq!(h.s.next_deadline(), None);
+    // A pong restarts the heartbeat.
+    h.ws(10_001, 9, "3");
+    assert_eq!(h.s.next_deadline(), Some(h.at(10_301)));
+}
+
+#[test]
+fn closing_during_an_upgrade_finishes_on_the_new_transport() {
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    h.ws(1, 9, "2probe");
+    h.s.close(h.at(2));
+    assert_eq!(
+        h.ws(3, 9, "5"),
+        vec![
+            Output::Event(Event::Upgrade),
+            Output::WsClose { ws: WsId(9) },
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
+}
+
+#[test]
+fn a_websocket_session_can_move_to_another_websocket() {
+    // Node calls _maybeUpgrade for a second WS on a session that never upgraded, even one
+    // that started on WebSocket.
+    let mut h = Harness::websocket();
+    h.s.ws_upgrade_request(h.at(1), WsId(5));
+    assert_eq!(h.ws(2, 5, "2probe"), vec![text(5, "3probe")]);
+    assert_eq!(
+        h.ws(3, 5, "5"),
+        vec![
+            Output::WsClose { ws: WsId(0) },
+            Output::Event(Event::Upgrade)
+        ]
+    );
+    // The old connection's end no longer matters.
+    h.s.ws_closed(h.at(4), WsId(0), WsEnd::Closed);
+    assert_eq!(h.drain(), vec![]);
+    assert_eq!(h.ws(5, 5, "4x"), vec![message("x")]);
+}

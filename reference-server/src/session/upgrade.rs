@@ -1,0 +1,123 @@
+//! The upgrade to WebSocket (engine.io 6.6.12 `socket.ts#_maybeUpgrade`, protocol-notes 1.7).
+//!
+//! ```text
+//! new WS with sid      → 101; refused (closed) if an upgrade is under way or done
+//! > 2probe             → < 3probe; from then on every 100 ms a held polling GET gets "6"
+//! > 5                  → the old transport is discarded (a held GET gets "1"), the session
+//!                        moves to the WS, the buffer is flushed there; the ping timeout is
+//!                        cleared (Node's clearTransport)
+//! > anything else      → the new WS is closed, the session stays where it was
+//! upgradeTimeout       → the new WS is closed
+//! ```
+
+use std::time::{Duration, Instant};
+
+use sio_protocol::engineio::{Data, Packet, PacketType};
+
+use super::{Event, Output, ReadyState, Session, Transport, TransportState, WsId};
+
+/// `setInterval(check, 100)` after the probe.
+pub const NOOP_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// An upgrade in progress.
+#[derive(Debug)]
+pub(super) struct Upgrade {
+    /// The new transport.
+    pub(super) ws: WsId,
+    /// `upgradeTimeoutTimer`.
+    deadline: Instant,
+    /// `checkIntervalTimer`, armed by the probe.
+    noop_at: Option<Instant>,
+}
+
+impl Upgrade {
+    pub(super) fn next_deadline(&self) -> Instant {
+        self.noop_at.map_or(self.deadline, |n| n.min(self.deadline))
+    }
+}
+
+impl Session {
+    /// A WebSocket `ws` carrying this session's sid completed its 101. Node then either starts
+    /// an upgrade or, if one is under way or done, closes the new connection at once.
+    pub fn ws_upgrade_request(&mut self, now: Instant, ws: WsId) {
+        self.now = now;
+        if self.state == ReadyState::Closed || self.upgrade.is_some() || self.upgraded {
+            // "transport has already been trying to upgrade" / "had already been upgraded".
+            self.out.push_back(Output::WsClose { ws });
+            return;
+        }
+        self.upgrade = Some(Upgrade {
+            ws,
+            deadline: now + self.cfg.upgrade_timeout,
+            noop_at: None,
+        });
+    }
+
+    /// A packet on the connection being upgraded.
+    pub(super) fn upgrade_packet(&mut self, now: Instant, packet: Result<Packet, ()>) {
+        let Some(up) = self.upgrade.as_mut() else {
+            return;
+        };
+        let ws = up.ws;
+        match packet {
+            Ok(p) if p.kind == PacketType::Ping && p.data == Some(Data::Text("probe".into())) => {
+                self.out.push_back(Output::WsSend {
+                    ws,
+                    frame: Packet::text(PacketType::Pong, "probe").encode_ws(),
+                });
+                up.noop_at = Some(now + NOOP_CHECK_INTERVAL);
+            }
+            Ok(p) if p.kind == PacketType::Upgrade && self.state != ReadyState::Closed => {
+                self.complete_upgrade(ws)
+            }
+            _ => {
+                self.upgrade = None;
+                self.out.push_back(Output::WsClose { ws });
+            }
+        }
+    }
+
+    /// The noop check and the upgrade timeout.
+    pub(super) fn upgrade_timers(&mut self, now: Instant) {
+        let Some(up) = self.upgrade.as_mut() else {
+            return;
+        };
+        if up.noop_at.is_some_and(|t| t <= now) {
+            up.noop_at = Some(now + NOOP_CHECK_INTERVAL);
+            // "each tick where the polling transport is writable it sends 6".
+            if matches!(&self.transport, Transport::Polling(p) if p.get.is_some()) {
+                self.polling_send(vec![Packet::new(PacketType::Noop).into()]);
+            }
+        }
+        if let Some(up) = self.upgrade.as_ref()
+            && up.deadline <= now
+        {
+            // "client did not complete upgrade - closing transport".
+            let ws = up.ws;
+            self.upgrade = None;
+            self.out.push_back(Output::WsClose { ws });
+        }
+    }
+
+    /// `5` arrived on the new transport: switch.
+    fn complete_upgrade(&mut self, ws: WsId) {
+        self.upgrade = None;
+        // `this.transport.discard(); clearTransport()`: the old transport is closed.
+        if let Transport::Polling(p) = &mut self.transport {
+            p.discarded = true;
+        }
+        self.close_transport(false);
+        self.heartbeat.clear_pong_deadline();
+        self.upgraded = true;
+        self.transport = Transport::WebSocket {
+            ws,
+            state: TransportState::Open,
+        };
+        self.out.push_back(Output::Event(Event::Upgrade));
+        self.flush();
+        // "if readyState is closing, close the new transport, then onClose('forced close')".
+        if self.state == ReadyState::Closing {
+            self.close_transport(true);
+        }
+    }
+}

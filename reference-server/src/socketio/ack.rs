@@ -1,0 +1,112 @@
+//! Acknowledgements both ways: [`AckSender`] answers a client's ack request at most once (it is
+//! consumed by `send`), and [`SocketEmitter`] emits with an ack callback and an optional timeout
+//! (Node's `socket.timeout(ms).emit(…, cb)` / `emitWithAck`).
+//!
+//! ```text
+//! client  42<id>[name,…]     server  43<id>[…]        or 46<n>-<id>[…] + n binary messages
+//! server  42<id>[name,…]     client  43<id>[…]        ids from the namespace's counter, from 0
+//! ```
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use super::socket::Socket;
+use super::types::{AckError, EmitError};
+use super::{Value, packet};
+
+/// A server-side ack callback.
+pub type AckCallback = Box<dyn FnOnce(Result<Vec<Value>, AckError>) + Send>;
+
+/// The answer to a client's ack request; `send` consumes it, so it is sent at most once.
+pub struct AckSender {
+    socket: Socket,
+    id: u64,
+}
+
+impl std::fmt::Debug for AckSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckSender").field("id", &self.id).finish()
+    }
+}
+
+impl AckSender {
+    pub(crate) fn new(socket: Socket, id: u64) -> AckSender {
+        AckSender { socket, id }
+    }
+
+    /// The ack id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
+    pub fn send(self, args: Vec<Value>) {
+        let msg = packet::ack(self.socket.nsp().name(), self.id, args);
+        self.socket.packet(&msg, false);
+    }
+
+    /// Answers with one serialisable argument.
+    pub fn send_json<T: Serialize + ?Sized>(self, arg: &T) -> Result<(), serde_json::Error> {
+        let v = super::args::to_value(arg)?;
+        self.send(vec![v]);
+        Ok(())
+    }
+}
+
+/// Emit options for one socket: `socket.timeout(ms)`, `socket.volatile()`.
+pub struct SocketEmitter<'a> {
+    pub(crate) socket: &'a Socket,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) volatile: bool,
+}
+
+impl<'a> SocketEmitter<'a> {
+    /// The ack callback gets `Err(AckError::Timeout)` if no answer comes within `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> SocketEmitter<'a> {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The packet is dropped if the transport is not writable right now.
+    pub fn volatile(mut self) -> SocketEmitter<'a> {
+        self.volatile = true;
+        self
+    }
+
+    /// Emits without an ack.
+    pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
+        self.socket.emit_inner(event, args, None, self.timeout, self.volatile)
+    }
+
+    /// Emits with an ack callback: it runs once, with the client's answer or the timeout.
+    pub fn emit_with_ack(
+        &self,
+        event: &str,
+        args: Vec<Value>,
+        callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
+    ) -> Result<(), EmitError> {
+        self.socket.emit_inner(
+            event,
+            args,
+            Some(Box::new(callback)),
+            self.timeout,
+            self.volatile,
+        )
+    }
+
+    /// Emits with an ack and returns a future of the answer (`emitWithAck`).
+    pub fn emit_with_ack_async(
+        &self,
+        event: &str,
+        args: Vec<Value>,
+    ) -> Result<BoxFuture<'static, Result<Vec<Value>, AckError>>, EmitError> {
+        let (tx, rx) = oneshot::channel();
+        self.emit_with_ack(event, args, move |r| {
+            let _ = tx.send(r);
+        })?;
+        Ok(Box::pin(async move { rx.await.unwrap_or(Err(AckError::Closed)) }))
+    }
+}

@@ -1,0 +1,309 @@
+//! Rooms behind an adapter interface shaped like Node's socket.io-adapter: `addAll`, `del`,
+//! `delAll`, `broadcast({rooms, except, flags})`, `sockets`, `socketRooms`, and the hooks of
+//! the session-aware adapter used by connection state recovery (`persistSession`,
+//! `restoreSession`). One adapter per namespace. A Redis adapter can implement the same trait:
+//! it gets the packet as a [`Message`] to forward, and delivers locally through
+//! [`AdapterContext::deliver`].
+//!
+//! ```text
+//! recipients(rooms = ∅)  every socket of the namespace        minus the sockets of `except`
+//! recipients(rooms ≠ ∅)  the sockets of any of `rooms`, once   minus the sockets of `except`
+//! ```
+
+use std::sync::{Arc, Mutex, Weak};
+
+use futures_util::future::BoxFuture;
+use indexmap::{IndexMap, IndexSet};
+use sio_protocol::binary::Value;
+use sio_protocol::socketio::{Message, PacketType};
+
+use super::namespace::NsInner;
+use super::recovery::{PersistedSession, RecoveryConfig, RecoveryStore, RestoredSession};
+use super::socket::Socket;
+use super::types::{Room, SocketId};
+use super::{lock, packet};
+
+/// The options of a broadcast (Node's `BroadcastOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BroadcastOptions {
+    /// Target rooms; empty means every socket of the namespace.
+    pub rooms: IndexSet<Room>,
+    /// Rooms whose sockets are left out.
+    pub except: IndexSet<Room>,
+    /// Flags.
+    pub flags: BroadcastFlags,
+}
+
+/// Broadcast flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BroadcastFlags {
+    /// The packet may be dropped when a recipient's transport is not writable.
+    pub volatile: bool,
+}
+
+/// A namespace's room registry and broadcaster.
+pub trait Adapter: Send + Sync + 'static {
+    /// Adds socket `sid` to `rooms` (in order; a room it is in already keeps its place).
+    fn add_all(&self, sid: &str, rooms: &[Room]);
+    /// Removes socket `sid` from `room`.
+    fn del(&self, sid: &str, room: &str);
+    /// Removes socket `sid` from every room.
+    fn del_all(&self, sid: &str);
+    /// Sends `packet` to the sockets selected by `opts`.
+    fn broadcast(&self, packet: Message, opts: &BroadcastOptions);
+    /// The sockets in any of `rooms` (every socket when empty), each once.
+    fn sockets(&self, rooms: &IndexSet<Room>) -> Vec<SocketId>;
+    /// The rooms of socket `sid`, in join order, or `None` for an unknown socket.
+    fn socket_rooms(&self, sid: &str) -> Option<Vec<Room>>;
+    /// Connection state recovery: keeps a disconnected socket's session.
+    fn persist_session(&self, _session: PersistedSession) {}
+    /// Connection state recovery: the session of `pid` with the packets it missed after
+    /// `offset`, if it can be restored.
+    fn restore_session(
+        &self,
+        _pid: &str,
+        _offset: &str,
+    ) -> BoxFuture<'static, Option<RestoredSession>> {
+        Box::pin(async { None })
+    }
+}
+
+/// What an adapter knows of its namespace: its name and its local sockets.
+#[derive(Clone)]
+pub struct AdapterContext {
+    pub(crate) nsp: Weak<NsInner>,
+    pub(crate) name: String,
+}
+
+impl AdapterContext {
+    /// The namespace name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A local socket of the namespace.
+    pub fn socket(&self, sid: &str) -> Option<Socket> {
+        let nsp = self.nsp.upgrade()?;
+        lock(&nsp.sockets).get(sid).cloned()
+    }
+
+    /// Encodes `packet` once and writes the same bytes to each local socket of `sids`
+    /// (`volatile`: skipped where the transport is not writable).
+    pub fn deliver(&self, sids: &[SocketId], packet: &Message, volatile: bool) {
+        let encoded = packet::encode(packet);
+        for sid in sids {
+            if let Some(socket) = self.socket(sid) {
+                socket.write_encoded(&encoded, volatile);
+            }
+        }
+    }
+}
+
+/// Builds a namespace's adapter.
+pub type AdapterFactory = Arc<dyn Fn(AdapterContext) -> Arc<dyn Adapter> + Send + Sync>;
+
+#[derive(Default)]
+struct Rooms {
+    /// room → sockets, in join order.
+    rooms: IndexMap<Room, IndexSet<SocketId>>,
+    /// socket → rooms, in join order.
+    sids: IndexMap<SocketId, IndexSet<Room>>,
+}
+
+impl Rooms {
+    fn except_sids(&self, except: &IndexSet<Room>) -> IndexSet<SocketId> {
+        except
+            .iter()
+            .filter_map(|r| self.rooms.get(r))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// `apply`: the recipients, in Node's order.
+    fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        let except = self.except_sids(&opts.except);
+        if opts.rooms.is_empty() {
+            return self
+                .sids
+                .keys()
+                .filter(|id| !except.contains(*id))
+                .cloned()
+                .collect();
+        }
+        let mut seen = IndexSet::new();
+        for room in &opts.rooms {
+            for id in self.rooms.get(room).into_iter().flatten() {
+                if !except.contains(id) {
+                    seen.insert(id.clone());
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+}
+
+/// The in-memory adapter (Node's default), session-aware when recovery is on.
+pub struct InMemoryAdapter {
+    ctx: AdapterContext,
+    state: Mutex<Rooms>,
+    recovery: Option<Mutex<RecoveryStore>>,
+}
+
+impl InMemoryAdapter {
+    /// A plain in-memory adapter.
+    pub fn new(ctx: AdapterContext) -> InMemoryAdapter {
+        InMemoryAdapter {
+            ctx,
+            state: Mutex::new(Rooms::default()),
+            recovery: None,
+        }
+    }
+
+    /// Node's `SessionAwareAdapter`: stamps and keeps packets, keeps sessions.
+    pub fn session_aware(ctx: AdapterContext, config: RecoveryConfig) -> InMemoryAdapter {
+        InMemoryAdapter {
+            recovery: Some(Mutex::new(RecoveryStore::new(config))),
+            ..InMemoryAdapter::new(ctx)
+        }
+    }
+}
+
+impl Adapter for InMemoryAdapter {
+    fn add_all(&self, sid: &str, rooms: &[Room]) {
+        let mut s = lock(&self.state);
+        for room in rooms {
+            s.sids
+                .entry(sid.to_owned())
+                .or_default()
+                .insert(room.clone());
+            s.rooms
+                .entry(room.clone())
+                .or_default()
+                .insert(sid.to_owned());
+        }
+        if rooms.is_empty() {
+            s.sids.entry(sid.to_owned()).or_default();
+        }
+    }
+
+    fn del(&self, sid: &str, room: &str) {
+        let mut s = lock(&self.state);
+        if let Some(rooms) = s.sids.get_mut(sid) {
+            rooms.shift_remove(room);
+        }
+        if let Some(members) = s.rooms.get_mut(room) {
+            members.shift_remove(sid);
+            if members.is_empty() {
+                s.rooms.shift_remove(room);
+            }
+        }
+    }
+
+    fn del_all(&self, sid: &str) {
+        let mut s = lock(&self.state);
+        let Some(rooms) = s.sids.shift_remove(sid) else {
+            return;
+        };
+        for room in rooms {
+            if let Some(members) = s.rooms.get_mut(&room) {
+                members.shift_remove(sid);
+                if members.is_empty() {
+                    s.rooms.shift_remove(&room);
+                }
+            }
+        }
+    }
+
+    fn broadcast(&self, mut packet: Message, opts: &BroadcastOptions) {
+        // SessionAwareAdapter: "every EVENT without an ack id, not volatile, gets an offset
+        // appended to its data, and is kept".
+        if let Some(store) = &self.recovery
+            && packet.kind == PacketType::Event
+            && packet.id.is_none()
+            && !opts.flags.volatile
+            && let Some(Value::Array(items)) = packet.data.as_mut()
+        {
+            let mut store = lock(store);
+            let offset = super::recovery::yeast();
+            items.push(Value::String(offset.clone()));
+            store.keep_packet(offset, opts, items.clone());
+        }
+        let sids = lock(&self.state).select(opts);
+        self.ctx.deliver(&sids, &packet, opts.flags.volatile);
+    }
+
+    fn sockets(&self, rooms: &IndexSet<Room>) -> Vec<SocketId> {
+        lock(&self.state).select(&BroadcastOptions {
+            rooms: rooms.clone(),
+            ..BroadcastOptions::default()
+        })
+    }
+
+    fn socket_rooms(&self, sid: &str) -> Option<Vec<Room>> {
+        lock(&self.state)
+            .sids
+            .get(sid)
+            .map(|r| r.iter().cloned().collect())
+    }
+
+    fn persist_session(&self, session: PersistedSession) {
+        if let Some(store) = &self.recovery {
+            lock(store).persist(session);
+        }
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'static, Option<RestoredSession>> {
+        let restored = self
+            .recovery
+            .as_ref()
+            .and_then(|store| lock(store).restore(pid, offset));
+        Box::pin(async move { restored })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adapter() -> InMemoryAdapter {
+        InMemoryAdapter::new(AdapterContext {
+            nsp: Weak::new(),
+            name: "/".into(),
+        })
+    }
+
+    fn set(items: &[&str]) -> IndexSet<Room> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn rooms_keep_join_order_and_select_each_socket_once() {
+        let a = adapter();
+        a.add_all("s1", &["s1".into(), "r1".into(), "r2".into()]);
+        a.add_all("s2", &["s2".into(), "r2".into()]);
+        a.add_all("s3", &["s3".into()]);
+        assert_eq!(a.socket_rooms("s1").unwrap(), ["s1", "r1", "r2"]);
+        assert_eq!(a.sockets(&set(&["r1", "r2"])), ["s1", "s2"]);
+        assert_eq!(a.sockets(&set(&[])), ["s1", "s2", "s3"]);
+        let st = lock(&a.state);
+        let opts = BroadcastOptions {
+            rooms: set(&["r2"]),
+            except: set(&["s1"]),
+            ..Default::default()
+        };
+        assert_eq!(st.select(&opts), ["s2"]);
+        drop(st);
+        a.del("s1", "r1");
+        a.add_all("s1", &["r1".into()]);
+        assert_eq!(a.socket_rooms("s1").unwrap(), ["s1", "r2", "r1"]);
+        a.del_all("s1");
+        assert_eq!(a.socket_rooms("s1"), None);
+        assert_eq!(a.sockets(&set(&["r1", "r2"])), ["s2"]);
+        assert!(!lock(&a.state).rooms.contains_key("r1"));
+    }
+}

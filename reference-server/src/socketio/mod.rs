@@ -1,0 +1,230 @@
+//! The Socket.IO v5 server on top of the engine (socket.io 4.8.4's `Server`, `Client`,
+//! `Namespace`, `Socket`, in-memory adapter and session-aware adapter).
+//!
+//! - [`SocketIo`]: the server: namespaces (fixed and dynamic), options, and the engine
+//!   connection handler that serves each engine connection ([`client`]).
+//! - [`Namespace`], [`ParentNamespace`]: middlewares, connection handlers, rooms.
+//! - [`Socket`]: handlers, emits, acks, rooms, disconnect.
+//! - [`adapter`]: the adapter interface and the in-memory adapter; [`recovery`] its
+//!   session-aware part.
+//! - [`BroadcastOperator`]: emits to rooms; [`ack`]: acks both ways; [`args`]: typed arguments.
+//!
+//! ```ignore
+//! let io = SocketIo::new(SocketIoConfig::default());
+//! io.of("/").on_connection(|socket| {
+//!     socket.on("message", |socket, args: Vec<Value>, ack: Option<AckSender>| {
+//!         let _ = socket.emit("message-back", args.clone());
+//!         if let Some(ack) = ack { ack.send(args) }
+//!     });
+//! });
+//! let app = axum::Router::new().merge(io.engine(EngineConfig::default()).router());
+//! ```
+
+pub mod ack;
+pub mod adapter;
+pub mod args;
+mod broadcast;
+mod client;
+mod namespace;
+mod packet;
+pub mod recovery;
+mod socket;
+mod types;
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+pub use ack::{AckSender, SocketEmitter};
+pub use adapter::{
+    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, InMemoryAdapter,
+};
+pub use args::{ArgsError, Data, FromArgs, Json, Value};
+pub use broadcast::BroadcastOperator;
+pub use namespace::{Namespace, NamespacePredicate, ParentNamespace};
+pub use recovery::RecoveryConfig;
+pub use socket::{Handshake, Socket};
+pub use types::{AckError, ConnectError, DisconnectReason, EmitError, Room, SocketId};
+
+use crate::config::EngineConfig;
+use crate::server::{Connection, Engine};
+use namespace::Handlers;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Socket.IO options, named after Node's, with Node's defaults.
+#[derive(Debug, Clone)]
+pub struct SocketIoConfig {
+    /// `connectTimeout`: the engine connection is closed if no namespace is joined by then
+    /// (default 45 000 ms).
+    pub connect_timeout: Duration,
+    /// `connectionStateRecovery` (default off).
+    pub recovery: Option<RecoveryConfig>,
+}
+
+impl Default for SocketIoConfig {
+    fn default() -> Self {
+        SocketIoConfig {
+            connect_timeout: Duration::from_millis(45_000),
+            recovery: None,
+        }
+    }
+}
+
+/// One room or several.
+pub trait IntoRooms {
+    /// The rooms, in order.
+    fn into_rooms(self) -> Vec<Room>;
+}
+
+impl IntoRooms for &str {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.to_owned()]
+    }
+}
+
+impl IntoRooms for String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self]
+    }
+}
+
+impl IntoRooms for &String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.clone()]
+    }
+}
+
+impl IntoRooms for Vec<String> {
+    fn into_rooms(self) -> Vec<Room> {
+        self
+    }
+}
+
+impl IntoRooms for Vec<&str> {
+    fn into_rooms(self) -> Vec<Room> {
+        self.into_iter().map(str::to_owned).collect()
+    }
+}
+
+impl<const N: usize> IntoRooms for [&str; N] {
+    fn into_rooms(self) -> Vec<Room> {
+        self.into_iter().map(str::to_owned).collect()
+    }
+}
+
+pub(crate) struct ServerInner {
+    pub(crate) config: SocketIoConfig,
+    nsps: Mutex<IndexMap<String, Namespace>>,
+    parents: Mutex<Vec<ParentNamespace>>,
+    adapter: AdapterFactory,
+}
+
+impl ServerInner {
+    /// A fixed namespace, or a child of the first dynamic namespace whose predicate accepts
+    /// `name` (`_checkNamespace`), created then.
+    fn namespace_for(&self, name: &str, auth: &Value) -> Option<Namespace> {
+        if let Some(nsp) = lock(&self.nsps).get(name) {
+            return Some(nsp.clone());
+        }
+        let parents = lock(&self.parents).clone();
+        let parent = parents.iter().find(|p| (p.predicate)(name, auth))?;
+        let mut nsps = lock(&self.nsps);
+        let nsp = nsps
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                Namespace::new(
+                    name,
+                    parent.handlers.clone(),
+                    &self.adapter,
+                    self.config.recovery,
+                )
+            })
+            .clone();
+        Some(nsp)
+    }
+}
+
+/// A Socket.IO server (cheap to clone). Mount it with [`SocketIo::engine`].
+#[derive(Clone)]
+pub struct SocketIo(Arc<ServerInner>);
+
+impl SocketIo {
+    /// A server with the in-memory adapter (session-aware when recovery is on) and the main
+    /// namespace `/`.
+    pub fn new(config: SocketIoConfig) -> SocketIo {
+        let factory: AdapterFactory = match config.recovery {
+            Some(rc) => Arc::new(move |ctx| Arc::new(InMemoryAdapter::session_aware(ctx, rc))),
+            None => Arc::new(|ctx| Arc::new(InMemoryAdapter::new(ctx))),
+        };
+        SocketIo::with_adapter(config, factory)
+    }
+
+    /// A server whose namespaces use adapters built by `adapter`.
+    pub fn with_adapter(config: SocketIoConfig, adapter: AdapterFactory) -> SocketIo {
+        let io = SocketIo(Arc::new(ServerInner {
+            config,
+            nsps: Mutex::new(IndexMap::new()),
+            parents: Mutex::new(Vec::new()),
+            adapter,
+        }));
+        io.of("/");
+        io
+    }
+
+    /// The options.
+    pub fn config(&self) -> &SocketIoConfig {
+        &self.0.config
+    }
+
+    /// The namespace `name`, created if needed (`io.of(name)`).
+    pub fn of(&self, name: &str) -> Namespace {
+        let mut nsps = lock(&self.0.nsps);
+        nsps.entry(name.to_owned())
+            .or_insert_with(|| {
+                Namespace::new(
+                    name,
+                    Arc::new(Handlers::default()),
+                    &self.0.adapter,
+                    self.0.config.recovery,
+                )
+            })
+            .clone()
+    }
+
+    /// A dynamic namespace: a CONNECT to a name that no fixed namespace has and that
+    /// `predicate(name, auth)` accepts creates a child namespace (`io.of(regex | fn)`).
+    pub fn of_dynamic(
+        &self,
+        predicate: impl Fn(&str, &Value) -> bool + Send + Sync + 'static,
+    ) -> ParentNamespace {
+        let parent = ParentNamespace {
+            predicate: Arc::new(predicate),
+            handlers: Arc::new(Handlers::default()),
+        };
+        lock(&self.0.parents).push(parent.clone());
+        parent
+    }
+
+    /// Serves one engine connection (the engine's connection handler).
+    pub fn accept(&self, conn: Connection) {
+        tokio::spawn(client::run(self.0.clone(), conn));
+    }
+
+    /// An engine that hands its connections to this server. Must run inside a tokio runtime.
+    pub fn engine(&self, config: EngineConfig) -> Engine {
+        let io = self.clone();
+        Engine::new(config, move |conn| io.accept(conn))
+    }
+}

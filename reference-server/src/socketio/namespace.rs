@@ -1,0 +1,180 @@
+//! Namespaces: a name, middlewares, connection handlers, an adapter with its rooms, the local
+//! sockets and the server-side ack-id counter (`nsp._ids`, from 0). A dynamic namespace (Node's
+//! `io.of(regex | fn)`) is a [`ParentNamespace`] whose children, created on the first CONNECT
+//! that its predicate accepts, share its middlewares and handlers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use futures_util::future::BoxFuture;
+use indexmap::IndexMap;
+
+use super::adapter::{Adapter, AdapterContext, AdapterFactory, BroadcastOptions};
+use super::broadcast::BroadcastOperator;
+use super::recovery::RecoveryConfig;
+use super::socket::Socket;
+use super::types::{ConnectError, SocketId};
+use super::{IntoRooms, lock, read};
+
+/// A middleware: runs before a socket joins; `Err` refuses it with CONNECT_ERROR.
+pub type Middleware =
+    Arc<dyn Fn(Socket) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
+
+/// A connection handler: runs after the CONNECT reply is queued.
+pub type ConnectionHandler = Arc<dyn Fn(&Socket) + Send + Sync>;
+
+/// Middlewares and connection handlers, shared by a parent namespace and its children.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    pub(crate) middlewares: RwLock<Vec<Middleware>>,
+    pub(crate) connection: RwLock<Vec<ConnectionHandler>>,
+}
+
+impl Handlers {
+    fn use_middleware<F, Fut>(&self, f: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        let mw: Middleware = Arc::new(move |s| Box::pin(f(s)));
+        super::write(&self.middlewares).push(mw);
+    }
+
+    fn on_connection(&self, f: impl Fn(&Socket) + Send + Sync + 'static) {
+        super::write(&self.connection).push(Arc::new(f));
+    }
+}
+
+pub(crate) struct NsInner {
+    pub(crate) name: String,
+    pub(crate) handlers: Arc<Handlers>,
+    pub(crate) sockets: Mutex<IndexMap<SocketId, Socket>>,
+    pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) recovery: Option<RecoveryConfig>,
+    ids: AtomicU64,
+}
+
+/// A namespace (cheap to clone).
+#[derive(Clone)]
+pub struct Namespace(pub(crate) Arc<NsInner>);
+
+impl Namespace {
+    pub(crate) fn new(
+        name: &str,
+        handlers: Arc<Handlers>,
+        adapter: &AdapterFactory,
+        recovery: Option<RecoveryConfig>,
+    ) -> Namespace {
+        Namespace(Arc::new_cyclic(|weak| NsInner {
+            name: name.to_owned(),
+            handlers,
+            sockets: Mutex::new(IndexMap::new()),
+            adapter: adapter(AdapterContext {
+                nsp: weak.clone(),
+                name: name.to_owned(),
+            }),
+            recovery,
+            ids: AtomicU64::new(0),
+        }))
+    }
+
+    /// The name (`/`, `/admin`, `/dynamic-1`, …).
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Adds a middleware (`nsp.use`); they run in order, and the first `Err` refuses the socket.
+    pub fn use_middleware<F, Fut>(&self, f: F) -> &Namespace
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.0.handlers.use_middleware(f);
+        self
+    }
+
+    /// Adds a connection handler (`nsp.on("connection")`).
+    pub fn on_connection(&self, f: impl Fn(&Socket) + Send + Sync + 'static) -> &Namespace {
+        self.0.handlers.on_connection(f);
+        self
+    }
+
+    /// The adapter.
+    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+        &self.0.adapter
+    }
+
+    /// The connected sockets, in connection order.
+    pub fn sockets(&self) -> Vec<Socket> {
+        lock(&self.0.sockets).values().cloned().collect()
+    }
+
+    /// A connected socket.
+    pub fn socket(&self, id: &str) -> Option<Socket> {
+        lock(&self.0.sockets).get(id).cloned()
+    }
+
+    /// Every socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.clone(), BroadcastOptions::default())
+    }
+
+    /// The sockets in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Every socket but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit(
+        &self,
+        event: &str,
+        args: Vec<super::Value>,
+    ) -> Result<(), super::types::EmitError> {
+        self.broadcast().emit(event, args)
+    }
+
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.0.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn middlewares(&self) -> Vec<Middleware> {
+        read(&self.0.handlers.middlewares).clone()
+    }
+
+    pub(crate) fn connection_handlers(&self) -> Vec<ConnectionHandler> {
+        read(&self.0.handlers.connection).clone()
+    }
+}
+
+/// Decides whether a CONNECT to `name` (with its `auth`) creates a child namespace.
+pub type NamespacePredicate = Arc<dyn Fn(&str, &super::Value) -> bool + Send + Sync>;
+
+/// A dynamic namespace (`io.of(regex | fn)`): middlewares and handlers for every child.
+#[derive(Clone)]
+pub struct ParentNamespace {
+    pub(crate) predicate: NamespacePredicate,
+    pub(crate) handlers: Arc<Handlers>,
+}
+
+impl ParentNamespace {
+    /// Adds a middleware for every child namespace.
+    pub fn use_middleware<F, Fut>(&self, f: F) -> &ParentNamespace
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.handlers.use_middleware(f);
+        self
+    }
+
+    /// Adds a connection handler for every child namespace.
+    pub fn on_connection(&self, f: impl Fn(&Socket) + Send + Sync + 'static) -> &ParentNamespace {
+        self.handlers.on_connection(f);
+        self
+    }
+}

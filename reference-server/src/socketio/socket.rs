@@ -1,0 +1,437 @@
+//! A socket: one client's membership of one namespace (Node's server-side `Socket`). It holds
+//! the handshake, `data`, event handlers, pending server acks, and implements `_onpacket`,
+//! `emit`, `join`/`leave`, `disconnect` and `_onclose` with Node's ordering:
+//!
+//! ```text
+//! CONNECT ok   connected, join(own id), write 40{…}, then the connection handlers
+//! event        handler(socket, args, ack?)            unknown event → nothing
+//! ack          the pending callback, once              unknown id → ignored
+//! close        disconnecting handlers (rooms still known) → persist (recovery) → leave all
+//!              rooms, leave the namespace and the client → disconnect handlers
+//! ```
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use indexmap::IndexSet;
+use sio_protocol::socketio::{Message, PacketType};
+
+use super::ack::{AckCallback, AckSender, SocketEmitter};
+use super::adapter::{BroadcastFlags, BroadcastOptions};
+use super::args::FromArgs;
+use super::broadcast::BroadcastOperator;
+use super::client::ClientInner;
+use super::namespace::Namespace;
+use super::recovery::PersistedSession;
+use super::types::{AckError, DisconnectReason, EmitError, Room, SocketId, check_event};
+use super::{IntoRooms, Value, lock, packet, read};
+use crate::server::HandshakeRequest;
+use crate::session::SharedMessage;
+
+type EventHandler = Arc<dyn Fn(&Socket, Vec<Value>, Option<AckSender>) + Send + Sync>;
+type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
+
+/// What the client sent to join (Node's `socket.handshake`).
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The CONNECT payload (`{}` when absent).
+    pub auth: Value,
+    /// The engine's handshake request (query, headers, transport).
+    pub request: Arc<HandshakeRequest>,
+    /// When the socket was created.
+    pub issued: SystemTime,
+}
+
+impl Handshake {
+    /// The query parameters of the handshake request, in order.
+    pub fn query(&self) -> &[(String, String)] {
+        &self.request.query
+    }
+
+    /// The headers of the handshake request.
+    pub fn headers(&self) -> &axum::http::HeaderMap {
+        &self.request.headers
+    }
+
+    /// The auth payload as JSON.
+    pub fn auth_json(&self) -> serde_json::Value {
+        super::args::to_json(&self.auth)
+    }
+}
+
+pub(crate) struct SocketInner {
+    id: SocketId,
+    pid: Option<String>,
+    nsp: Namespace,
+    client: Arc<ClientInner>,
+    handshake: Handshake,
+    data: Mutex<serde_json::Value>,
+    handlers: RwLock<HashMap<String, EventHandler>>,
+    disconnecting: RwLock<Vec<DisconnectHandler>>,
+    disconnect: RwLock<Vec<DisconnectHandler>>,
+    acks: Mutex<HashMap<u64, AckCallback>>,
+    connected: AtomicBool,
+    closed: AtomicBool,
+    recovered: bool,
+}
+
+/// A socket (cheap to clone).
+#[derive(Clone)]
+pub struct Socket(Arc<SocketInner>);
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.0.id)
+            .field("nsp", &self.0.nsp.name())
+            .finish()
+    }
+}
+
+/// A restored session's state for a new socket.
+pub(crate) struct Restored {
+    pub(crate) sid: SocketId,
+    pub(crate) pid: String,
+    pub(crate) data: serde_json::Value,
+}
+
+impl Socket {
+    pub(crate) fn new(
+        nsp: Namespace,
+        client: Arc<ClientInner>,
+        auth: Value,
+        restored: Option<Restored>,
+    ) -> Socket {
+        let recovery = nsp.0.recovery.is_some();
+        let recovered = restored.is_some();
+        let (id, pid, data) = match restored {
+            Some(r) => (r.sid, Some(r.pid), r.data),
+            None => (
+                crate::sid::generate(),
+                recovery.then(crate::sid::generate),
+                serde_json::Value::Object(Default::default()),
+            ),
+        };
+        let handshake = Handshake {
+            auth,
+            request: client.request().clone(),
+            issued: SystemTime::now(),
+        };
+        Socket(Arc::new(SocketInner {
+            id,
+            pid,
+            nsp,
+            client,
+            handshake,
+            data: Mutex::new(data),
+            handlers: RwLock::new(HashMap::new()),
+            disconnecting: RwLock::new(Vec::new()),
+            disconnect: RwLock::new(Vec::new()),
+            acks: Mutex::new(HashMap::new()),
+            connected: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            recovered,
+        }))
+    }
+
+    /// The socket id (a fresh base64id, not the engine sid).
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    /// The private session id (connection state recovery only).
+    pub fn pid(&self) -> Option<&str> {
+        self.0.pid.as_deref()
+    }
+
+    /// The namespace.
+    pub fn nsp(&self) -> &Namespace {
+        &self.0.nsp
+    }
+
+    /// The handshake.
+    pub fn handshake(&self) -> &Handshake {
+        &self.0.handshake
+    }
+
+    /// Whether the socket was restored by connection state recovery.
+    pub fn recovered(&self) -> bool {
+        self.0.recovered
+    }
+
+    /// Whether the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.0.connected.load(Ordering::SeqCst)
+    }
+
+    /// The engine connection this socket travels on.
+    pub fn conn(&self) -> &crate::server::Socket {
+        self.0.client.conn()
+    }
+
+    /// `socket.data` (a JSON object, `{}` at first).
+    pub fn data(&self) -> serde_json::Value {
+        lock(&self.0.data).clone()
+    }
+
+    /// Changes `socket.data` in place.
+    pub fn with_data<R>(&self, f: impl FnOnce(&mut serde_json::Value) -> R) -> R {
+        f(&mut lock(&self.0.data))
+    }
+
+    /// Registers the handler of `event` (one per name; a later one replaces it). `A` says how
+    /// the arguments are taken: `Vec<Value>`, `Data<T>`, `Json<T>`; arguments that do not fit
+    /// `A` drop the event.
+    pub fn on<A, F>(&self, event: &str, handler: F)
+    where
+        A: FromArgs,
+        F: Fn(&Socket, A, Option<AckSender>) + Send + Sync + 'static,
+    {
+        let h: EventHandler = Arc::new(move |s, args, ack| {
+            if let Ok(a) = A::from_args(args) {
+                handler(s, a, ack);
+            }
+        });
+        super::write(&self.0.handlers).insert(event.to_owned(), h);
+    }
+
+    /// Runs `f` when the socket starts leaving (its rooms are still known).
+    pub fn on_disconnecting(&self, f: impl Fn(&Socket, DisconnectReason) + Send + Sync + 'static) {
+        super::write(&self.0.disconnecting).push(Arc::new(f));
+    }
+
+    /// Runs `f` once the socket has left.
+    pub fn on_disconnect(&self, f: impl Fn(&Socket, DisconnectReason) + Send + Sync + 'static) {
+        super::write(&self.0.disconnect).push(Arc::new(f));
+    }
+
+    /// Emits `event`(…`args`) to this socket. Reserved names are refused.
+    pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
+        self.emit_inner(event, args, None, None, false)
+    }
+
+    /// Emits with an ack callback and no timeout.
+    pub fn emit_with_ack(
+        &self,
+        event: &str,
+        args: Vec<Value>,
+        callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
+    ) -> Result<(), EmitError> {
+        self.emit_inner(event, args, Some(Box::new(callback)), None, false)
+    }
+
+    /// Emit options with a timeout for the ack (`socket.timeout(ms)`).
+    pub fn timeout(&self, timeout: Duration) -> SocketEmitter<'_> {
+        SocketEmitter {
+            socket: self,
+            timeout: Some(timeout),
+            volatile: false,
+        }
+    }
+
+    /// Volatile emit options (`socket.volatile`).
+    pub fn volatile(&self) -> SocketEmitter<'_> {
+        SocketEmitter {
+            socket: self,
+            timeout: None,
+            volatile: true,
+        }
+    }
+
+    pub(crate) fn emit_inner(
+        &self,
+        event: &str,
+        args: Vec<Value>,
+        ack: Option<AckCallback>,
+        timeout: Option<Duration>,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        check_event(event)?;
+        let mut msg = packet::event(self.nsp().name(), event, args);
+        if let Some(cb) = ack {
+            let id = self.nsp().next_ack_id();
+            msg.id = Some(id);
+            self.register_ack(id, cb, timeout);
+        }
+        if self.nsp().0.recovery.is_some() {
+            // "this ensures the packet is stored and can be transmitted upon reconnection".
+            let opts = BroadcastOptions {
+                rooms: [self.0.id.clone()].into_iter().collect(),
+                except: IndexSet::new(),
+                flags: BroadcastFlags { volatile },
+            };
+            self.nsp().adapter().broadcast(msg, &opts);
+        } else {
+            self.packet(&msg, volatile);
+        }
+        Ok(())
+    }
+
+    fn register_ack(&self, id: u64, cb: AckCallback, timeout: Option<Duration>) {
+        lock(&self.0.acks).insert(id, cb);
+        if let Some(t) = timeout {
+            let socket = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(t).await;
+                let cb = lock(&socket.0.acks).remove(&id);
+                if let Some(cb) = cb {
+                    cb(Err(AckError::Timeout));
+                }
+            });
+        }
+    }
+
+    /// Joins `rooms` (ignored once the socket has left).
+    pub fn join(&self, rooms: impl IntoRooms) {
+        if self.0.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        self.nsp().adapter().add_all(&self.0.id, &rooms.into_rooms());
+    }
+
+    /// Leaves `room`.
+    pub fn leave(&self, room: &str) {
+        self.nsp().adapter().del(&self.0.id, room);
+    }
+
+    /// The rooms, in join order (its own id first).
+    pub fn rooms(&self) -> Vec<Room> {
+        self.nsp()
+            .adapter()
+            .socket_rooms(&self.0.id)
+            .unwrap_or_default()
+    }
+
+    /// Every other socket of the namespace (`socket.broadcast`).
+    pub fn broadcast(&self) -> BroadcastOperator {
+        self.nsp().broadcast().except(self.0.id.clone())
+    }
+
+    /// The sockets of `rooms` but this one (`socket.to(rooms)`).
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Every other socket but those of `rooms` (`socket.except(rooms)`).
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// `socket.disconnect(close)`: `41<nsp,>` and leave; with `close`, every socket of the
+    /// connection does so in join order, then the engine connection closes.
+    pub fn disconnect(&self, close: bool) {
+        if !self.connected() {
+            return;
+        }
+        if close {
+            self.0.client.disconnect_all();
+        } else {
+            self.packet(&packet::disconnect(self.nsp().name()), false);
+            self.on_close(DisconnectReason::ServerNamespaceDisconnect);
+        }
+    }
+
+    /// Writes one packet to this socket's connection (`socket.packet`).
+    pub(crate) fn packet(&self, msg: &Message, volatile: bool) {
+        self.write_encoded(&packet::encode(msg), volatile);
+    }
+
+    /// Writes pre-encoded messages to this socket's connection.
+    pub(crate) fn write_encoded(&self, encoded: &[SharedMessage], volatile: bool) {
+        self.0.client.write(encoded, volatile);
+    }
+
+    /// `_onconnect`: connected, joined to its own room, CONNECT reply written.
+    pub(crate) fn on_connect(&self) {
+        self.0.connected.store(true, Ordering::SeqCst);
+        self.join(self.0.id.clone());
+        let reply = packet::connect(self.nsp().name(), &self.0.id, self.0.pid.as_deref());
+        self.packet(&reply, false);
+    }
+
+    /// A packet for this socket's namespace (`_onpacket`).
+    pub(crate) fn on_packet(&self, msg: Message) {
+        match msg.kind {
+            PacketType::Event | PacketType::BinaryEvent => self.on_event(msg.id, msg.data),
+            PacketType::Ack | PacketType::BinaryAck => self.on_ack(msg.id, msg.data),
+            PacketType::Disconnect => self.on_close(DisconnectReason::ClientNamespaceDisconnect),
+            _ => {}
+        }
+    }
+
+    fn on_event(&self, id: Option<u64>, data: Option<Value>) {
+        let mut args = match data {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        // `42` with no payload emits `undefined`: nothing listens.
+        if args.is_empty() {
+            return;
+        }
+        let name = match args.remove(0) {
+            Value::String(s) => s,
+            // EventEmitter keys are property keys: `[1,…]` is event "1".
+            Value::Number(n) => sio_protocol::js::number_to_string(n),
+            _ => return,
+        };
+        let handler = read(&self.0.handlers).get(&name).cloned();
+        if let Some(h) = handler {
+            let ack = id.map(|id| AckSender::new(self.clone(), id));
+            h(self, args, ack);
+        }
+    }
+
+    fn on_ack(&self, id: Option<u64>, data: Option<Value>) {
+        let Some(id) = id else { return };
+        let cb = lock(&self.0.acks).remove(&id);
+        if let Some(cb) = cb {
+            let args = match data {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            };
+            cb(Ok(args));
+        }
+    }
+
+    /// `_onclose(reason)`.
+    pub(crate) fn on_close(&self, reason: DisconnectReason) {
+        if !self.connected() || self.0.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let disconnecting = read(&self.0.disconnecting).clone();
+        for h in disconnecting {
+            h(self, reason);
+        }
+        if self.nsp().0.recovery.is_some()
+            && reason.is_recoverable()
+            && let Some(pid) = &self.0.pid
+        {
+            self.nsp().adapter().persist_session(PersistedSession {
+                sid: self.0.id.clone(),
+                pid: pid.clone(),
+                rooms: self.rooms(),
+                data: self.data(),
+            });
+        }
+        self.cleanup();
+        self.0.client.remove(self);
+        self.0.connected.store(false, Ordering::SeqCst);
+        let disconnect = read(&self.0.disconnect).clone();
+        for h in disconnect {
+            h(self, reason);
+        }
+    }
+
+    /// `_cleanup`: leave every room and the namespace; later joins do nothing.
+    pub(crate) fn cleanup(&self) {
+        self.0.closed.store(true, Ordering::SeqCst);
+        self.nsp().adapter().del_all(&self.0.id);
+        lock(&self.nsp().0.sockets).shift_remove(&self.0.id);
+    }
+
+    pub(crate) fn same(&self, other: &Socket) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}

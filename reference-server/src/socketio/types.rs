@@ -1,0 +1,139 @@
+//! The Socket.IO layer's vocabulary: ids, disconnect reasons with Node's strings, and the
+//! errors of middlewares, emits and acks.
+
+use crate::session::CloseReason;
+
+/// A socket id (a fresh base64id per namespace join, not the engine sid).
+pub type SocketId = String;
+
+/// A room name. Every socket is in the room named after its id.
+pub type Room = String;
+
+/// Why a socket left its namespace: the `reason` of Node's `disconnecting`/`disconnect` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DisconnectReason {
+    /// `"transport close"`: the client closed the transport.
+    TransportClose,
+    /// `"transport error"`: a transport fault.
+    TransportError,
+    /// `"ping timeout"`.
+    PingTimeout,
+    /// `"parse error"`: an Engine.IO packet that does not decode.
+    ParseError,
+    /// `"forced close"`: the engine connection was closed by the server (a Socket.IO decoding
+    /// error, `socket.disconnect(true)`'s final close, …).
+    ForcedClose,
+    /// `"forced server close"`: the Socket.IO client closed the connection (a packet in an
+    /// invalid state, the connect timeout).
+    ForcedServerClose,
+    /// `"server namespace disconnect"`: `socket.disconnect()`.
+    ServerNamespaceDisconnect,
+    /// `"client namespace disconnect"`: the client sent DISCONNECT.
+    ClientNamespaceDisconnect,
+    /// `"server shutting down"`.
+    ServerShuttingDown,
+}
+
+impl DisconnectReason {
+    /// Node's reason string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::TransportError => "transport error",
+            DisconnectReason::PingTimeout => "ping timeout",
+            DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ForcedClose => "forced close",
+            DisconnectReason::ForcedServerClose => "forced server close",
+            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
+        }
+    }
+
+    /// Whether connection state recovery keeps the session (`RECOVERABLE_DISCONNECT_REASONS`).
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            DisconnectReason::TransportError
+                | DisconnectReason::TransportClose
+                | DisconnectReason::ForcedClose
+                | DisconnectReason::PingTimeout
+                | DisconnectReason::ServerShuttingDown
+                | DisconnectReason::ForcedServerClose
+        )
+    }
+}
+
+impl From<CloseReason> for DisconnectReason {
+    fn from(r: CloseReason) -> DisconnectReason {
+        match r {
+            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
+            CloseReason::TransportClose => DisconnectReason::TransportClose,
+            CloseReason::TransportError => DisconnectReason::TransportError,
+            CloseReason::ParseError => DisconnectReason::ParseError,
+            CloseReason::ForcedClose => DisconnectReason::ForcedClose,
+        }
+    }
+}
+
+/// A middleware's refusal: sent as `44<nsp,>{"message":…,"data":…}`, `data` left out when absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectError {
+    /// `err.message`.
+    pub message: String,
+    /// `err.data`.
+    pub data: Option<serde_json::Value>,
+}
+
+impl ConnectError {
+    /// A refusal with a message and no data (`next(new Error(message))`).
+    pub fn new(message: impl Into<String>) -> ConnectError {
+        ConnectError {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds `err.data`.
+    pub fn with_data(mut self, data: serde_json::Value) -> ConnectError {
+        self.data = Some(data);
+        self
+    }
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// An emit that cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmitError {
+    /// The event name is reserved (`connect`, `disconnect`, …); Node throws
+    /// `"<name>" is a reserved event name`.
+    #[error("\"{0}\" is a reserved event name")]
+    Reserved(String),
+}
+
+/// Why an ack callback got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AckError {
+    /// No answer within the timeout: Node's `Error("operation has timed out")`.
+    #[error("operation has timed out")]
+    Timeout,
+    /// The socket was dropped before an answer came (only possible without a timeout).
+    #[error("socket closed before an answer")]
+    Closed,
+}
+
+/// Refuses reserved event names, as `socket.emit` does.
+pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
+    if sio_protocol::socketio::RESERVED_EVENTS.contains(&event) {
+        Err(EmitError::Reserved(event.to_owned()))
+    } else {
+        Ok(())
+    }
+}

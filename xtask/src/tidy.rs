@@ -1,0 +1,96 @@
+//! Repository rules, checked as tests (`cargo test -p xtask`): the house conventions of
+//! DESIGN.md that a machine can check, so they hold without anyone remembering them.
+
+#[cfg(test)]
+mod tests {
+    use crate::workspace;
+    use std::path::{Path, PathBuf};
+
+    /// Every Rust file under `dir`, recursively, skipping build output.
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "target" && name != "node_modules" {
+                    rust_files(&path, out);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_module_says_what_it_is_for() {
+        let root = workspace::root();
+        let mut files = Vec::new();
+        for crate_dir in [
+            "protocol",
+            "fixtures",
+            "reference-server",
+            "conformance",
+            "xtask",
+            "fuzz",
+        ] {
+            rust_files(&root.join(crate_dir).join("src"), &mut files);
+            rust_files(&root.join(crate_dir).join("fuzz_targets"), &mut files);
+        }
+        assert!(files.len() > 10, "the walk found too few files: {files:?}");
+        let missing: Vec<_> = files
+            .iter()
+            .filter(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let first = text
+                    .lines()
+                    .find(|line| !line.trim().is_empty())
+                    .unwrap_or("");
+                // Test-only modules (`tests.rs` beside their parent) are documented by the parent.
+                !first.starts_with("//!") && path.file_name().is_some_and(|n| n != "tests.rs")
+            })
+            .map(|path| {
+                path.strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "modules without a `//!` first line: {missing:#?}"
+        );
+    }
+
+    #[test]
+    fn tracked_text_names_no_machine_paths() {
+        let root = workspace::root();
+        let mut files = Vec::new();
+        for crate_dir in [
+            "protocol",
+            "fixtures",
+            "reference-server",
+            "conformance",
+            "xtask",
+            "fuzz",
+        ] {
+            rust_files(&root.join(crate_dir), &mut files);
+        }
+        let offenders: Vec<_> = files
+            .iter()
+            .filter(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                // Spelled in two halves so this file does not match itself.
+                [["/wo", "rk/"], ["/ro", "ot/"], ["/tmp/ba", "sh_jobs"]]
+                    .iter()
+                    .any(|halves| text.contains(&halves.concat()))
+            })
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "files that name paths of one machine: {offenders:?}"
+        );
+    }
+}
