@@ -73,6 +73,10 @@ pub struct Args {
     /// The command shown to rerun one case (`--filter '<id>'` is appended).
     #[arg(long, value_name = "CMD")]
     pub rerun_command: Option<String>,
+    /// Known failures: a JSON file of `{id, verdict, reason}` entries. A listed case that gets
+    /// its listed verdict does not fail the run; an unexpected pass or a stale entry does.
+    #[arg(long, value_name = "FILE")]
+    pub expectations: Option<PathBuf>,
     /// No progress line and no terminal report (only the summary line).
     #[arg(long)]
     pub quiet: bool,
@@ -122,6 +126,16 @@ pub async fn run(args: Args) -> u8 {
         print!("{}", list(&cases, &selection));
         return exit::OK;
     }
+    let expectations = match &args.expectations {
+        None => Vec::new(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| crate::expectations::parse(&text))
+        {
+            Ok(entries) => entries,
+            Err(e) => return usage(format!("--expectations {}: {e}", path.display())),
+        },
+    };
     let url = args.url.clone().unwrap_or_default();
     let endpoint = match Endpoint::parse(&url) {
         Ok(e) => e,
@@ -230,5 +244,32 @@ pub async fn run(args: Args) -> u8 {
             }
         }
     }
-    exit_code(&summary)
+    if args.expectations.is_none() {
+        return exit_code(&summary);
+    }
+    let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
+    let outcome = crate::expectations::check(&expectations, &report.records, &known);
+    // Judge the run without the cases that got exactly their listed verdict.
+    let unexpected: Vec<_> = report
+        .records
+        .iter()
+        .filter(|r| !outcome.expected.contains(&r.id))
+        .cloned()
+        .collect();
+    let code = exit_code(&Summary::of(&unexpected));
+    if !outcome.expected.is_empty() {
+        println!(
+            "{} known failure(s) as expected: {}",
+            outcome.expected.len(),
+            outcome.expected.join(", ")
+        );
+    }
+    for problem in &outcome.problems {
+        println!("expectations: {problem}");
+    }
+    if code == exit::OK && !outcome.problems.is_empty() {
+        exit::FAILURES
+    } else {
+        code
+    }
 }

@@ -432,6 +432,11 @@ impl Ws {
             .map_err(|e| Failure::assertion("send close", "the connection to accept the frame", e))
     }
 
+    /// Drops the TCP connection without a close frame (a network drop, 1006 at the server).
+    pub async fn drop_connection(self) {
+        self.conn.drop_connection().await;
+    }
+
     /// The next event within the step bound must match.
     pub async fn expect(&mut self, step: &str, want: Want) -> Result<Captures, Failure> {
         let bound = self.step;

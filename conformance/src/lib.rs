@@ -18,6 +18,7 @@ pub mod config;
 pub mod context;
 pub mod driver;
 pub mod expect;
+pub mod expectations;
 pub mod failure;
 pub mod filter;
 pub mod report;

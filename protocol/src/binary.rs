@@ -85,20 +85,31 @@ impl From<&serde_json::Value> for Value {
             J::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
             J::String(s) => Value::String(s.clone()),
             J::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
-            J::Object(o) => {
-                // JavaScript objects list array-index keys first, ascending, then the other keys
-                // in insertion order (verified with node: JSON.parse('{"b":1,"1":2}') → {"1":2,"b":1}).
-                let mut index_keys: Vec<(u32, &String, &serde_json::Value)> = o
-                    .iter()
-                    .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
-                    .collect();
-                index_keys.sort_by_key(|(i, _, _)| *i);
-                let others = o.iter().filter(|(k, _)| array_index(k).is_none());
-                let ordered = index_keys.into_iter().map(|(_, k, v)| (k, v)).chain(others);
-                Value::Object(ordered.map(|(k, v)| (k.clone(), Value::from(v))).collect())
-            }
+            J::Object(o) => Value::Object(
+                js_key_order(o)
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v)))
+                    .collect(),
+            ),
         }
     }
+}
+
+/// The entries of a parsed object in JavaScript's property order: array-index keys first,
+/// ascending, then the other keys in insertion order (verified with node:
+/// `JSON.parse('{"b":1,"1":2}')` → `{"1":2,"b":1}`).
+fn js_key_order(o: &serde_json::Map<String, serde_json::Value>) -> Vec<(&String, &serde_json::Value)> {
+    let mut index_keys: Vec<(u32, &String, &serde_json::Value)> = o
+        .iter()
+        .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
+        .collect();
+    index_keys.sort_by_key(|(i, _, _)| *i);
+    let others = o.iter().filter(|(k, _)| array_index(k).is_none());
+    index_keys
+        .into_iter()
+        .map(|(_, k, v)| (k, v))
+        .chain(others)
+        .collect()
 }
 
 /// An ECMAScript array index: the canonical decimal spelling of an integer below 2^32 − 1.
@@ -228,7 +239,8 @@ fn reconstruct_slot(
         ),
         J::Object(o) => {
             let mut out = Vec::with_capacity(o.len());
-            for (k, v) in o {
+            // In JavaScript's property order, as for any parsed object (`Value::from`).
+            for (k, v) in js_key_order(o) {
                 // An `undefined` property is left out, as JSON.stringify leaves it out.
                 if let Some(v) = reconstruct_slot(v, buffers)? {
                     out.push((k.clone(), v));

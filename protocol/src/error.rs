@@ -59,11 +59,17 @@ pub enum EngineError {
     /// v3 XHR2 binary payload: a text record that is not UTF-8 (Node's utf8.decode throws).
     #[error("v3: text record is not UTF-8")]
     V3InvalidUtf8,
-    /// v3 XHR2 binary payload: a length has more than 310 digits or runs past the end (Node
-    /// rejects these), or has a non-digit byte or announces more bytes than remain (Node
-    /// accepts these loosely; **divergence**).
+    /// v3 XHR2 binary payload: a record's length has no 0xFF terminator, or its digits before
+    /// the last spell more than 310 characters (Node: "310 = char length of Number.MAX_VALUE" →
+    /// parser error).
     #[error("v3: invalid binary payload length")]
     V3BinaryLength,
+    /// v3 XHR2 binary payload: a record's length is empty, has a byte that is not a digit 0–9,
+    /// overflows, or announces more bytes than remain. Node accepts these loosely (it spells each
+    /// length byte in decimal, `parseInt`s the result and slices what is there, misaligning the
+    /// following records); we reject them. **Divergence.**
+    #[error("v3: binary payload length {0:?} is not a digit run that fits the body")]
+    V3BinaryLengthLoose(Vec<u8>),
 }
 
 impl EngineError {
@@ -81,7 +87,9 @@ impl EngineError {
     pub fn node_rejects(&self) -> bool {
         !matches!(
             self,
-            EngineError::V3SplitSurrogate | EngineError::V3InvalidBinaryType
+            EngineError::V3SplitSurrogate
+                | EngineError::V3InvalidBinaryType
+                | EngineError::V3BinaryLengthLoose(_)
         )
     }
 }

@@ -1,5 +1,6 @@
 //! The Rust reference server: an Engine.IO v4 server that does what engine.io 6.6.12 does, built
-//! as a sans-IO core with thin tokio/hyper adapters (the Socket.IO layer will sit on top).
+//! as a sans-IO core with thin tokio/hyper adapters, and the Socket.IO v5 server of socket.io
+//! 4.8.4 on top of it.
 //!
 //! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat). Pure:
 //!   inputs carry `now`, outputs are values, [`session::Session::next_deadline`] says when to wake it.
@@ -10,7 +11,8 @@
 //! - [`server`]: the adapters (axum/hyper handlers, WebSocket pump, one timer driver for all
 //!   sessions) and the application API ([`Engine`], [`Socket`], [`Connection`]).
 //! - [`socketio`]: the Socket.IO v5 server on top of the engine ([`socketio::SocketIo`]).
-//! - [`contract`]: the contract server's router (the Engine.IO echo server + `/health`).
+//! - [`contract`]: the contract server's router (the Engine.IO echo server, the Socket.IO
+//!   servers sio-main, sio-recovery, sio-eio3, and `/health`).
 //! - [`config`]: options with Node's names and defaults.
 
 pub mod config;

@@ -12,3 +12,18 @@ mod node_behaviours;
 
 /// The `sio-contract-server` binary and the non-engine routes.
 mod contract;
+
+/// The socket.io-protocol official suite's 16 Socket.IO cases (protocol-notes 3.3 #17–#32).
+mod sio_suite;
+
+/// Node behaviours observed on socket.io 4.8.4 (protocol-notes §4 #10–#16, #28–#40).
+mod sio_behaviours;
+
+/// sio-main's contract: rooms, broadcast targets, acks both ways, middlewares, disconnects.
+mod sio_contract;
+
+/// Interop with the official socket.io-client 4.8.4 (Node): polling, WebSocket, upgrade.
+mod official_client;
+
+/// Connection state recovery on `/socket.io-recovery/` (protocol-notes §5).
+mod sio_recovery;

@@ -6,6 +6,8 @@
 
 mod capture;
 mod conformance;
+mod contract;
+mod fuzz;
 mod node;
 mod serve;
 mod tidy;
@@ -27,8 +29,10 @@ enum Task {
     Serve(serve::Args),
     /// Re-capture the Node oracle's transcripts into fixtures/transcripts, or check them.
     Capture(capture::Args),
-    /// Run the conformance suite against a contract server (`--target node`) or any `--url`.
+    /// Run the conformance suite against the reference server (default), `--target node`, or any `--url`.
     Conformance(conformance::Args),
+    /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +41,7 @@ fn main() -> std::process::ExitCode {
         Task::Serve(args) => serve::run(args),
         Task::Capture(args) => capture::run(args),
         Task::Conformance(args) => conformance::run(args),
+        Task::Fuzz(args) => fuzz::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -5,6 +5,7 @@
 //! suite) and `sio.engine.<name>` on the Socket.IO server (`/socket.io/`, the Engine.IO part of
 //! the socket.io-protocol suite).
 
+pub mod eio3;
 pub mod eio_close;
 pub mod eio_handshake;
 pub mod eio_heartbeat;
@@ -17,6 +18,9 @@ pub mod sio_disconnect;
 pub mod sio_errors;
 pub mod sio_message;
 pub mod sio_polling;
+pub mod sio_recovery;
+pub mod sio_rooms;
+pub mod sio_server_ack;
 pub mod support;
 
 use crate::case::Case;
@@ -62,6 +66,10 @@ pub fn all() -> Vec<Case> {
     all.extend(sio_binary::cases());
     all.extend(sio_polling::cases());
     all.extend(sio_errors::cases());
+    all.extend(sio_rooms::cases());
+    all.extend(sio_server_ack::cases());
+    all.extend(sio_recovery::cases());
+    all.extend(eio3::cases());
     all
 }
 

@@ -150,6 +150,70 @@ async fn dynamic_namespace(cx: &mut Ctx) -> CaseResult {
     .await
 }
 
+async fn dynamic_namespace_mismatch(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send("40/dynamic-x,").await?;
+    ws.expect(
+        "/dynamic-x does not match ^/dynamic-\\d+$",
+        t(r#"44/dynamic-x,{"message":"Invalid namespace"}"#),
+    )
+    .await?;
+    // The connection stays, and a matching name is created on demand.
+    let nsp = own_namespace();
+    join(&mut ws, &nsp).await?;
+    Ok(())
+}
+
+async fn middleware_data(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    ws.send(r#"40/admin,{"token":"secret"}"#).await?;
+    let c = ws
+        .expect("CONNECT reply", p(r#"40/admin,{"sid":"<sid>"}"#))
+        .await?;
+    ws.expect("auth event", t(r#"42/admin,["auth",{"token":"secret"}]"#))
+        .await?;
+    let sid = &c["sid"];
+    ws.send(r#"42/admin,1["get-state"]"#).await?;
+    ws.expect(
+        "get-state: the middleware's socket.data",
+        crate::expect::Want::json(
+            "43/admin,1",
+            &format!(
+                r#"[{{"id":"{sid}","nsp":"/admin","auth":{{"token":"secret"}},"query":{{"EIO":"4","transport":"websocket"}},"data":{{"user":"admin"}},"rooms":["{sid}"],"recovered":false,"eio":4,"transport":"websocket"}}]"#
+            ),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn multiplexing(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = open_ws(cx).await?;
+    let main = join(&mut ws, "/").await?;
+    let custom = join(&mut ws, "/custom").await?;
+    if main == custom {
+        return Err(crate::failure::Failure::assertion(
+            "socket ids",
+            "a different socket id per namespace",
+            format!("both {main}"),
+        ));
+    }
+    ws.send(r#"42/custom,["message","to custom"]"#).await?;
+    ws.expect(
+        "echo on /custom",
+        t(r#"42/custom,["message-back","to custom"]"#),
+    )
+    .await?;
+    ws.send(r#"42["message","to main"]"#).await?;
+    ws.expect("echo on /", t(r#"42["message-back","to main"]"#))
+        .await?;
+    ws.send(r#"42/custom,5["message-with-ack",1]"#).await?;
+    ws.expect("ack on /custom", t("43/custom,5[1]")).await?;
+    ws.send(r#"425["message-with-ack",2]"#).await?;
+    ws.expect("ack on /", t("435[2]")).await?;
+    Ok(())
+}
+
 /// The connect cases.
 pub fn cases() -> Vec<Case> {
     let suite = |id, title, body, name: &'static str| {
@@ -250,5 +314,25 @@ pub fn cases() -> Vec<Case> {
             crate::body!(dynamic_namespace),
             "§4 namespaces",
         ),
+        ext(
+            "sio.connect.dynamic-namespace-mismatch",
+            "`/dynamic-x` does not match ^/dynamic-\\d+$ and is refused as Invalid namespace; the connection stays",
+            crate::body!(dynamic_namespace_mismatch),
+            "§4 namespaces",
+        ),
+        ext(
+            "sio.connect.middleware-data",
+            "A middleware's socket.data is kept: /admin with the token reads data {user:\"admin\"} through get-state",
+            crate::body!(middleware_data),
+            "§4 namespaces; control events (get-state)",
+        ),
+        Case::new(
+            "sio.connect.multiplexing",
+            "/ and /custom on one engine connection: each has its own socket id; events and acks are answered on their namespace",
+            crate::body!(multiplexing),
+        )
+        .spec(SIO_SPEC, "Packet format (namespace multiplexing)")
+        .server(Server::SioMain)
+        .tags(&["websocket", "connect"]),
     ]
 }

@@ -1,9 +1,11 @@
 //! Socket.IO DISCONNECT from the client: no reply, the engine connection stays, other
-//! namespaces keep working; an event to a namespace just left closes the connection.
+//! namespaces keep working; an event to a namespace just left closes the connection. And from
+//! the server (the contract's `server-disconnect`): `41` alone, or `41` per namespace then the
+//! close.
 
 use super::support::*;
-use crate::case::{Case, NOTES, SIO_SPEC};
-use crate::config::Server;
+use crate::case::{CONTRACT, Case, NOTES, SIO_SPEC};
+use crate::config::{Capability, Server};
 use crate::context::Ctx;
 use crate::failure::CaseResult;
 use std::time::Duration;
@@ -61,6 +63,34 @@ async fn then_event(cx: &mut Ctx) -> CaseResult {
     .await
 }
 
+async fn server(cx: &mut Ctx) -> CaseResult {
+    let mut ws = sio_ws(cx).await?;
+    ws.send(r#"42["server-disconnect",{"close":false}]"#)
+        .await?;
+    ws.expect("the server's DISCONNECT", t("41")).await?;
+    // The engine connection stays: / can be joined again, as a new socket.
+    sio_init(&mut ws).await?;
+    probe_again(cx, &mut ws).await
+}
+
+async fn server_close(cx: &mut Ctx) -> CaseResult {
+    let mut ws = sio_ws(cx).await?;
+    join(&mut ws, "/custom").await?;
+    ws.send(r#"40/admin,{"token":"secret"}"#).await?;
+    ws.expect("CONNECT reply", p(r#"40/admin,{"sid":"<sid>"}"#))
+        .await?;
+    ws.expect("auth event", t(r#"42/admin,["auth",{"token":"secret"}]"#))
+        .await?;
+    ws.send(r#"42["server-disconnect",{"close":true}]"#).await?;
+    // One DISCONNECT per namespace, / first (the socket that was asked), then the others in
+    // the order they were joined; then the engine connection closes.
+    ws.expect("DISCONNECT of /", t("41")).await?;
+    ws.expect("DISCONNECT of /custom", t("41/custom,")).await?;
+    ws.expect("DISCONNECT of /admin", t("41/admin,")).await?;
+    let bound = cx.step();
+    expect_ws_closed(cx, &mut ws, "the engine connection closes", bound).await
+}
+
 /// The disconnect cases.
 pub fn cases() -> Vec<Case> {
     vec![
@@ -91,5 +121,23 @@ pub fn cases() -> Vec<Case> {
         .should()
         .server(Server::SioMain)
         .tags(&["websocket", "disconnect", "errors"]),
+        Case::new(
+            "sio.disconnect.server",
+            "server-disconnect {close:false}: the server sends `41`, the engine connection stays and / can be joined again",
+            crate::body!(server),
+        )
+        .spec(CONTRACT, "§4 control events (server-disconnect)")
+        .server(Server::SioMain)
+        .requires(Capability::ContractExtensions)
+        .tags(&["websocket", "disconnect", "contract"]),
+        Case::new(
+            "sio.disconnect.server-close",
+            "server-disconnect {close:true}: `41` per namespace in join order (/, /custom, /admin), then the close",
+            crate::body!(server_close),
+        )
+        .spec(CONTRACT, "§4 control events (server-disconnect)")
+        .server(Server::SioMain)
+        .requires(Capability::ContractExtensions)
+        .tags(&["websocket", "disconnect", "contract"]),
     ]
 }

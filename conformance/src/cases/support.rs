@@ -241,3 +241,56 @@ pub async fn expect_ws_closed(
     cx.observe_close(format!("websocket close {code}"));
     Ok(())
 }
+
+/// A namespace of the case's own, `/dynamic-<digits>` (CONTRACT §4: created on demand, suite
+/// handlers and control events). Broadcasts to `all`/`others`, room names and the server's
+/// per-namespace ack-id counter are then private to the case, whatever runs beside it.
+pub fn own_namespace() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("/dynamic-{}{n:04}", std::process::id())
+}
+
+/// The packet prefix of a namespace: `""` for `/`, else `"/name,"`.
+pub fn prefix(nsp: &str) -> String {
+    if nsp == "/" {
+        String::new()
+    } else {
+        format!("{nsp},")
+    }
+}
+
+/// A fresh WebSocket session joined to `nsp` (`40<nsp>,` → `40<nsp>,{"sid":…}` and the auth
+/// event with `{}`); returns the socket id.
+pub async fn ws_in(cx: &mut Ctx, nsp: &str) -> Result<(Ws, String), Failure> {
+    let (mut ws, _) = open_ws(cx).await?;
+    let sid = join(&mut ws, nsp).await?;
+    Ok((ws, sid))
+}
+
+/// Joins `nsp` on an open session: CONNECT, the reply with `{sid}`, the auth event `{}`.
+pub async fn join(ws: &mut Ws, nsp: &str) -> Result<String, Failure> {
+    let n = prefix(nsp);
+    ws.send(&format!("40{n}")).await?;
+    let c = ws
+        .expect("CONNECT reply", p(&format!(r#"40{n}{{"sid":"<sid>"}}"#)))
+        .await?;
+    ws.expect("auth event", t(&format!(r#"42{n}["auth",{{}}]"#)))
+        .await?;
+    Ok(c["sid"].clone())
+}
+
+/// A round trip on `nsp` (`message` → `message-back` with `tag`): the echo must be the next
+/// frame, which proves nothing else was sent to this client before it (the server writes each
+/// connection's packets in order). The bounded way to say "not received".
+pub async fn marker(ws: &mut Ws, nsp: &str, tag: &str) -> CaseResult {
+    let n = prefix(nsp);
+    ws.send(&format!(r#"42{n}["message","{tag}"]"#)).await?;
+    ws.expect(
+        &format!("next frame is the echo of marker {tag:?} (nothing else was received)"),
+        t(&format!(r#"42{n}["message-back","{tag}"]"#)),
+    )
+    .await?;
+    Ok(())
+}

@@ -300,6 +300,19 @@ impl WsConn {
         self.send(Message::Close(frame), &what, &[], false).await
     }
 
+    /// Ends the connection without a close frame (the server sees the TCP connection end, as
+    /// when a network drops): the reader task is stopped and awaited, then both halves of the
+    /// stream are dropped, which closes the socket.
+    pub async fn drop_connection(mut self) {
+        self.transcript.note(
+            &self.label,
+            Transport::Websocket,
+            "client drops the TCP connection (no close frame)",
+        );
+        self.reader.abort();
+        let _ = (&mut self.reader).await;
+    }
+
     /// Waits up to `bound` for the next buffered event.
     pub async fn next(&mut self, bound: Duration) -> Next {
         match tokio::time::timeout(bound, self.rx.recv()).await {

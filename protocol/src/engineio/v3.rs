@@ -230,20 +230,31 @@ pub fn decode_binary_payload(body: &[u8], limits: &Limits) -> DecodedPayload {
     let mut rest = body;
     let mut record = 0usize;
     while let Some((&flag, after_flag)) = rest.split_first() {
+        // Node reads length bytes up to 0xFF, appending each byte's decimal spelling, and fails
+        // when "strLen.length > 310" before the next byte (past the end it appends "undefined").
         let Some(ff) = after_flag.iter().position(|&b| b == 0xFF) else {
             return fail(packets, record, EngineError::V3BinaryLength);
         };
         let digits = &after_flag[..ff];
-        // "310 = char length of Number.MAX_VALUE": longer lengths are a parser error.
-        if digits.is_empty() || digits.len() > 310 || digits.iter().any(|&d| d > 9) {
+        let spelled: usize = digits
+            .iter()
+            .take(digits.len().saturating_sub(1))
+            .map(|&b| b.to_string().len())
+            .sum();
+        if spelled > 310 {
             return fail(packets, record, EngineError::V3BinaryLength);
+        }
+        // Stricter than Node (documented divergence): digits 0–9 only, and the record must fit.
+        let loose = || EngineError::V3BinaryLengthLoose(digits.to_vec());
+        if digits.is_empty() || digits.iter().any(|&d| d > 9) {
+            return fail(packets, record, loose());
         }
         let len = digits.iter().try_fold(0usize, |acc, &d| {
             acc.checked_mul(10)?.checked_add(usize::from(d))
         });
         let data = &after_flag[ff + 1..];
         let Some(len) = len.filter(|&l| l <= data.len()) else {
-            return fail(packets, record, EngineError::V3BinaryLength);
+            return fail(packets, record, loose());
         };
         let (msg, tail) = data.split_at(len);
         let decoded = if flag == 0 {
@@ -387,7 +398,8 @@ mod tests {
         let e = decode_binary_payload(&[0, 9, 255, b'4'], &L)
             .into_result()
             .unwrap_err();
-        assert_eq!(e.error, EngineError::V3BinaryLength);
+        assert_eq!(e.error, EngineError::V3BinaryLengthLoose(vec![9]));
+        assert!(!e.error.node_rejects(), "Node truncates the record");
         let e = decode_binary_payload(&[0, 1, 2], &L)
             .into_result()
             .unwrap_err();

@@ -214,10 +214,32 @@ pub struct Entry {
     pub divergence: Option<String>,
 }
 
+/// The variant path of an error's `Debug` form: `Packet(UnsupportedJson("…"))` →
+/// `Packet::UnsupportedJson`.
+pub fn variant(debug: &str) -> String {
+    let mut parts = Vec::new();
+    for part in debug.split('(') {
+        let ident: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if ident.is_empty() || !ident.starts_with(|c: char| c.is_ascii_uppercase()) {
+            break;
+        }
+        parts.push(ident);
+        if part.len() != parts.last().map_or(0, String::len) {
+            break;
+        }
+    }
+    parts.join("::")
+}
+
+/// `Some("Variant: description")` for an error Node does not raise.
+fn divergence<E: std::fmt::Debug + std::fmt::Display>(e: &E, node_rejects: bool) -> Option<String> {
+    (!node_rejects).then(|| format!("{}: {e}", variant(&format!("{e:?}"))))
+}
+
 fn engine_error(e: &EngineError) -> Entry {
     Entry {
         view: json!({ "error": e.node_message() }),
-        divergence: (!e.node_rejects()).then(|| format!("{e:?}: {e}")),
+        divergence: divergence(e, e.node_rejects()),
     }
 }
 
@@ -294,7 +316,7 @@ pub fn ours(case: &Case) -> Vec<Entry> {
                         },
                         Err(e) => Entry {
                             view: json!({ "error": e.node_message() }),
-                            divergence: (!e.node_rejects()).then(|| format!("{e:?}: {e}")),
+                            divergence: divergence(&e, e.node_rejects()),
                         },
                     }
                 })

@@ -1,5 +1,6 @@
-//! `sio-contract-server --port N`: the reference server's side of the server contract, bound to
-//! 127.0.0.1 (port 0 = ephemeral). Prints exactly one stdout line, `{"listening":"http://127.0.0.1:PORT"}`,
+//! `sio-contract-server --port N`: the reference server's side of the server contract
+//! (`/engine.io/`, `/socket.io/`, `/socket.io-recovery/`, `/socket.io-eio3/`, `/health`), bound
+//! to 127.0.0.1 (port 0 = ephemeral). Prints exactly one stdout line, `{"listening":"http://127.0.0.1:PORT"}`,
 //! once it accepts connections.
 
 use std::io::Write;

@@ -77,9 +77,9 @@ fn add_refusing_namespaces(io: &SocketIo) {
     io.of("/admin")
         .use_middleware(|socket: Socket| async move {
             let token = match &socket.handshake().auth {
-                Value::Object(fields) => fields.iter().any(|(k, v)| {
-                    k == "token" && *v == Value::String("secret".into())
-                }),
+                Value::Object(fields) => fields
+                    .iter()
+                    .any(|(k, v)| k == "token" && *v == Value::String("secret".into())),
                 _ => false,
             };
             if token {
@@ -159,20 +159,26 @@ fn rooms_value(socket: &Socket) -> Value {
 }
 
 fn control_handlers(socket: &Socket) {
-    socket.on("join", |socket, args: Vec<Value>, ack: Option<AckSender>| {
-        socket.join(as_list(args.first()));
-        if let Some(ack) = ack {
-            ack.send(vec![rooms_value(socket)]);
-        }
-    });
-    socket.on("leave", |socket, args: Vec<Value>, ack: Option<AckSender>| {
-        for room in as_list(args.first()) {
-            socket.leave(&room);
-        }
-        if let Some(ack) = ack {
-            ack.send(vec![rooms_value(socket)]);
-        }
-    });
+    socket.on(
+        "join",
+        |socket, args: Vec<Value>, ack: Option<AckSender>| {
+            socket.join(as_list(args.first()));
+            if let Some(ack) = ack {
+                ack.send(vec![rooms_value(socket)]);
+            }
+        },
+    );
+    socket.on(
+        "leave",
+        |socket, args: Vec<Value>, ack: Option<AckSender>| {
+            for room in as_list(args.first()) {
+                socket.leave(&room);
+            }
+            if let Some(ack) = ack {
+                ack.send(vec![rooms_value(socket)]);
+            }
+        },
+    );
     socket.on("broadcast", broadcast);
     socket.on("emit-with-ack", emit_with_ack);
     socket.on(
@@ -182,11 +188,14 @@ fn control_handlers(socket: &Socket) {
             socket.disconnect(close);
         },
     );
-    socket.on("get-state", |socket, _args: Vec<Value>, ack: Option<AckSender>| {
-        if let Some(ack) = ack {
-            ack.send(vec![state(socket)]);
-        }
-    });
+    socket.on(
+        "get-state",
+        |socket, _args: Vec<Value>, ack: Option<AckSender>| {
+            if let Some(ack) = ack {
+                ack.send(vec![state(socket)]);
+            }
+        },
+    );
 }
 
 fn broadcast(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
@@ -280,7 +289,10 @@ fn state(socket: &Socket) -> Value {
     let query = serde_json::Value::Object(query);
     let mut fields = vec![
         ("id".to_owned(), Value::String(socket.id().to_owned())),
-        ("nsp".to_owned(), Value::String(socket.nsp().name().to_owned())),
+        (
+            "nsp".to_owned(),
+            Value::String(socket.nsp().name().to_owned()),
+        ),
         ("auth".to_owned(), hs.auth.clone()),
         ("query".to_owned(), Value::from(&query)),
         ("data".to_owned(), Value::from(&socket.data())),

@@ -66,12 +66,10 @@ impl Socket {
     /// Whether the transport can write right away (Node's `transport.writable`; volatile
     /// packets are dropped when it cannot).
     pub fn is_writable(&self) -> bool {
-        self.entry
-            .upgrade()
-            .is_some_and(|e| {
-                let e = lock(&e);
-                !e.session.is_closed() && e.session.is_writable()
-            })
+        self.entry.upgrade().is_some_and(|e| {
+            let e = lock(&e);
+            !e.session.is_closed() && e.session.is_writable()
+        })
     }
 
     /// Sends a text `message`.

@@ -237,3 +237,21 @@ impl From<Packet> for Outgoing {
         Outgoing::Packet(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_messages_share_their_bytes() {
+        let m = SharedMessage::text(r#"2["news",1]"#);
+        let copy = m.clone();
+        // The same allocation: one encode, no copy per recipient.
+        assert_eq!(m.frame_bytes().as_ptr(), copy.frame_bytes().as_ptr());
+        assert_eq!(&m.frame_bytes()[..], br#"42["news",1]"#);
+        assert_eq!(m.polling_record(), r#"42["news",1]"#);
+        let b = SharedMessage::binary(vec![1, 2, 3]);
+        assert!(b.is_binary());
+        assert_eq!(b.polling_record(), "bAQID");
+    }
+}

@@ -78,7 +78,8 @@ impl<'a> SocketEmitter<'a> {
 
     /// Emits without an ack.
     pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
-        self.socket.emit_inner(event, args, None, self.timeout, self.volatile)
+        self.socket
+            .emit_inner(event, args, None, self.timeout, self.volatile)
     }
 
     /// Emits with an ack callback: it runs once, with the client's answer or the timeout.
@@ -107,6 +108,8 @@ impl<'a> SocketEmitter<'a> {
         self.emit_with_ack(event, args, move |r| {
             let _ = tx.send(r);
         })?;
-        Ok(Box::pin(async move { rx.await.unwrap_or(Err(AckError::Closed)) }))
+        Ok(Box::pin(async move {
+            rx.await.unwrap_or(Err(AckError::Closed))
+        }))
     }
 }

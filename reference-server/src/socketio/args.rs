@@ -93,7 +93,9 @@ mod tests {
         assert_eq!((a.as_str(), b, c), ("r1", 2, vec![1, 2]));
         assert!(<Data<u32>>::from_args(vec![Value::String("x".into())]).is_err());
         assert_eq!(
-            to_value(&serde_json::json!({"b":1,"1":2})).unwrap().to_json(),
+            to_value(&serde_json::json!({"b":1,"1":2}))
+                .unwrap()
+                .to_json(),
             r#"{"1":2,"b":1}"#
         );
     }

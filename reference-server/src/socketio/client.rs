@@ -221,7 +221,8 @@ async fn join(
 ) -> (Socket, Result<(), ConnectError>) {
     let mut restored = None;
     if let Some(recovery) = nsp.0.recovery
-        && let (Some(pid), Some(offset)) = (string_field(&auth, "pid"), string_field(&auth, "offset"))
+        && let (Some(pid), Some(offset)) =
+            (string_field(&auth, "pid"), string_field(&auth, "offset"))
     {
         restored = nsp
             .adapter()

@@ -99,7 +99,12 @@ impl RecoveryStore {
         self.packets.retain(|p| now.duration_since(p.at) <= max);
     }
 
-    pub(crate) fn keep_packet(&mut self, offset: String, opts: &BroadcastOptions, data: Vec<Value>) {
+    pub(crate) fn keep_packet(
+        &mut self,
+        offset: String,
+        opts: &BroadcastOptions,
+        data: Vec<Value>,
+    ) {
         let now = Instant::now();
         self.cleanup(now);
         self.packets.push(Kept {

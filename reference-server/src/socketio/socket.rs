@@ -288,7 +288,9 @@ impl Socket {
         if self.0.closed.load(Ordering::SeqCst) {
             return;
         }
-        self.nsp().adapter().add_all(&self.0.id, &rooms.into_rooms());
+        self.nsp()
+            .adapter()
+            .add_all(&self.0.id, &rooms.into_rooms());
     }
 
     /// Leaves `room`.

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod sio;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,7 +31,12 @@ pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
 /// A contract server running in this test's runtime.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The echo engine (`/engine.io/`).
     pub engine: Engine,
+    /// sio-main's engine (`/socket.io/`).
+    pub sio: Engine,
+    /// sio-recovery's engine (`/socket.io-recovery/`).
+    pub recovery: Engine,
 }
 
 impl Server {
@@ -39,11 +46,17 @@ impl Server {
     }
 
     pub async fn start_with(config: EngineConfig) -> Server {
-        let (router, engine) = contract::router_with(config);
+        let c = contract::build_with(config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let router = c.router;
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Server { addr, engine }
+        Server {
+            addr,
+            engine: c.echo,
+            sio: c.sio_main,
+            recovery: c.sio_recovery,
+        }
     }
 
     pub fn url(&self, query: &str) -> String {
@@ -112,7 +125,12 @@ impl Server {
     }
 
     pub async fn ws(&self, query: &str) -> WsClient {
-        let url = format!("ws://{}{}", self.addr, self.url(query));
+        self.ws_at(&self.url(query)).await
+    }
+
+    /// A WebSocket to `target` (path and query).
+    pub async fn ws_at(&self, target: &str) -> WsClient {
+        let url = format!("ws://{}{}", self.addr, target);
         let tcp = TcpStream::connect(self.addr).await.unwrap();
         let (ws, resp) = within(
             "the WebSocket handshake",

@@ -1,0 +1,149 @@
+//! Acknowledgements the other way: the server emits with an ack id (the contract's
+//! `emit-with-ack`) and the client answers with ACK or BINARY_ACK, or does not answer at all.
+//!
+//! Each case uses a namespace of its own, so the server's per-namespace ack-id counter starts
+//! at 0 and the ids are literal. Transcripts: fixtures/transcripts/sio.server-ack.*.
+
+use super::support::*;
+use crate::case::{CONTRACT, Case, SIO_SPEC};
+use crate::config::{Capability, Server};
+use crate::context::Ctx;
+use crate::expect::Want;
+use crate::failure::CaseResult;
+
+async fn answered(cx: &mut Ctx) -> CaseResult {
+    let nsp = own_namespace();
+    let n = prefix(&nsp);
+    let (mut a, _) = ws_in(cx, &nsp).await?;
+    let (mut b, _) = ws_in(cx, &nsp).await?;
+    // The server's EVENT with ack id 0 is queued before the control event's ack.
+    a.send(&format!(
+        r#"42{n}1["emit-with-ack",{{"event":"ask","args":[1]}}]"#
+    ))
+    .await?;
+    a.expect(
+        "server EVENT with ack id 0",
+        t(&format!(r#"42{n}0["ask",1]"#)),
+    )
+    .await?;
+    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    a.send(&format!(
+        r#"42{n}2["emit-with-ack",{{"event":"ask","args":[2,{{"x":"y"}}]}}]"#
+    ))
+    .await?;
+    a.expect(
+        "server EVENT with ack id 1",
+        t(&format!(r#"42{n}1["ask",2,{{"x":"y"}}]"#)),
+    )
+    .await?;
+    a.expect("control ack", t(&format!("43{n}2[]"))).await?;
+    // The counter is the namespace's, shared by its sockets: b gets id 2.
+    b.send(&format!(r#"42{n}1["emit-with-ack",{{"event":"ask"}}]"#))
+        .await?;
+    b.expect(
+        "server EVENT with ack id 2 (one counter per namespace)",
+        t(&format!(r#"42{n}2["ask"]"#)),
+    )
+    .await?;
+    b.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    // Answers in any order; each is reported when it arrives.
+    a.send(&format!(r#"43{n}1["second",true]"#)).await?;
+    a.expect(
+        "the ack's args reach the server",
+        t(&format!(
+            r#"42{n}["emit-with-ack-result",{{"args":["second",true]}}]"#
+        )),
+    )
+    .await?;
+    a.send(&format!("43{n}0[]")).await?;
+    a.expect(
+        "an empty ack",
+        t(&format!(r#"42{n}["emit-with-ack-result",{{"args":[]}}]"#)),
+    )
+    .await?;
+    b.send(&format!(r#"43{n}2["b"]"#)).await?;
+    b.expect(
+        "b's ack",
+        t(&format!(
+            r#"42{n}["emit-with-ack-result",{{"args":["b"]}}]"#
+        )),
+    )
+    .await?;
+    marker(&mut a, &nsp, "a").await?;
+    marker(&mut b, &nsp, "b").await
+}
+
+async fn timeout(cx: &mut Ctx) -> CaseResult {
+    let nsp = own_namespace();
+    let n = prefix(&nsp);
+    let (mut a, _) = ws_in(cx, &nsp).await?;
+    a.send(&format!(
+        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":50}}]"#
+    ))
+    .await?;
+    a.expect(
+        "server EVENT with ack id 0",
+        t(&format!(r#"42{n}0["ask"]"#)),
+    )
+    .await?;
+    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    // Not answered: after 50 ms the callback gets the timeout error (bounded by the step).
+    a.expect(
+        "the timeout result",
+        t(&format!(
+            r#"42{n}["emit-with-ack-result",{{"error":"operation has timed out"}}]"#
+        )),
+    )
+    .await?;
+    // A late ACK has an id the server forgot: ignored, the connection stays.
+    a.send(&format!(r#"43{n}0["late"]"#)).await?;
+    marker(&mut a, &nsp, "still here").await
+}
+
+async fn binary(cx: &mut Ctx) -> CaseResult {
+    let nsp = own_namespace();
+    let n = prefix(&nsp);
+    let (mut a, _) = ws_in(cx, &nsp).await?;
+    a.send(&format!(r#"42{n}1["emit-with-ack",{{"event":"ask"}}]"#))
+        .await?;
+    a.expect(
+        "server EVENT with ack id 0",
+        t(&format!(r#"42{n}0["ask"]"#)),
+    )
+    .await?;
+    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    a.send(&format!(r#"461-{n}0[{{"_placeholder":true,"num":0}}]"#))
+        .await?;
+    a.send_binary(&[1, 2]).await?;
+    a.expect(
+        "the buffer comes back inside the result, as a binary event",
+        t(&format!(
+            r#"451-{n}["emit-with-ack-result",{{"args":[{{"_placeholder":true,"num":0}}]}}]"#
+        )),
+    )
+    .await?;
+    a.expect("attachment", Want::binary(&[1, 2])).await?;
+    marker(&mut a, &nsp, "a").await
+}
+
+/// The server-ack cases.
+pub fn cases() -> Vec<Case> {
+    let case = |id, title, body| {
+        Case::new(id, title, body)
+            .spec(
+                SIO_SPEC,
+                "Acknowledgement (server to client); CONTRACT §4 emit-with-ack",
+            )
+            .server(Server::SioMain)
+            .requires(Capability::ContractExtensions)
+            .tags(&["websocket", "ack", "contract"])
+    };
+    vec![
+        case("sio.server-ack.answered", "A server EVENT with an ack id (one counter per namespace, from 0) is answered by the client's ACK", crate::body!(answered)),
+        case("sio.server-ack.timeout", "An unanswered server ack times out with the error result; a late ACK is ignored", crate::body!(timeout)).tags(&["timeout"]),
+        case("sio.server-ack.binary", "The client answers a server EVENT with a BINARY_ACK; the buffer reaches the server", crate::body!(binary)).tags(&["binary"]),
+    ]
+    .into_iter()
+    .map(|c| c.spec(CONTRACT, "§4 control events (emit-with-ack)"))
+    .collect()
+}

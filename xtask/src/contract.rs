@@ -1,0 +1,163 @@
+//! Starting a contract server (fixtures/CONTRACT.md): the pinned Node harness or the Rust
+//! reference server's `sio-contract-server` binary. Both bind 127.0.0.1 and print one line,
+//! `{"listening":"http://127.0.0.1:PORT"}`, once they accept connections.
+
+use crate::{node, workspace};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a server may take to print its listening line.
+const STARTUP_BOUND: Duration = Duration::from_secs(30);
+
+/// A contract server xtask can start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// The Rust reference server (`sio-contract-server`, crate sio-reference-server).
+    Reference,
+    /// The official Node server pinned in fixtures/node (the oracle).
+    Node,
+}
+
+impl Target {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Reference => "reference",
+            Target::Node => "node",
+        }
+    }
+}
+
+/// The command that runs `target` on `port` (0: the OS chooses), after installing or building
+/// what it needs.
+pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
+    let port = port.to_string();
+    match target {
+        Target::Node => {
+            node::ensure_installed()?;
+            Ok(node::script("harness.mjs", &["--port".into(), port]))
+        }
+        Target::Reference => {
+            let mut build = cargo(&[
+                "build",
+                "--quiet",
+                "-p",
+                "sio-reference-server",
+                "--bin",
+                BIN,
+            ]);
+            if release {
+                build.arg("--release");
+            }
+            eprintln!("xtask: running {build:?}");
+            if !build.status().context("running cargo build")?.success() {
+                bail!("building {BIN} failed");
+            }
+            // The binary itself, not `cargo run`: stopping it must stop the server.
+            let mut command = Command::new(binary_path(release));
+            command
+                .args(["--port", &port])
+                .current_dir(workspace::root());
+            Ok(command)
+        }
+    }
+}
+
+const BIN: &str = "sio-contract-server";
+
+fn binary_path(release: bool) -> PathBuf {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace::root().join("target"));
+    target_dir
+        .join(if release { "release" } else { "debug" })
+        .join(format!("{BIN}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// `cargo <args>` in the workspace root, with the cargo that runs xtask.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args).current_dir(workspace::root());
+    command
+}
+
+/// A contract server started in the background, stopped (by its own handle) on drop.
+pub struct Server {
+    child: Child,
+    /// Its base URL, from the listening line.
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `target` on an ephemeral port and waits (bounded) for its listening line.
+pub fn start(target: Target, release: bool) -> Result<Server> {
+    let mut command = command(target, 0, release)?;
+    command.stdout(Stdio::piped()).stdin(Stdio::null());
+    eprintln!("xtask: starting {command:?}");
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("could not start the {} server", target.name()))?;
+    match listening_url(&mut child) {
+        Ok(url) => Ok(Server { child, url }),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        }
+    }
+}
+
+/// Reads the `{"listening":"http://127.0.0.1:PORT"}` line within [`STARTUP_BOUND`].
+fn listening_url(child: &mut Child) -> Result<String> {
+    let stdout = child
+        .stdout
+        .take()
+        .context("the server has no stdout pipe")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+        // Keep draining so the server never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    let line = rx
+        .recv_timeout(STARTUP_BOUND)
+        .map_err(|_| anyhow::anyhow!("no listening line within {STARTUP_BOUND:?}"))?;
+    let parsed = parse_listening(&line)
+        .with_context(|| format!("unexpected first line from the server: {line:?}"))?;
+    Ok(parsed)
+}
+
+/// The URL of a `{"listening":"…"}` line.
+fn parse_listening(line: &str) -> Option<String> {
+    let key = "\"listening\":\"";
+    let start = line.find(key)? + key.len();
+    let end = line[start..].find('"')?;
+    Some(line[start..start + end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_listening;
+
+    #[test]
+    fn reads_the_listening_line() {
+        assert_eq!(
+            parse_listening("{\"listening\":\"http://127.0.0.1:4242\"}\n").as_deref(),
+            Some("http://127.0.0.1:4242")
+        );
+        assert_eq!(parse_listening("hello\n"), None);
+    }
+}
