@@ -80,6 +80,9 @@ pub struct Args {
     /// No progress line and no terminal report (only the summary line).
     #[arg(long)]
     pub quiet: bool,
+    /// Fail the run (exit 1) on a broken SHOULD (`non-strict`) too, not only on a broken MUST.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn usage(message: String) -> u8 {
@@ -245,7 +248,7 @@ pub async fn run(args: Args) -> u8 {
         }
     }
     if args.expectations.is_none() {
-        return exit_code(&summary);
+        return exit_code(&summary, args.strict);
     }
     let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
     let outcome = crate::expectations::check(&expectations, &report.records, &known);
@@ -256,7 +259,7 @@ pub async fn run(args: Args) -> u8 {
         .filter(|r| !outcome.expected.contains(&r.id))
         .cloned()
         .collect();
-    let code = exit_code(&Summary::of(&unexpected));
+    let code = exit_code(&Summary::of(&unexpected), args.strict);
     if !outcome.expected.is_empty() {
         println!(
             "{} known failure(s) as expected: {}",

@@ -217,10 +217,11 @@ pub mod exit {
 }
 
 /// The exit code for a run: harness errors first (results are incomplete), then failures.
-pub fn exit_code(summary: &Summary) -> u8 {
+/// With `strict` (`--strict`, as h2spec), a broken SHOULD (`non-strict`) is a failure too.
+pub fn exit_code(summary: &Summary, strict: bool) -> u8 {
     if summary.error > 0 {
         exit::HARNESS
-    } else if summary.fail > 0 {
+    } else if summary.fail > 0 || (strict && summary.non_strict > 0) {
         exit::FAILURES
     } else {
         exit::OK
@@ -272,13 +273,18 @@ mod tests {
             unsupported: 1,
             ..Summary::default()
         };
-        assert_eq!(exit_code(&s), exit::OK);
+        assert_eq!(exit_code(&s, false), exit::OK);
+        assert_eq!(
+            exit_code(&s, true),
+            exit::FAILURES,
+            "--strict fails a broken SHOULD"
+        );
         s.flaky = 1;
-        assert_eq!(exit_code(&s), exit::OK);
+        assert_eq!(exit_code(&s, false), exit::OK);
         s.fail = 1;
-        assert_eq!(exit_code(&s), exit::FAILURES);
+        assert_eq!(exit_code(&s, false), exit::FAILURES);
         s.error = 1;
-        assert_eq!(exit_code(&s), exit::HARNESS);
+        assert_eq!(exit_code(&s, false), exit::HARNESS);
         assert_eq!(
             s.line(),
             "3 cases: 1 pass, 1 fail, 1 non-strict, 1 unsupported, 1 error, 1 flaky"

@@ -98,7 +98,9 @@ impl From<&serde_json::Value> for Value {
 /// The entries of a parsed object in JavaScript's property order: array-index keys first,
 /// ascending, then the other keys in insertion order (verified with node:
 /// `JSON.parse('{"b":1,"1":2}')` → `{"1":2,"b":1}`).
-fn js_key_order(o: &serde_json::Map<String, serde_json::Value>) -> Vec<(&String, &serde_json::Value)> {
+fn js_key_order(
+    o: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<(&String, &serde_json::Value)> {
     let mut index_keys: Vec<(u32, &String, &serde_json::Value)> = o
         .iter()
         .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))

@@ -26,8 +26,8 @@ pub mod diff;
 mod structured;
 
 pub use structured::{
-    EngineDataInput, EnginePacketInput, FrameInput, HeaderInput, JsonInput, MessageInput,
-    NameInput, PlaceholderInput, ReassemblyInput, CountInput, RoundtripInput, SocketPacketInput,
+    CountInput, EngineDataInput, EnginePacketInput, FrameInput, HeaderInput, JsonInput,
+    MessageInput, NameInput, PlaceholderInput, ReassemblyInput, RoundtripInput, SocketPacketInput,
     binary_reassembly, roundtrip,
 };
 #[cfg(feature = "arbitrary")]
@@ -69,7 +69,10 @@ pub fn engine_packet(input: &[u8]) {
             "a frame of exactly max_payload bytes is decoded"
         );
         if !text.is_empty() {
-            assert_too_large(text.len(), engineio::decode_text(text, &payload_limit(text.len() - 1)));
+            assert_too_large(
+                text.len(),
+                engineio::decode_text(text, &payload_limit(text.len() - 1)),
+            );
         }
     }
     engine_binary(input);
@@ -78,11 +81,23 @@ pub fn engine_packet(input: &[u8]) {
 
 /// v4 binary frame: always a binary message carrying exactly the frame, re-encoded unchanged.
 pub fn engine_binary(frame: &[u8]) {
-    let p = engineio::decode_binary(frame, &Limits::UNLIMITED).expect("a binary frame always decodes");
-    assert_eq!(p, engineio::Packet::binary(frame), "a binary frame is a binary message");
-    assert_eq!(p.encode_ws(), Frame::Binary(frame.to_vec()), "re-encodes to the same frame");
+    let p =
+        engineio::decode_binary(frame, &Limits::UNLIMITED).expect("a binary frame always decodes");
+    assert_eq!(
+        p,
+        engineio::Packet::binary(frame),
+        "a binary frame is a binary message"
+    );
+    assert_eq!(
+        p.encode_ws(),
+        Frame::Binary(frame.to_vec()),
+        "re-encodes to the same frame"
+    );
     if !frame.is_empty() {
-        assert_too_large(frame.len(), engineio::decode_binary(frame, &payload_limit(frame.len() - 1)));
+        assert_too_large(
+            frame.len(),
+            engineio::decode_binary(frame, &payload_limit(frame.len() - 1)),
+        );
     }
 }
 
@@ -95,7 +110,11 @@ pub fn v3_text(input: &str) {
             if !input.starts_with('b') {
                 assert_eq!(encoded, input, "v3 text packets re-encode exactly");
             }
-            assert_eq!(v3::decode_packet(&encoded), Ok(p), "v3 decode(encode(p)) == p");
+            assert_eq!(
+                v3::decode_packet(&encoded),
+                Ok(p),
+                "v3 decode(encode(p)) == p"
+            );
         }
         Err(e) => assert!(!e.node_message().is_empty()),
     }
@@ -105,11 +124,22 @@ pub fn v3_text(input: &str) {
 pub fn v3_binary_frame(frame: &[u8]) {
     match v3::decode_binary_frame(frame, &Limits::UNLIMITED) {
         Ok(p) => {
-            assert!(matches!(p.data, Some(Data::Binary(_))), "a v3 binary frame carries binary");
-            assert_eq!(v3::encode_ws(&p), Frame::Binary(frame.to_vec()), "re-encodes exactly");
+            assert!(
+                matches!(p.data, Some(Data::Binary(_))),
+                "a v3 binary frame carries binary"
+            );
+            assert_eq!(
+                v3::encode_ws(&p),
+                Frame::Binary(frame.to_vec()),
+                "re-encodes exactly"
+            );
         }
         Err(e) => {
-            assert_eq!(e, EngineError::V3InvalidBinaryType, "only the type byte can be wrong");
+            assert_eq!(
+                e,
+                EngineError::V3InvalidBinaryType,
+                "only the type byte can be wrong"
+            );
             assert!(frame.first().is_none_or(|&b| b > 6));
         }
     }
@@ -132,8 +162,14 @@ pub fn engine_text(input: &str) {
                     engineio::PacketType::Message,
                     "binary is only ever a message"
                 );
-                assert!(engineio::base64::is_canonical(&encoded[1..]), "we write canonical base64");
-                assert_eq!(engineio::base64::decode_strict(&encoded[1..]).as_ref(), Some(b));
+                assert!(
+                    engineio::base64::is_canonical(&encoded[1..]),
+                    "we write canonical base64"
+                );
+                assert_eq!(
+                    engineio::base64::decode_strict(&encoded[1..]).as_ref(),
+                    Some(b)
+                );
             }
             if let Some(Data::Text(t)) = &p.data {
                 assert!(!t.is_empty(), "no packet has empty text data (it has none)");
@@ -158,11 +194,17 @@ pub fn engine_payload(body: &[u8]) {
         assert_eq!(decoded.packets.len(), records, "one packet per record");
     }
     let limited = engineio::decode_payload(body, &payload_limit(body.len()));
-    assert_eq!(limited, decoded, "a body of exactly max_payload bytes is decoded");
+    assert_eq!(
+        limited, decoded,
+        "a body of exactly max_payload bytes is decoded"
+    );
     if !body.is_empty() {
         let refused = engineio::decode_payload(body, &payload_limit(body.len() - 1));
         assert!(refused.packets.is_empty());
-        assert_too_large(body.len(), refused.error.map(|e| e.error).map_or(Ok(()), Err));
+        assert_too_large(
+            body.len(),
+            refused.error.map(|e| e.error).map_or(Ok(()), Err),
+        );
     }
     if decoded.packets.is_empty() {
         return;
@@ -189,12 +231,18 @@ pub fn engine_payload_v3(body: &[u8]) {
 pub fn v3_payload(input: &str) {
     let decoded = v3::decode_payload(input, &Limits::UNLIMITED);
     if let Some(err) = &decoded.error {
-        assert!(err.index >= decoded.packets.len(), "records before the error are kept");
+        assert!(
+            err.index >= decoded.packets.len(),
+            "records before the error are kept"
+        );
         assert!(!err.error.node_message().is_empty());
     }
     if !input.is_empty() {
         let refused = v3::decode_payload(input, &payload_limit(input.len() - 1));
-        assert_too_large(input.len(), refused.error.map(|e| e.error).map_or(Ok(()), Err));
+        assert_too_large(
+            input.len(),
+            refused.error.map(|e| e.error).map_or(Ok(()), Err),
+        );
     }
     if decoded.packets.is_empty() {
         return;
@@ -212,7 +260,11 @@ pub fn v3_payload(input: &str) {
 pub fn v3_binary_payload(input: &[u8]) {
     let decoded = v3::decode_binary_payload(input, &Limits::UNLIMITED);
     if let Some(err) = &decoded.error {
-        assert_eq!(err.index, decoded.packets.len(), "every record before the error decoded");
+        assert_eq!(
+            err.index,
+            decoded.packets.len(),
+            "every record before the error decoded"
+        );
     }
     let encoded = v3::encode_binary_payload(&decoded.packets);
     let again = v3::decode_binary_payload(&encoded, &Limits::UNLIMITED);
@@ -229,11 +281,16 @@ pub fn socketio_packet(input: &[u8]) {
     // packet decoder about it.
     let mut r = Reassembler::new(Limits::NODE);
     match (socketio::decode(&text, &Limits::NODE), r.push_text(&text)) {
-        (Ok(p), Ok(None)) => assert!(p.kind.is_binary() && r.missing() == p.attachments.unwrap_or(0)),
+        (Ok(p), Ok(None)) => {
+            assert!(p.kind.is_binary() && r.missing() == p.attachments.unwrap_or(0))
+        }
         (Ok(p), Ok(Some(m))) => {
             assert!(!p.kind.is_binary());
             let (pv, mv) = (p.node_view(), m.node_view());
-            assert!(crate::view::js_eq(&pv, &mv), "packet {pv} and message {mv} agree");
+            assert!(
+                crate::view::js_eq(&pv, &mv),
+                "packet {pv} and message {mv} agree"
+            );
         }
         (Err(e), Err(b)) => assert_eq!(crate::error::BinaryError::Packet(e), b),
         (p, m) => panic!("the packet decoder gave {p:?}, the reassembler {m:?}"),
@@ -258,7 +315,11 @@ pub fn socket_packet(input: &str) {
             }
             assert!(p.nsp == "/" || (p.nsp.starts_with('/') && !p.nsp.contains(',')));
             if let Some(data) = p.data_value() {
-                assert_eq!(socketio::validate_payload(p.kind, &data), Ok(()), "payload rules hold");
+                assert_eq!(
+                    socketio::validate_payload(p.kind, &data),
+                    Ok(()),
+                    "payload rules hold"
+                );
             }
             let encoded = p.encode();
             let again = socketio::decode(&encoded, &limits);

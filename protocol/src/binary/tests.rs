@@ -108,7 +108,10 @@ fn placeholder_validation() {
     assert_eq!(e, BinaryError::IllegalPlaceholder("undefined".into()));
     // Node: buffers[0.5] is undefined (no error): null in an array, left out of an object, as a
     // re-emitted value is written by JSON.stringify (transcript sio.binary.placeholder-fractional-index).
-    let undefined = reconstruct(&json!(["a", ph(json!(0.5)), {"k": ph(json!(1.5)), "j": 1}]), &two);
+    let undefined = reconstruct(
+        &json!(["a", ph(json!(0.5)), {"k": ph(json!(1.5)), "j": 1}]),
+        &two,
+    );
     assert_eq!(
         undefined.map(|v| v.to_json()),
         Ok(r#"["a",null,{"j":1}]"#.to_owned())

@@ -186,14 +186,23 @@ fn structured_roundtrip(input: &[u8]) -> Vec<Case> {
         out.push(Case::one(Kind::Eio3Packet, v3::encode_ws(p)));
     }
     if !v4.is_empty() {
-        out.push(Case::one(Kind::Eio4Payload, Frame::Text(engineio::encode_payload(&v4))));
+        out.push(Case::one(
+            Kind::Eio4Payload,
+            Frame::Text(engineio::encode_payload(&v4)),
+        ));
     }
-    out.push(Case::one(Kind::Eio3Payload, Frame::Text(v3::encode_payload(&v3p))));
+    out.push(Case::one(
+        Kind::Eio3Payload,
+        Frame::Text(v3::encode_payload(&v3p)),
+    ));
     if !v3p.is_empty() {
         let body = v3::encode_binary_payload(&v3p);
         out.push(Case::one(Kind::Eio3Payload, Frame::Binary(body)));
     }
-    out.push(Case::one(Kind::Sio, Frame::Text(parsed.socket.packet().encode())));
+    out.push(Case::one(
+        Kind::Sio,
+        Frame::Text(parsed.socket.packet().encode()),
+    ));
     let encoded = parsed.message.message().encode();
     let mut frames = vec![Frame::Text(encoded.packet.encode())];
     frames.extend(encoded.attachments.into_iter().map(Frame::Binary));
@@ -219,7 +228,10 @@ pub struct Entry {
 pub fn variant(debug: &str) -> String {
     let mut parts = Vec::new();
     for part in debug.split('(') {
-        let ident: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let ident: String = part
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if ident.is_empty() || !ident.starts_with(|c: char| c.is_ascii_uppercase()) {
             break;
         }

@@ -340,7 +340,11 @@ impl JsonInput {
             JsonInput::Object(o) => {
                 let mut out: Vec<(String, Value)> = Vec::new();
                 for (k, v) in o {
-                    let k = if k == "_placeholder" { format!("{k}_") } else { k.clone() };
+                    let k = if k == "_placeholder" {
+                        format!("{k}_")
+                    } else {
+                        k.clone()
+                    };
                     if !out.iter().any(|(seen, _)| *seen == k) {
                         out.push((k, v.to_value(depth + 1)));
                     }
@@ -367,7 +371,8 @@ impl NameInput {
 impl EnginePacketInput {
     /// The canonical packet (`v4`: binary data is always a message).
     pub fn packet(&self, v4: bool) -> engineio::Packet {
-        let kind = engineio::PacketType::from_code(self.kind % 7).unwrap_or(engineio::PacketType::Message);
+        let kind =
+            engineio::PacketType::from_code(self.kind % 7).unwrap_or(engineio::PacketType::Message);
         match &self.data {
             EngineDataInput::None => engineio::Packet::new(kind),
             EngineDataInput::Text(t) => {
@@ -437,7 +442,11 @@ impl MessageInput {
         }
         items.extend(self.args.iter().map(|a| a.to_value(1)));
         Message {
-            kind: if self.ack { PacketType::Ack } else { PacketType::Event },
+            kind: if self.ack {
+                PacketType::Ack
+            } else {
+                PacketType::Event
+            },
             nsp: namespace(&self.nsp),
             id: self.id.map(|i| i % (socketio::MAX_ACK_ID + 1)),
             data: Some(Value::Array(items)),
@@ -518,7 +527,10 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
                         mut buffers,
                     } => {
                         buffers.push(b.clone());
-                        assert!(buffers.len() <= announced, "never more buffered than announced");
+                        assert!(
+                            buffers.len() <= announced,
+                            "never more buffered than announced"
+                        );
                         if buffers.len() < announced {
                             assert_eq!(result, Ok(None));
                             state = State::Pending {
@@ -560,7 +572,10 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
 
 /// A complete message re-encodes (attachments included) to frames that reassemble to itself.
 pub(crate) fn assert_message_round_trips(message: &Message) {
-    assert!(!message.kind.is_binary(), "a complete message is never BINARY_*");
+    assert!(
+        !message.kind.is_binary(),
+        "a complete message is never BINARY_*"
+    );
     let encoded = message.encode();
     let mut again = Reassembler::new(Limits::UNLIMITED);
     let mut out = again.push_text(&encoded.packet.encode());
@@ -568,7 +583,11 @@ pub(crate) fn assert_message_round_trips(message: &Message) {
         assert!(matches!(out, Ok(None)), "attachments still expected");
         out = again.push_binary(a);
     }
-    assert_eq!(out.as_ref(), Ok(&Some(message.clone())), "reassemble(encode(m)) == m");
+    assert_eq!(
+        out.as_ref(),
+        Ok(&Some(message.clone())),
+        "reassemble(encode(m)) == m"
+    );
 }
 
 /// Structured round trips of everything the crate encodes.
@@ -583,7 +602,11 @@ fn roundtrip_engine_v4(input: &RoundtripInput) {
     let packets: Vec<_> = input.engine.iter().map(|p| p.packet(true)).collect();
     for p in &packets {
         let text = p.encode_polling();
-        assert_eq!(engineio::decode_text(&text, &Limits::UNLIMITED).as_ref(), Ok(p), "{text:?}");
+        assert_eq!(
+            engineio::decode_text(&text, &Limits::UNLIMITED).as_ref(),
+            Ok(p),
+            "{text:?}"
+        );
         let again = match p.encode_ws() {
             Frame::Text(t) => engineio::decode_text(&t, &Limits::UNLIMITED),
             Frame::Binary(b) => engineio::decode_binary(&b, &Limits::UNLIMITED),
@@ -623,10 +646,17 @@ fn roundtrip_socket(input: &SocketPacketInput) {
     let p = input.packet();
     let text = p.encode();
     let decoded = socketio::decode(&text, &Limits::UNLIMITED);
-    assert_eq!(decoded.as_ref(), Ok(&p), "decode(encode(p)) == p for {text:?}");
+    assert_eq!(
+        decoded.as_ref(),
+        Ok(&p),
+        "decode(encode(p)) == p for {text:?}"
+    );
     if let (Some(ours), Some(data)) = (decoded.ok().and_then(|d| d.data_value()), &p.data) {
         let built = serde_json::from_str::<serde_json::Value>(data.as_str()).ok();
-        assert!(built.is_some_and(|b| js_eq(&b, &ours)), "payload value preserved");
+        assert!(
+            built.is_some_and(|b| js_eq(&b, &ours)),
+            "payload value preserved"
+        );
     }
 }
 
@@ -634,12 +664,23 @@ fn roundtrip_message(input: &MessageInput) {
     let message = input.message();
     let encoded = message.encode();
     let binaries = count_binaries(message.data.as_ref());
-    assert_eq!(encoded.attachments.len(), binaries, "one attachment per binary leaf");
+    assert_eq!(
+        encoded.attachments.len(),
+        binaries,
+        "one attachment per binary leaf"
+    );
     assert_eq!(encoded.packet.kind.is_binary(), binaries > 0);
-    assert_eq!(encoded.packet.attachments, (binaries > 0).then_some(binaries));
+    assert_eq!(
+        encoded.packet.attachments,
+        (binaries > 0).then_some(binaries)
+    );
     let header = encoded.packet.encode();
     let packet = socketio::decode(&header, &Limits::UNLIMITED);
-    assert_eq!(packet.as_ref(), Ok(&encoded.packet), "the header decodes: {header:?}");
+    assert_eq!(
+        packet.as_ref(),
+        Ok(&encoded.packet),
+        "the header decodes: {header:?}"
+    );
     let mut r = Reassembler::new(Limits::UNLIMITED);
     let mut out = r.push_text(&header);
     for a in &encoded.attachments {
@@ -651,7 +692,10 @@ fn roundtrip_message(input: &MessageInput) {
         other => panic!("{header:?} + {binaries} attachment(s) gave {other:?}"),
     };
     let (want, got) = (message.node_view(), back.node_view());
-    assert!(js_eq(&want, &got), "message view preserved\n  sent: {want}\n  got:  {got}");
+    assert!(
+        js_eq(&want, &got),
+        "message view preserved\n  sent: {want}\n  got:  {got}"
+    );
     assert_message_round_trips(&back);
 }
 
