@@ -103,6 +103,12 @@ pub struct Case {
     pub official: Option<Official>,
     /// Set when the Node oracle is known not to meet this (SHOULD) case, with the reason.
     pub node_differs: Option<&'static str>,
+    /// Set when the case cannot be run by design (a transcript the replayer cannot reproduce),
+    /// with the reason: the case is reported `unsupported` against every target.
+    pub unsupported_because: Option<&'static str>,
+    /// Runs alone (no other case at the same time): for cases that broadcast to every socket of
+    /// a namespace they share with other cases, or use room names other cases may use.
+    pub exclusive: bool,
     /// The script.
     pub body: Body,
 }
@@ -123,6 +129,8 @@ impl Case {
             requires: Vec::new(),
             official: None,
             node_differs: None,
+            unsupported_because: None,
+            exclusive: false,
             body,
         }
     }
@@ -166,6 +174,18 @@ impl Case {
     /// Records that Node does not meet this SHOULD case, and why.
     pub fn node_differs(mut self, reason: &'static str) -> Case {
         self.node_differs = Some(reason);
+        self
+    }
+
+    /// Marks a replay case whose transcript cannot be reproduced, with the reason.
+    pub fn not_replayable(mut self, why: &'static str) -> Case {
+        self.unsupported_because = Some(why);
+        self
+    }
+
+    /// Makes the case run alone (see [`Case::exclusive`]).
+    pub fn alone(mut self) -> Case {
+        self.exclusive = true;
         self
     }
 

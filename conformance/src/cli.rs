@@ -83,6 +83,14 @@ pub struct Args {
     /// Fail the run (exit 1) on a broken SHOULD (`non-strict`) too, not only on a broken MUST.
     #[arg(long)]
     pub strict: bool,
+    /// Golden results: compare each case's verdict with this committed file (id + verdict);
+    /// any difference exits 3 and is printed. Without differences the run exits 0.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: write the results into the baseline (and its `.snap` sibling, when it
+    /// exists) instead of comparing.
+    #[arg(long, requires = "baseline")]
+    pub bless: bool,
 }
 
 fn usage(message: String) -> u8 {
@@ -247,6 +255,10 @@ pub async fn run(args: Args) -> u8 {
             }
         }
     }
+    if let Some(path) = &args.baseline {
+        let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
+        return check_baseline(path, &report.records, &known, args.bless);
+    }
     if args.expectations.is_none() {
         return exit_code(&summary, args.strict);
     }
@@ -275,4 +287,58 @@ pub async fn run(args: Args) -> u8 {
     } else {
         code
     }
+}
+
+/// `--baseline` / `--bless`: the exit code of a run judged against golden results.
+fn check_baseline(
+    path: &std::path::Path,
+    records: &[crate::verdict::CaseRecord],
+    known: &[&str],
+    bless: bool,
+) -> u8 {
+    use crate::baseline;
+    let old = match std::fs::read_to_string(path) {
+        Ok(text) => match baseline::parse(&text) {
+            Ok(entries) => entries,
+            Err(e) => return usage(format!("--baseline {}: {e}", path.display())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && bless => Vec::new(),
+        Err(e) => return usage(format!("--baseline {}: {e}", path.display())),
+    };
+    let results = baseline::strip(records);
+    let differences = baseline::diff(&old, &results, known);
+    if bless {
+        let new = baseline::bless(&old, &results, known);
+        if let Err(e) = std::fs::write(path, baseline::render(&new)) {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+        let snap = baseline::snap_path(path);
+        if snap.exists() {
+            if let Err(e) = std::fs::write(&snap, baseline::render_snap(&new)) {
+                return usage(format!("cannot write {}: {e}", snap.display()));
+            }
+        }
+        println!(
+            "baseline {}: blessed ({} change(s))",
+            path.display(),
+            differences.len()
+        );
+        for d in &differences {
+            println!("  {d}");
+        }
+        return exit::OK;
+    }
+    if differences.is_empty() {
+        println!("baseline {}: no differences", path.display());
+        return exit::OK;
+    }
+    println!(
+        "baseline {}: {} difference(s) (accept with `cargo insta review` or `--bless`):",
+        path.display(),
+        differences.len()
+    );
+    for d in &differences {
+        println!("  {d}");
+    }
+    exit::BASELINE_DIFFERS
 }

@@ -20,6 +20,8 @@ pub struct Ctx {
     exchanged: Arc<AtomicBool>,
     soft: Vec<Failure>,
     closed: Option<String>,
+    case_id: String,
+    tolerances: Vec<String>,
 }
 
 /// The request body content type every polling client sends.
@@ -35,7 +37,48 @@ impl Ctx {
             exchanged: Arc::new(AtomicBool::new(false)),
             soft: Vec::new(),
             closed: None,
+            case_id: String::new(),
+            tolerances: Vec::new(),
         }
+    }
+
+    /// Tells the context which case it runs (the replay cases find their transcript by id).
+    pub fn set_case_id(&mut self, id: &str) {
+        self.case_id = id.to_string();
+    }
+
+    /// The id of the case being run (empty when the context was made outside the runner).
+    pub fn case_id(&self) -> &str {
+        &self.case_id
+    }
+
+    /// Records that a documented tolerance of the comparison was used (shown in every report,
+    /// also for a case that passes) and notes it in the case transcript.
+    pub fn tolerate(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        self.transcript
+            .note("-", Transport::Polling, format!("tolerance: {what}"));
+        self.tolerances.push(what);
+    }
+
+    /// The tolerances used so far ([`Ctx::tolerate`]).
+    pub fn tolerances(&self) -> &[String] {
+        &self.tolerances
+    }
+
+    /// A request target under the endpoint's prefix for a full contract path with its query
+    /// (`/socket.io/?EIO=4&transport=polling`).
+    pub fn target(&self, path_and_query: &str) -> String {
+        self.settings.endpoint.target(path_and_query)
+    }
+
+    /// Attempts an upgrade on a full request target (already prefixed, see [`Ctx::target`]).
+    pub async fn ws_attempt_path(
+        &self,
+        target: &str,
+        auto_pong: bool,
+    ) -> Result<WsConnect<Ws>, Failure> {
+        self.ws_attempt_target(target, auto_pong).await
     }
 
     /// The contract timings.
@@ -299,6 +342,19 @@ impl Http {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Result<HttpResponse, HttpError>, Failure> {
+        self.request_within(method, target, headers, body, self.settings.step)
+            .await
+    }
+
+    /// As [`Http::request`], with its own bound (a client that gives up on a long poll).
+    pub async fn request_within(
+        &self,
+        method: &str,
+        target: String,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        bound: Duration,
+    ) -> Result<Result<HttpResponse, HttpError>, Failure> {
         let label = self.transcript.http_label();
         let request = HttpRequest {
             method: method.to_string(),
@@ -317,8 +373,7 @@ impl Http {
             request.headers.clone(),
             Payload::text_or_none(body),
         );
-        let r =
-            crate::driver::http::send(&self.settings.endpoint, &request, self.settings.step).await;
+        let r = crate::driver::http::send(&self.settings.endpoint, &request, bound).await;
         match &r {
             Ok(resp) => {
                 self.exchanged.store(true, Ordering::SeqCst);
@@ -550,6 +605,16 @@ impl Ws {
     /// The next event, whatever it is, within the step bound.
     pub async fn next(&mut self) -> Next {
         self.conn.next(self.step).await
+    }
+
+    /// The next event within `bound`.
+    pub async fn next_within(&mut self, bound: Duration) -> Next {
+        self.conn.next(bound).await
+    }
+
+    /// Everything already buffered, without waiting.
+    pub fn drain(&mut self) -> Vec<WsEvent> {
+        self.conn.drain()
     }
 }
 

@@ -7,10 +7,12 @@
 //! - [`driver`]: raw HTTP/1.1 polling and WebSocket clients that record a transcript.
 //! - [`case`], [`context`], [`expect`], [`failure`]: the case model and what a case body uses.
 //! - [`cases`]: the cases themselves, one module per area, registered in one list.
+//! - [`replay`]: every Node transcript replayed as a case (`replay.<scenario-id>`).
 //! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases.
 //! - [`report`]: terminal, JSON, JUnit and Markdown reports.
 //! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
 
+pub mod baseline;
 pub mod case;
 pub mod cases;
 pub mod cli;
@@ -21,6 +23,8 @@ pub mod expect;
 pub mod expectations;
 pub mod failure;
 pub mod filter;
+pub mod proptest;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod verdict;

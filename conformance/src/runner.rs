@@ -94,12 +94,14 @@ struct Attempt {
     failures: Vec<Failure>,
     closed: Option<String>,
     transcript: Vec<crate::driver::Entry>,
+    tolerances: Vec<String>,
     duration_ms: u64,
 }
 
 async fn attempt(case: &Case, settings: Arc<Settings>) -> Attempt {
     let bound = settings.case_timeout;
     let mut cx = Ctx::new(settings, case.server);
+    cx.set_case_id(case.id);
     let start = Instant::now();
     let result = match tokio::time::timeout(bound, (case.body)(&mut cx)).await {
         Ok(r) => r,
@@ -118,6 +120,7 @@ async fn attempt(case: &Case, settings: Arc<Settings>) -> Attempt {
         failures,
         closed: cx.closed().map(str::to_string),
         transcript: cx.transcript().entries(),
+        tolerances: cx.tolerances().to_vec(),
         duration_ms,
     }
 }
@@ -146,6 +149,7 @@ pub async fn run_case(case: &Case, settings: Arc<Settings>, retries: u32) -> Cas
     record.failures = a.failures;
     record.closed = a.closed;
     record.transcript = a.transcript;
+    record.tolerances = a.tolerances;
     record
 }
 
@@ -165,6 +169,12 @@ pub async fn run(
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let (tx, mut rx) = mpsc::unbounded_channel();
     for (index, case) in selected.iter().enumerate() {
+        if let Some(why) = case.unsupported_because {
+            let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
+            record.skipped_because = Some(format!("not replayable: {why}"));
+            let _ = tx.send((index, record));
+            continue;
+        }
         let missing: Vec<Capability> = case
             .capabilities()
             .into_iter()
@@ -183,8 +193,15 @@ pub async fn run(
         let semaphore = semaphore.clone();
         let tx = tx.clone();
         let retries = options.retries;
+        let permits = if case.exclusive {
+            options.jobs.max(1) as u32
+        } else {
+            1
+        };
         tokio::spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
+            // Fair (FIFO) semaphore: an exclusive case waits for the running ones, and the cases
+            // queued after it wait for it.
+            let _permit = semaphore.acquire_many_owned(permits).await;
             let record = run_case(&case, settings, retries).await;
             let _ = tx.send((index, record));
         });

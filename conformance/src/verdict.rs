@@ -116,6 +116,9 @@ pub struct CaseRecord {
     /// Why the case was not run, for unsupported cases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped_because: Option<String>,
+    /// The documented comparison tolerances the case used (replay cases), one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tolerances: Vec<String>,
     /// The wire transcript of the last attempt (of the failed one for flaky cases).
     pub transcript: Vec<Entry>,
 }
@@ -137,6 +140,7 @@ impl CaseRecord {
             failures: Vec::new(),
             closed: None,
             skipped_because: None,
+            tolerances: Vec::new(),
             transcript: Vec::new(),
         }
     }

@@ -25,11 +25,19 @@ pub struct EngineConfig {
     pub transports: Vec<TransportKind>,
     /// `allowUpgrades` (default true).
     pub allow_upgrades: bool,
-    /// `allowEIO3` (default false). Reserved: Engine.IO v3 is not implemented yet, so v3
-    /// requests are refused with code 5 whatever this says.
+    /// `allowEIO3` (default false): serve Engine.IO v3 clients (any `EIO` other than `4`);
+    /// without it they are refused with code 5.
     pub allow_eio3: bool,
     /// `cors` (default off). Node runs the `cors` package as an engine middleware.
     pub cors: Option<CorsConfig>,
+    /// How long a polling POST that carried messages waits for the application to have handled
+    /// them before it is answered `ok` anyway (default 1 000 ms). Node hands a POST's packets
+    /// to the application synchronously before writing `ok`, so it has no such option; this
+    /// bound only keeps a stuck application from holding the POST forever.
+    pub application_wait: Duration,
+    /// Fault injection (feature `faults`, tests only): the one protocol bug this engine has.
+    #[cfg(feature = "faults")]
+    pub fault: Option<crate::fault::Fault>,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +52,9 @@ impl Default for EngineConfig {
             allow_upgrades: true,
             allow_eio3: false,
             cors: None,
+            application_wait: Duration::from_millis(1_000),
+            #[cfg(feature = "faults")]
+            fault: None,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The Rust reference server: an Engine.IO v4 server that does what engine.io 6.6.12 does, built
-//! as a sans-IO core with thin tokio/hyper adapters, and the Socket.IO v5 server of socket.io
-//! 4.8.4 on top of it.
+//! The Rust reference server: an Engine.IO v4 server (and v3 behind `allow_eio3`) that does what
+//! engine.io 6.6.12 does, built as a sans-IO core with thin tokio/hyper adapters, and the
+//! Socket.IO v5 server of socket.io 4.8.4 on top of it (Socket.IO v4 for EIO=3 clients). Logs go
+//! through `tracing`; installing a subscriber is the binary's business.
 //!
 //! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat). Pure:
 //!   inputs carry `now`, outputs are values, [`session::Session::next_deadline`] says when to wake it.
@@ -14,10 +15,14 @@
 //! - [`contract`]: the contract server's router (the Engine.IO echo server, the Socket.IO
 //!   servers sio-main, sio-recovery, sio-eio3, and `/health`).
 //! - [`config`]: options with Node's names and defaults.
+//! - `fault` (cargo feature `faults`, off by default): injected protocol bugs for testing the
+//!   conformance suite (FAULTS.md).
 
 pub mod config;
 pub mod contract;
 pub mod cors;
+#[cfg(feature = "faults")]
+pub mod fault;
 pub mod query;
 pub mod server;
 pub mod session;

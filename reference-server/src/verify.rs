@@ -10,7 +10,7 @@
 //!                 EIO revision ≠ the session's             → 3 Bad request (PROTOCOL_MISMATCH)
 //! 4. without sid: method ≠ GET                             → 2 Bad handshake method
 //!                 websocket without an Upgrade             → 3 Bad request (TRANSPORT_HANDSHAKE_ERROR)
-//! 5. handshake:   EIO ≠ "4" (and no allowEIO3)             → 5 Unsupported protocol version
+//! 5. handshake:   EIO ≠ "4" and no allowEIO3               → 5 Unsupported protocol version
 //! ```
 //! Step 5 is [`check_protocol`]: for WebSocket handshakes Node runs it only after the 101.
 
@@ -166,7 +166,12 @@ pub fn verify(
     // `if (sid)`: an empty sid counts as no sid.
     match req.query.get("sid").filter(|s| !s.is_empty()) {
         Some(sid) => {
-            let session = lookup(sid).ok_or(ErrorCode::UnknownSid)?;
+            let session = lookup(sid);
+            #[cfg(feature = "faults")]
+            if session.is_none() && config.fault == Some(crate::fault::Fault::UnknownSidWrongCode) {
+                return Err(ErrorCode::BadRequest.into());
+            }
+            let session = session.ok_or(ErrorCode::UnknownSid)?;
             // "without an upgrade, a transport different from the session's → 3".
             if !req.upgrade && session.transport != transport {
                 return Err(Refusal {
@@ -202,14 +207,15 @@ pub fn verify(
     }
 }
 
-/// `handshake()`'s first check: `EIO ≠ "4"` and no `allowEIO3` → 5. Engine.IO v3 is not
-/// implemented yet, so v3 is refused even with `allow_eio3` (the option is reserved).
+/// `handshake()`'s first check: "protocol === 3 && !allowEIO3 → 5". Returns the revision of
+/// the new session.
 pub fn check_protocol(
     query: &HashMap<String, String>,
-    _config: &EngineConfig,
+    config: &EngineConfig,
 ) -> Result<u8, ErrorCode> {
     match protocol_revision(query) {
         4 => Ok(4),
+        3 if config.allow_eio3 => Ok(3),
         _ => Err(ErrorCode::UnsupportedProtocolVersion),
     }
 }
@@ -342,6 +348,15 @@ mod tests {
                 "{bad}"
             );
         }
+        // allowEIO3: anything but "4" is v3, as `computeProtocolRevision` says.
+        let eio3 = EngineConfig {
+            allow_eio3: true,
+            ..EngineConfig::default()
+        };
+        for v3 in ["", "EIO=3", "EIO=abc"] {
+            assert_eq!(check_protocol(&q(v3), &eio3), Ok(3), "{v3}");
+        }
+        assert_eq!(check_protocol(&q("EIO=4"), &eio3), Ok(4));
     }
 
     #[test]

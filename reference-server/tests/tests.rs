@@ -27,3 +27,18 @@ mod official_client;
 
 /// Connection state recovery on `/socket.io-recovery/` (protocol-notes §5).
 mod sio_recovery;
+
+/// Fault injection (feature `faults`): the conformance suite catches every injected protocol bug;
+/// keeps FAULTS.md in sync.
+mod faults;
+
+/// The chat example (examples/chat) in-process: HTTP routes, token auth, rooms, admin metrics.
+mod chat;
+
+/// Engine.IO v3 and Socket.IO v4 on `/socket.io-eio3/`: the transcripts' error cases and
+/// binary framings that the conformance cases leave out.
+mod eio3;
+
+/// One step, one batch: a POST's replies and closes before its `ok`, the CONNECT reply with the
+/// connection handler's emits, two CONNECTs of one burst (races forced deterministically).
+mod batching;

@@ -6,8 +6,14 @@
 //! [`crate::contract`]), runs the suite against it and stops the server. With `--url` it runs
 //! against anything. Every other flag goes to the runner unchanged (`--filter`, `--jobs`,
 //! `--json`, …; see conformance/README.md); the runner's exit code is returned as is.
+//!
+//! Golden results: with a started target the run is judged against the committed baseline
+//! `conformance/results/<target>.json` (`--baseline`; exit 3 and the differences when a verdict
+//! changed); `--bless` (passed through) writes the new results into it and its `.snap` sibling.
+//! `--no-baseline` runs without it (exit codes 0/1/2 from the verdicts, as with `--url`).
 
 use crate::contract::{self, Target};
+use crate::workspace;
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
 
@@ -23,6 +29,9 @@ pub struct Args {
     /// Build the runner (and the reference server) in release mode.
     #[arg(long)]
     release: bool,
+    /// Do not judge the run against conformance/results/<target>.json.
+    #[arg(long, conflicts_with = "url")]
+    no_baseline: bool,
     /// Flags for the runner (`sio-conformance --help`), passed through unchanged.
     #[arg(
         trailing_var_arg = true,
@@ -42,6 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !build.status().context("running cargo build")?.success() {
         bail!("building sio-conformance failed");
     }
+    let mut baseline = None;
     let (server, url, rerun) = match args.url {
         Some(url) => (
             None,
@@ -50,20 +60,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ),
         None => {
             let target = args.target.unwrap_or(Target::Reference);
+            if !args.no_baseline {
+                baseline = Some(
+                    workspace::root()
+                        .join("conformance/results")
+                        .join(format!("{}.json", target.name())),
+                );
+            }
             let server = contract::start(target, args.release)?;
             let url = server.url.clone();
             let rerun = format!("cargo xtask conformance --target {}", target.name());
             (Some(server), url, rerun)
         }
     };
-    let mut runner = contract::cargo(&["run", "--quiet", "-p", "sio-conformance"]);
+    let mut runner = contract::cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "sio-conformance",
+        "--bin",
+        "sio-conformance",
+    ]);
     if args.release {
         runner.arg("--release");
     }
     runner
         .arg("--")
-        .args(["--url", &url, "--rerun-command", &rerun])
-        .args(&args.rest);
+        .args(["--url", &url, "--rerun-command", &rerun]);
+    if let Some(path) = &baseline {
+        runner.arg("--baseline").arg(path);
+    }
+    runner.args(&args.rest);
     eprintln!("xtask: running {runner:?}");
     let status = runner.status().context("running sio-conformance")?;
     drop(server);

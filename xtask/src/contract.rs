@@ -58,7 +58,7 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
                 bail!("building {BIN} failed");
             }
             // The binary itself, not `cargo run`: stopping it must stop the server.
-            let mut command = Command::new(binary_path(release));
+            let mut command = Command::new(target_binary(BIN, release));
             command
                 .args(["--port", &port])
                 .current_dir(workspace::root());
@@ -69,13 +69,14 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
 
 const BIN: &str = "sio-contract-server";
 
-fn binary_path(release: bool) -> PathBuf {
+/// Where cargo puts the binary `name` of this workspace.
+pub fn target_binary(name: &str, release: bool) -> PathBuf {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace::root().join("target"));
     target_dir
         .join(if release { "release" } else { "debug" })
-        .join(format!("{BIN}{}", std::env::consts::EXE_SUFFIX))
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// `cargo <args>` in the workspace root, with the cargo that runs xtask.
@@ -92,6 +93,13 @@ pub struct Server {
     pub url: String,
 }
 
+impl Server {
+    /// The server's process id (the harness's or the binary's own: they are exec'd directly).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -101,7 +109,16 @@ impl Drop for Server {
 
 /// Starts `target` on an ephemeral port and waits (bounded) for its listening line.
 pub fn start(target: Target, release: bool) -> Result<Server> {
-    let mut command = command(target, 0, release)?;
+    start_with(target, release, |command| command)
+}
+
+/// As [`start`], with the command rewritten by `wrap` first (e.g. pinned to a core).
+pub fn start_with(
+    target: Target,
+    release: bool,
+    wrap: impl FnOnce(Command) -> Command,
+) -> Result<Server> {
+    let mut command = wrap(command(target, 0, release)?);
     command.stdout(Stdio::piped()).stdin(Stdio::null());
     eprintln!("xtask: starting {command:?}");
     let mut child = command

@@ -4,11 +4,13 @@
 //! to `cargo` and `node` and never hold protocol logic, so what they run is exactly what a
 //! developer could run by hand (each task prints the commands it runs).
 
+mod bench;
 mod capture;
 mod conformance;
 mod contract;
 mod fuzz;
 mod node;
+mod proptest;
 mod serve;
 mod tidy;
 mod workspace;
@@ -31,17 +33,23 @@ enum Task {
     Capture(capture::Args),
     /// Run the conformance suite against the reference server (default), `--target node`, or any `--url`.
     Conformance(conformance::Args),
+    /// The reference server and the Node harness side by side under the same loads (ratios).
+    Bench(bench::Args),
     /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
     Fuzz(fuzz::Args),
+    /// Property tests (rooms, reconnection, recovery) against a server: conformance/PROPTEST.md.
+    Proptest(proptest::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.task {
         Task::Serve(args) => serve::run(args),
+        Task::Bench(args) => bench::run(args),
         Task::Capture(args) => capture::run(args),
         Task::Conformance(args) => conformance::run(args),
         Task::Fuzz(args) => fuzz::run(args),
+        Task::Proptest(args) => proptest::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -70,6 +70,7 @@ pub fn all() -> Vec<Case> {
     all.extend(sio_server_ack::cases());
     all.extend(sio_recovery::cases());
     all.extend(eio3::cases());
+    all.extend(crate::replay::cases());
     all
 }
 

@@ -87,6 +87,19 @@ pub fn render(report: &Report) -> String {
     for r in report.problems() {
         case_block(&mut out, report, r);
     }
+    let tolerated: Vec<&CaseRecord> = report
+        .records
+        .iter()
+        .filter(|r| !r.tolerances.is_empty())
+        .collect();
+    if !tolerated.is_empty() {
+        let _ = writeln!(out, "\ntolerances used ({} case(s)):", tolerated.len());
+        for r in tolerated {
+            for t in &r.tolerances {
+                let _ = writeln!(out, "  {}  {}", r.id, crate::failure::clip(t, 200));
+            }
+        }
+    }
     let unsupported: Vec<&CaseRecord> = report
         .records
         .iter()

@@ -2,36 +2,92 @@
 //! (`/engine.io/`, `/socket.io/`, `/socket.io-recovery/`, `/socket.io-eio3/`, `/health`), bound
 //! to 127.0.0.1 (port 0 = ephemeral). Prints exactly one stdout line, `{"listening":"http://127.0.0.1:PORT"}`,
 //! once it accepts connections.
+//!
+//! Built with the `faults` feature (tests only, FAULTS.md), it also takes `--fault NAME`: every
+//! server of the contract then has that protocol bug. Without the feature `--fault` is refused.
 
+use axum::serve::ListenerExt;
 use std::io::Write;
 
 use anyhow::{Context, bail};
 
-fn parse_port(args: &[String]) -> anyhow::Result<u16> {
-    let mut port = 0u16;
+/// The command line.
+struct Args {
+    port: u16,
+    /// `--fault NAME` (feature `faults` only).
+    #[cfg(feature = "faults")]
+    fault: Option<sio_reference_server::fault::Fault>,
+}
+
+const USAGE: &str = if cfg!(feature = "faults") {
+    "usage: sio-contract-server --port N [--fault NAME]"
+} else {
+    "usage: sio-contract-server --port N"
+};
+
+/// The value of `--name V` or `--name=V`, if `arg` is that flag.
+fn flag_value<'a>(
+    arg: &'a str,
+    name: &str,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> anyhow::Result<Option<&'a str>> {
+    if arg == name {
+        let v = rest
+            .next()
+            .with_context(|| format!("{name} needs a value"))?;
+        Ok(Some(v.as_str()))
+    } else {
+        Ok(arg.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+    }
+}
+
+fn parse_args(args: &[String]) -> anyhow::Result<Args> {
+    let mut parsed = Args {
+        port: 0,
+        #[cfg(feature = "faults")]
+        fault: None,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let value = if arg == "--port" {
-            it.next().context("--port needs a value")?.as_str()
-        } else if let Some(v) = arg.strip_prefix("--port=") {
-            v
-        } else {
-            bail!("unknown argument {arg} (usage: sio-contract-server --port N)");
-        };
-        port = value.parse().context("--port must be 0..65535")?;
+        if let Some(value) = flag_value(arg, "--port", &mut it)? {
+            parsed.port = value.parse().context("--port must be 0..65535")?;
+            continue;
+        }
+        #[cfg(feature = "faults")]
+        if let Some(name) = flag_value(arg, "--fault", &mut it)? {
+            use sio_reference_server::fault::Fault;
+            let fault = Fault::from_name(name).with_context(|| {
+                let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown fault {name} (one of: {})", names.join(", "))
+            })?;
+            parsed.fault = Some(fault);
+            continue;
+        }
+        bail!("unknown argument {arg} ({USAGE})");
     }
-    Ok(port)
+    Ok(parsed)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to stderr (stdout carries exactly the one `listening` line); `RUST_LOG` filters
+    // them, warnings only by default.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let port = parse_port(&args)?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    let args = parse_args(&args)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .context("bind 127.0.0.1")?;
     let addr = listener.local_addr()?;
+    #[cfg(not(feature = "faults"))]
     let app = sio_reference_server::contract::router();
+    #[cfg(feature = "faults")]
+    let app = sio_reference_server::contract::build_with_fault(args.fault).router;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -42,7 +98,9 @@ async fn main() -> anyhow::Result<()> {
     drop(out);
     // Held long polls and WebSockets are not waited for: the contract asks for a prompt exit 0.
     tokio::select! {
-        served = axum::serve(listener, app) => served?,
+        // TCP_NODELAY, as Node's HTTP server sets it: without it a second small frame written
+        // right after another waits for the client's delayed ACK (about 40 ms).
+        served = axum::serve(listener.tap_io(|tcp| { let _ = tcp.set_nodelay(true); }), app) => served?,
         () = shutdown_signal() => {}
     }
     Ok(())

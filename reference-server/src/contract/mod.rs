@@ -1,8 +1,8 @@
 //! The contract server's router (fixtures/CONTRACT.md): the Engine.IO echo server at
 //! `/engine.io/` (pingInterval 300, pingTimeout 200, maxHttpBufferSize 1e6, cors `*`, every
 //! message echoed unchanged), the Socket.IO servers sio-main (`/socket.io/`), sio-recovery
-//! (`/socket.io-recovery/`) and sio-eio3 (`/socket.io-eio3/`, EIO=4 clients only for now) with
-//! the same engine settings ([`sio`]), and `GET /health` → `ok`. Shared by
+//! (`/socket.io-recovery/`) and sio-eio3 (`/socket.io-eio3/`, `allowEIO3`) with the same engine
+//! settings ([`sio`]), and `GET /health` → `ok`. Shared by
 //! `sio-contract-server` and the in-process integration tests.
 
 pub mod sio;
@@ -61,10 +61,38 @@ pub struct Contract {
 
 /// The contract with the echo engine built from `echo_config`. Must run inside a tokio runtime.
 pub fn build_with(echo_config: EngineConfig) -> Contract {
+    build_tuned(echo_config, &|_| {}, &|_| {})
+}
+
+/// The contract with every engine and Socket.IO server built with `fault` (feature `faults`,
+/// tests only; FAULTS.md). Must run inside a tokio runtime.
+#[cfg(feature = "faults")]
+pub fn build_with_fault(fault: Option<crate::fault::Fault>) -> Contract {
+    let echo = EngineConfig {
+        fault,
+        ..echo_config()
+    };
+    build_tuned(echo, &|c| c.fault = fault, &|c| c.fault = fault)
+}
+
+/// The contract, each engine's and Socket.IO server's options passed through `engine` / `sio`.
+fn build_tuned(
+    echo_config: EngineConfig,
+    engine: &dyn Fn(&mut EngineConfig),
+    sio: sio::Tune<'_>,
+) -> Contract {
+    let engine_config = |path: &str| {
+        let mut c = engine_config(path);
+        engine(&mut c);
+        c
+    };
     let echo = Engine::new(echo_config, echo);
-    let sio_main = sio::sio_main().engine(engine_config("/socket.io/"));
-    let sio_recovery = sio::sio_recovery().engine(engine_config("/socket.io-recovery/"));
-    let sio_eio3 = sio::sio_eio3().engine(engine_config("/socket.io-eio3/"));
+    let sio_main = sio::sio_main(sio).engine(engine_config("/socket.io/"));
+    let sio_recovery = sio::sio_recovery(sio).engine(engine_config("/socket.io-recovery/"));
+    let sio_eio3 = sio::sio_eio3(sio).engine(EngineConfig {
+        allow_eio3: true,
+        ..engine_config("/socket.io-eio3/")
+    });
     let router = Router::new()
         .route(
             "/health",

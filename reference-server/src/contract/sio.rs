@@ -18,16 +18,25 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// `maxDisconnectionDuration` of sio-recovery.
 pub const RECOVERY_WINDOW: Duration = Duration::from_millis(1000);
 
-fn config(recovery: Option<RecoveryConfig>) -> SocketIoConfig {
-    SocketIoConfig {
+/// Adjusts a contract server's options before it is built (fault injection sets its fault).
+pub type Tune<'a> = &'a dyn Fn(&mut SocketIoConfig);
+
+fn config(recovery: Option<RecoveryConfig>, tune: Tune<'_>) -> SocketIoConfig {
+    // Without the `faults` feature every field is set here; with it, `fault` comes from the
+    // default.
+    #[allow(clippy::needless_update)]
+    let mut config = SocketIoConfig {
         connect_timeout: CONNECT_TIMEOUT,
         recovery,
-    }
+        ..SocketIoConfig::default()
+    };
+    tune(&mut config);
+    config
 }
 
 /// sio-main: `/`, `/custom`, `/admin`, `/plain`, `^/dynamic-\d+$`.
-pub fn sio_main() -> SocketIo {
-    let io = SocketIo::new(config(None));
+pub fn sio_main(tune: Tune<'_>) -> SocketIo {
+    let io = SocketIo::new(config(None, tune));
     add_main_namespaces(&io);
     add_refusing_namespaces(&io);
     io.of_dynamic(|name, _auth| is_dynamic(name))
@@ -36,11 +45,12 @@ pub fn sio_main() -> SocketIo {
 }
 
 /// sio-recovery: `/`, `/custom` and `/counted`, with connection state recovery.
-pub fn sio_recovery() -> SocketIo {
-    let io = SocketIo::new(config(Some(RecoveryConfig {
+pub fn sio_recovery(tune: Tune<'_>) -> SocketIo {
+    let recovery = RecoveryConfig {
         max_disconnection_duration: RECOVERY_WINDOW,
         skip_middlewares: true,
-    })));
+    };
+    let io = SocketIo::new(config(Some(recovery), tune));
     add_main_namespaces(&io);
     io.of("/counted")
         .use_middleware(|socket: Socket| async move {
@@ -54,9 +64,10 @@ pub fn sio_recovery() -> SocketIo {
     io
 }
 
-/// sio-eio3: `/`, `/custom`, `/admin`, `/plain` (EIO=4 clients are served as on sio-main).
-pub fn sio_eio3() -> SocketIo {
-    let io = SocketIo::new(config(None));
+/// sio-eio3: `/`, `/custom`, `/admin`, `/plain`, for EIO=3 clients (Socket.IO v4) and EIO=4
+/// clients alike; the engine has `allow_eio3`.
+pub fn sio_eio3(tune: Tune<'_>) -> SocketIo {
+    let io = SocketIo::new(config(None, tune));
     add_main_namespaces(&io);
     add_refusing_namespaces(&io);
     io

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! payload       200  Content-Type: text/plain; charset=UTF-8, cache-control: no-store
+//! v3 binary     200  Content-Type: application/octet-stream, cache-control: no-store
 //! POST taken    200  Content-Type: text/html, cache-control: no-store, body "ok"
 //! error         400/403  Content-Type: application/json, {"code":N,"message":"…"}
 //! refusal (WS)  400  Connection: close, Content-type: text/html, body = the message
@@ -75,6 +76,12 @@ pub(super) fn reply(r: HttpReply, ie: bool) -> Response {
             h.extend_from_slice(xss);
             h.push(("cache-control", "no-store"));
             response(200, &h, Body::from(p))
+        }
+        HttpReply::BinaryPayload(bytes) => {
+            let mut h = vec![("Content-Type", "application/octet-stream")];
+            h.extend_from_slice(xss);
+            h.push(("cache-control", "no-store"));
+            response(200, &h, Body::from(bytes))
         }
         HttpReply::Ok => {
             let mut h = vec![("Content-Type", "text/html")];

@@ -57,12 +57,19 @@ pub(crate) struct Entry {
     /// WebSocket connections of this session (current, and one being upgraded).
     sockets: HashMap<WsId, mpsc::UnboundedSender<WsCommand>>,
     /// Events for the application, one batch per input (a POST body's packets arrive together).
-    events: mpsc::UnboundedSender<Vec<SocketEvent>>,
+    events: mpsc::UnboundedSender<EventBatch>,
     /// The deadline the timer driver holds for this entry, if any.
     scheduled: Option<Instant>,
 }
 
 type EntryRef = Arc<Mutex<Entry>>;
+
+/// The events of one input, and whether the session waits for the application to have handled
+/// them ([`crate::session::Output::AwaitApplication`]).
+pub(crate) struct EventBatch {
+    pub(crate) events: Vec<SocketEvent>,
+    pub(crate) await_application: bool,
+}
 
 type ConnectionHandler = dyn Fn(Connection) + Send + Sync;
 
@@ -112,6 +119,15 @@ impl Shared {
             let mut e = lock(&entry);
             self.dispatch(&entry, &mut e);
         }
+        {
+            let e = lock(&entry);
+            tracing::info!(
+                sid = %sid,
+                transport = e.session.transport().name(),
+                protocol = e.session.protocol(),
+                "engine session opened"
+            );
+        }
         let socket = Socket::new(sid, Arc::downgrade(&entry), Arc::downgrade(self));
         (self.on_connection)(Connection::new(socket, rx, Arc::new(request)));
         entry
@@ -148,6 +164,7 @@ impl Shared {
     /// about the next deadline if it is earlier than the one it holds.
     fn dispatch(&self, entry: &EntryRef, e: &mut Entry) {
         let mut events = Vec::new();
+        let mut await_application = false;
         while let Some(out) = e.session.poll_output() {
             match out {
                 Output::Respond { req, reply } => {
@@ -170,11 +187,23 @@ impl Shared {
                         let _ = tx.send(WsCommand::Close);
                     }
                 }
-                Output::Event(ev) => events.push(ev),
+                Output::Event(ev) => {
+                    log_event(e.session.sid(), &ev);
+                    events.push(ev);
+                }
+                Output::AwaitApplication => await_application = true,
             }
         }
-        if !events.is_empty() {
-            let _ = e.events.send(events);
+        if !events.is_empty() || await_application {
+            let batch = EventBatch {
+                events,
+                await_application,
+            };
+            // Nobody listens any more: nothing can close the session first.
+            if e.events.send(batch).is_err() && await_application {
+                e.session.application_done(Instant::now());
+                return self.dispatch(entry, e);
+            }
         }
         if e.session.is_closed() {
             let mut sessions = lock(&self.sessions);
@@ -232,6 +261,9 @@ impl Shared {
             })
         });
         let cors = cors.unwrap_or_default();
+        if let Err(refusal) = &verified {
+            log_refusal(refusal, upgrade);
+        }
         match verified {
             Err(refusal) if upgrade => http::upgrade_refusal(refusal.code.message()),
             Err(refusal) => http::with_headers(http::error_json(refusal.code), &cors),
@@ -239,9 +271,11 @@ impl Shared {
             Ok(Verified::Handshake { .. }) => {
                 let resp = match verify::check_protocol(&query, &self.config) {
                     Err(code) => http::error_json(code),
-                    Ok(_) => {
+                    Ok(protocol) => {
                         let request = HandshakeRequest::new(&req, crate::TransportKind::Polling);
-                        polling::handshake(&self, req, request).await
+                        let b64 = query.get("b64").map(String::as_str);
+                        let framing = crate::session::Framing::new(protocol, b64);
+                        polling::handshake(&self, req, request, framing).await
                     }
                 };
                 http::with_headers(resp, &cors)
@@ -252,6 +286,38 @@ impl Shared {
             }
         }
     }
+}
+
+/// Logs the session events worth a line: the close with Node's reason (info), the upgrade
+/// (debug). Messages are per packet: trace only.
+fn log_event(sid: &str, ev: &crate::session::Event) {
+    use crate::session::Event;
+    match ev {
+        Event::Close {
+            reason,
+            description,
+        } => {
+            tracing::info!(
+                sid,
+                reason = reason.as_str(),
+                description,
+                "engine session closed"
+            )
+        }
+        Event::Upgrade => tracing::debug!(sid, "engine session upgraded to websocket"),
+        Event::Message(_) => tracing::trace!(sid, "message"),
+    }
+}
+
+/// Logs a refused request at debug: a client's protocol error, not the server's.
+fn log_refusal(refusal: &verify::Refusal, upgrade: bool) {
+    tracing::debug!(
+        code = refusal.code.code(),
+        name = refusal.name,
+        upgrade,
+        "request refused: {}",
+        refusal.code.message()
+    );
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -36,6 +36,7 @@ pub(super) async fn handshake(
     shared: &Arc<Shared>,
     req: Request<Body>,
     request: super::HandshakeRequest,
+    framing: crate::session::Framing,
 ) -> Response {
     let ie = is_ie(&req);
     drop(req);
@@ -43,9 +44,10 @@ pub(super) async fn handshake(
     let (tx, rx) = oneshot::channel();
     let sid = crate::sid::generate();
     let upgrades = shared.config.upgrades_from(crate::TransportKind::Polling);
-    let session = Session::open_polling(
+    let session = Session::open_polling_with(
         sid,
         shared.session_cfg.clone(),
+        framing,
         upgrades,
         std::time::Instant::now(),
         id,
@@ -120,6 +122,11 @@ pub(super) async fn request(shared: &Arc<Shared>, req: Request<Body>, sid: &str)
             armed: true,
         };
         let limit = shared.config.max_http_buffer_size;
+        #[cfg(feature = "faults")]
+        let limit = match shared.config.fault {
+            Some(crate::fault::Fault::PostLimitUnenforced) => usize::MAX,
+            _ => limit,
+        };
         let body = match Limited::new(req.into_body(), limit).collect().await {
             Ok(collected) => PostBody::Complete(collected.to_bytes().to_vec()),
             Err(e) if e.is::<LengthLimitError>() => PostBody::TooLarge,

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Request, Uri};
 use sio_protocol::engineio::Data;
 use tokio::sync::mpsc;
 
-use super::{Entry, Shared, lock};
+use super::{Entry, EventBatch, Shared, lock};
 use crate::session::{SharedMessage, TransportKind};
 
 /// What the application hears about a session (the session's [`crate::session::Event`]).
@@ -63,6 +63,23 @@ impl Socket {
             .is_some()
     }
 
+    /// Runs `f` with the session corked: whatever is sent meanwhile (by `f`, or by anyone else)
+    /// is flushed together when `f` returns, so a GET that arrives in between cannot take part
+    /// of it. Node gets this from running one step in one tick (the CONNECT reply and what the
+    /// `connection` handlers emit synchronously reach the next GET together). `f` must not
+    /// wait: nothing is written until it returns. Nested calls flush at the outermost end.
+    pub fn batch<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Uncork<'a>(&'a Socket);
+        impl Drop for Uncork<'_> {
+            fn drop(&mut self) {
+                self.0.with(|e, now| e.session.uncork(now));
+            }
+        }
+        self.with(|e, _| e.session.cork());
+        let _uncork = Uncork(self);
+        f()
+    }
+
     /// Whether the transport can write right away (Node's `transport.writable`; volatile
     /// packets are dropped when it cannot).
     pub fn is_writable(&self) -> bool {
@@ -86,6 +103,23 @@ impl Socket {
     /// reason is "forced close".
     pub fn close(&self) {
         self.with(|e, now| e.session.close(now));
+    }
+
+    /// The application has handled the events of `batches` batches that asked for it (see
+    /// [`Connection::recv_batch`]).
+    fn application_done(&self, batches: u32) {
+        self.with(|e, now| {
+            for _ in 0..batches {
+                e.session.application_done(now);
+            }
+        });
+    }
+
+    /// The Engine.IO protocol revision of the session (4, or 3), while it is open.
+    pub fn protocol(&self) -> Option<u8> {
+        let entry = self.entry.upgrade()?;
+        let e = lock(&entry);
+        (!e.session.is_closed()).then(|| e.session.protocol())
     }
 
     /// Whether the session is still open.
@@ -127,6 +161,16 @@ impl HandshakeRequest {
         }
     }
 
+    /// The Engine.IO revision of the session this request opened (`computeProtocolRevision`:
+    /// `EIO=4` is 4, anything else 3, which only an `allow_eio3` engine accepts).
+    pub fn protocol(&self) -> u8 {
+        if self.query_param("EIO") == Some("4") {
+            4
+        } else {
+            3
+        }
+    }
+
     /// A query parameter.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
@@ -139,23 +183,51 @@ impl HandshakeRequest {
 /// A new session, as handed to the engine's connection handler.
 pub struct Connection {
     socket: Socket,
-    events: mpsc::UnboundedReceiver<Vec<SocketEvent>>,
+    events: mpsc::UnboundedReceiver<EventBatch>,
     pending: VecDeque<SocketEvent>,
+    /// How many of the batches last taken asked the application to handle them before the
+    /// session goes on: the session is told when the application asks for more.
+    await_application: u32,
     request: Arc<HandshakeRequest>,
 }
 
 impl Connection {
     pub(super) fn new(
         socket: Socket,
-        events: mpsc::UnboundedReceiver<Vec<SocketEvent>>,
+        events: mpsc::UnboundedReceiver<EventBatch>,
         request: Arc<HandshakeRequest>,
     ) -> Connection {
         Connection {
             socket,
             events,
             pending: VecDeque::new(),
+            await_application: 0,
             request,
         }
+    }
+
+    /// Asking for more means the previous batches were handled.
+    fn handled(&mut self) {
+        let n = std::mem::take(&mut self.await_application);
+        if n > 0 {
+            self.socket.application_done(n);
+        }
+    }
+
+    /// The next batch, merged with every batch already queued behind it: inputs that arrived
+    /// while the application was busy are handled in one go, as Node handles what one read
+    /// brought in one tick (e.g. two CONNECTs of one burst both start a join before either
+    /// completes).
+    async fn next_batch(&mut self) -> Option<Vec<SocketEvent>> {
+        self.handled();
+        let first = self.events.recv().await?;
+        let mut events = first.events;
+        self.await_application = u32::from(first.await_application);
+        while let Ok(batch) = self.events.try_recv() {
+            events.extend(batch.events);
+            self.await_application += u32::from(batch.await_application);
+        }
+        Some(events)
     }
 
     /// The handle to send and close.
@@ -170,13 +242,14 @@ impl Connection {
 
     /// The next event; `None` after the `Close` event has been taken.
     pub async fn recv(&mut self) -> Option<SocketEvent> {
-        if let Some(ev) = self.pending.pop_front() {
-            return Some(ev);
+        loop {
+            if let Some(ev) = self.pending.pop_front() {
+                return Some(ev);
+            }
+            // A batch may be empty (it only asks for the application's turn).
+            let batch = self.next_batch().await?;
+            self.pending.extend(batch);
         }
-        let mut batch = self.events.recv().await?.into_iter();
-        let first = batch.next();
-        self.pending.extend(batch);
-        first
     }
 
     /// The events produced by one input of the session, together (e.g. every packet of one
@@ -186,6 +259,6 @@ impl Connection {
         if !self.pending.is_empty() {
             return Some(self.pending.drain(..).collect());
         }
-        self.events.recv().await
+        self.next_batch().await
     }
 }

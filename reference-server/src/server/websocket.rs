@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use sio_protocol::engineio::Frame;
@@ -31,7 +31,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::{EntryRef, Shared, WsCommand, http};
-use crate::session::{Session, TransportKind, WsEnd, WsId, WsMessage};
+use crate::session::{Framing, Session, TransportKind, WsEnd, WsId, WsMessage};
 use crate::verify::{self, Verified};
 
 type Ws = WebSocketStream<TokioIo<Upgraded>>;
@@ -137,7 +137,15 @@ async fn after_upgrade(
     query: HashMap<String, String>,
     request: super::HandshakeRequest,
 ) {
+    // `supportsBinary = !req._query.b64`, per transport.
+    let b64 = query.get("b64").cloned();
+    let supports_binary = Framing::new(4, b64.as_deref()).supports_binary;
     let config = ws_config(shared.config.max_http_buffer_size);
+    #[cfg(feature = "faults")]
+    let config = match shared.config.fault {
+        Some(crate::fault::Fault::WsLimitUnenforced) => ws_config(64 << 20),
+        _ => config,
+    };
     match route {
         // "transport doesn't handle upgraded requests" → websocket.close().
         Verified::Handshake {
@@ -155,17 +163,21 @@ async fn after_upgrade(
         } => {
             // Node checks the EIO revision only after ws.handleUpgrade: the refusal is written
             // as raw HTTP on the upgraded socket.
-            if let Err(code) = verify::check_protocol(&query, &shared.config) {
-                let _ = io.write_all(&http::raw_refusal_bytes(code.message())).await;
-                let _ = io.shutdown().await;
-                return;
-            }
+            let protocol = match verify::check_protocol(&query, &shared.config) {
+                Ok(protocol) => protocol,
+                Err(code) => {
+                    let _ = io.write_all(&http::raw_refusal_bytes(code.message())).await;
+                    let _ = io.shutdown().await;
+                    return;
+                }
+            };
             let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
             let (tx, rx) = mpsc::unbounded_channel();
-            let session = Session::open_websocket(
+            let session = Session::open_websocket_with(
                 crate::sid::generate(),
                 shared.session_cfg.clone(),
+                Framing::new(protocol, b64.as_deref()),
                 Instant::now(),
                 id,
             );
@@ -183,7 +195,7 @@ async fn after_upgrade(
             let started = entry.as_ref().and_then(|entry| {
                 shared.drive(entry, |e, now| {
                     e.sockets.insert(id, tx);
-                    e.session.ws_upgrade_request(now, id);
+                    e.session.ws_upgrade_request_with(now, id, supports_binary);
                 })
             });
             match (entry, started) {
@@ -240,29 +252,84 @@ async fn pump(
                     return;
                 }
             },
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Text(t))) => feed(&shared, &entry, id, WsMessage::Text(t.as_str().to_owned())),
-                Some(Ok(Message::Binary(b))) => feed(&shared, &entry, id, WsMessage::Binary(b.to_vec())),
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                // The peer's close: tungstenite answers it; the stream ends next.
-                Some(Ok(Message::Close(_))) => {}
-                Some(Err(e)) => {
-                    if let Some(code) = error_close_code(&e) {
-                        shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
-                        close_and_drain(ws, Some(code)).await;
-                        return;
+            msg = ws.next() => {
+                // Node's `ws` emits every message of one socket read in the same tick, before
+                // any deferred work (a Socket.IO join) runs: the messages already received are
+                // one input, so the application gets them as one batch.
+                let mut burst = Vec::new();
+                let mut next = Some(msg);
+                let mut stop = None;
+                while let Some(msg) = next.take() {
+                    match msg {
+                        Some(Ok(Message::Text(t))) => burst.push(WsMessage::Text(t.as_str().to_owned())),
+                        Some(Ok(Message::Binary(b))) => burst.push(WsMessage::Binary(b.to_vec())),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                        // The peer's close: tungstenite answers it; the stream ends next.
+                        Some(Ok(Message::Close(_))) => {}
+                        Some(Err(e)) => stop = Some(Err(e)),
+                        None => stop = Some(Ok(())),
                     }
-                    break WsEnd::Closed;
+                    if stop.is_none() && burst.len() < MAX_BURST {
+                        next = ws.next().now_or_never();
+                    }
                 }
-                None => break WsEnd::Closed,
-            },
+                if !burst.is_empty() {
+                    feed(&shared, &entry, id, burst);
+                }
+                match stop {
+                    None => {}
+                    Some(Err(e)) => {
+                        if let Some(code) = error_close_code(&e) {
+                            tracing::debug!(error = %e, "WebSocket protocol error: closing");
+                            shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
+                            close_after_error(ws, code).await;
+                            return;
+                        }
+                        break WsEnd::Closed;
+                    }
+                    Some(Ok(())) => break WsEnd::Closed,
+                }
+            }
         }
     };
     shared.drive(&entry, |e, now| e.session.ws_closed(now, id, end));
 }
 
-fn feed(shared: &Arc<Shared>, entry: &EntryRef, id: WsId, msg: WsMessage) {
-    shared.drive(entry, |e, now| e.session.ws_message(now, id, msg));
+/// At most this many received messages make one input.
+const MAX_BURST: usize = 64;
+
+fn feed(shared: &Arc<Shared>, entry: &EntryRef, id: WsId, burst: Vec<WsMessage>) {
+    shared.drive(entry, |e, now| {
+        for msg in burst {
+            e.session.ws_message(now, id, msg);
+        }
+    });
+}
+
+/// After a receive error (a frame over the limit, bad UTF-8, a protocol violation) `ws` sends
+/// its close frame and keeps reading, discarding what arrives, until the peer closes. Dropping
+/// the connection at once would leave the rest of, say, a too-large frame unread, and the kernel
+/// would answer it with a reset: the peer would see a failed write instead of the close code.
+async fn close_after_error(mut ws: Ws, code: CloseCode) {
+    use tokio::io::AsyncReadExt;
+    let frame = CloseFrame {
+        code,
+        reason: "".into(),
+    };
+    if ws.close(Some(frame)).await.is_err() {
+        return;
+    }
+    // The WebSocket layer has already failed: read the raw stream underneath it.
+    let io = ws.get_mut();
+    let mut discard = [0u8; 4096];
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        while let Ok(n) = io.read(&mut discard).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Sends a close frame (`None`: no status code, so the peer sees 1005) and waits, bounded, for

@@ -8,6 +8,17 @@
 //! other packet while a pong is awaited → pong deadline at now + pingTimeout, once per ping
 //! pong deadline passes → close "ping timeout"
 //! ```
+//!
+//! Engine.IO v3 turns the direction around (engine.io 6.6.12 `resetPingTimeout` with
+//! `protocol === 3`):
+//!
+//! ```text
+//! open         → no ping ever; deadline at now + pingInterval + pingTimeout
+//! client ping  → deadline moved to now + pingInterval + pingTimeout (`pingTimeoutTimer.refresh()`;
+//!                nothing once an upgrade has cleared the timer, as in Node); the caller pongs
+//! other packet → nothing
+//! deadline     → close "ping timeout"
+//! ```
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +34,8 @@ pub(crate) struct Heartbeat {
     pub(crate) pong_deadline: Option<Instant>,
     /// `hasRefreshedPingTimeout`.
     refreshed: bool,
+    /// Engine.IO v3: the client pings, the server only watches the deadline.
+    client_pings: bool,
 }
 
 impl Heartbeat {
@@ -34,6 +47,29 @@ impl Heartbeat {
             next_ping: Some(now + interval),
             pong_deadline: None,
             refreshed: false,
+            client_pings: false,
+        }
+    }
+
+    /// The v3 heartbeat, started at `onOpen`: the session dies `interval + timeout` after the
+    /// last client ping (or the open).
+    pub(crate) fn start_v3(now: Instant, interval: Duration, timeout: Duration) -> Heartbeat {
+        let window = interval + timeout;
+        Heartbeat {
+            interval: window,
+            timeout: window,
+            next_ping: None,
+            pong_deadline: Some(now + window),
+            refreshed: false,
+            client_pings: true,
+        }
+    }
+
+    /// A v3 client ping: `pingTimeoutTimer?.refresh()` restarts the deadline with its full
+    /// duration, unless it was cleared (an upgrade clears it for good in Node).
+    pub(crate) fn on_client_ping(&mut self, now: Instant) {
+        if let Some(deadline) = &mut self.pong_deadline {
+            *deadline = now + self.timeout;
         }
     }
 
@@ -64,6 +100,10 @@ impl Heartbeat {
     /// Any other packet reached the socket: "the first packet of any other type while waiting
     /// for a pong refreshes the ping-timeout timer once" (engine.io 6.6.12).
     pub(crate) fn on_other_packet(&mut self, now: Instant) {
+        // "protocol !== 3 && …": v3 deadlines move only on client pings.
+        if self.client_pings {
+            return;
+        }
         if self.pong_deadline.is_some() && !self.refreshed {
             self.pong_deadline = Some(now + self.timeout);
             self.refreshed = true;

@@ -1,12 +1,14 @@
-//! The sans-IO Engine.IO v4 session: one state machine per `sid`, fed with inputs that carry the
-//! current time and answering with [`Output`]s. No tokio, no sockets, no clock: an adapter calls
+//! The sans-IO Engine.IO session (v4, and v3 behind `allowEIO3`): one state machine per `sid`,
+//! fed with inputs that carry the current time and answering with [`Output`]s. No tokio, no sockets, no clock: an adapter calls
 //! the input methods, drains [`Session::poll_output`], and wakes the session at
 //! [`Session::next_deadline`] with [`Session::handle_timeout`].
 //!
 //! It mirrors engine.io 6.6.12's `Socket`, `Polling` and `WebSocket` classes rule by rule
 //! (protocol-notes 1.4–1.8); each rule is quoted where it is enforced. The transport-specific
-//! parts live in [`polling`], [`websocket`] and [`upgrade`].
+//! parts live in [`polling`], [`websocket`] and [`upgrade`]; what differs by protocol revision on
+//! the wire (v3 length-prefixed payloads, `0x04`-prefixed binary frames, `b64`) in [`framing`].
 
+mod framing;
 mod heartbeat;
 mod polling;
 mod types;
@@ -15,6 +17,8 @@ mod websocket;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v3;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -22,11 +26,14 @@ use std::time::{Duration, Instant};
 use sio_protocol::engineio::{Data, Handshake, Packet, PacketType};
 
 pub use types::{
-    CloseReason, Event, HttpReply, Output, PostBody, RequestId, SharedMessage, TransportKind,
-    WsEnd, WsId, WsMessage,
+    CloseReason, Event, Framing, HttpReply, Output, PostBody, RequestId, SharedMessage,
+    TransportKind, WsEnd, WsId, WsMessage,
 };
 
 use types::Outgoing;
+
+#[cfg(feature = "faults")]
+use crate::fault::Fault;
 
 use heartbeat::Heartbeat;
 use polling::Polling;
@@ -46,6 +53,11 @@ pub struct SessionConfig {
     pub upgrade_timeout: Duration,
     /// `maxHttpBufferSize` (announced as `maxPayload`).
     pub max_payload: usize,
+    /// The bound on how long a POST with messages waits for [`Session::application_done`].
+    pub application_wait: Duration,
+    /// Fault injection (feature `faults`, tests only).
+    #[cfg(feature = "faults")]
+    pub fault: Option<crate::fault::Fault>,
 }
 
 impl SessionConfig {
@@ -56,6 +68,9 @@ impl SessionConfig {
             ping_timeout: cfg.ping_timeout,
             upgrade_timeout: cfg.upgrade_timeout,
             max_payload: cfg.max_http_buffer_size,
+            application_wait: cfg.application_wait,
+            #[cfg(feature = "faults")]
+            fault: cfg.fault,
         }
     }
 }
@@ -75,6 +90,18 @@ enum TransportState {
     Open,
     Closing,
     Closed,
+}
+
+/// A POST answered once the application has handled its messages.
+#[derive(Debug)]
+struct DeferredPost {
+    req: RequestId,
+    /// The payload failed to parse after its messages.
+    parse_error: bool,
+    /// The sequence number of its [`Output::AwaitApplication`].
+    seq: u64,
+    /// Answered anyway at this time (`application_wait`).
+    deadline: Instant,
 }
 
 /// The session's current transport.
@@ -100,13 +127,24 @@ pub struct Session {
     /// `close()` found packets in the buffer: close the transport at the next drain.
     close_after_drain: bool,
     heartbeat: Heartbeat,
+    /// The protocol revision, and whether the current transport carries binary as binary.
+    framing: Framing,
+    /// POSTs that carried messages, in order: each `ok` (and a parse error that followed the
+    /// messages) waits for [`Session::application_done`], or for its deadline.
+    deferred: VecDeque<DeferredPost>,
+    /// How many [`Output::AwaitApplication`] were output (the sequence number of the next).
+    batches_awaited: u64,
+    /// How many of them the application has handled.
+    batches_done: u64,
+    /// [`Session::cork`] depth: while positive, nothing is flushed.
+    corked: u32,
     out: VecDeque<Output>,
     /// The time of the input being handled.
     now: Instant,
 }
 
 impl Session {
-    /// A handshake over polling: the open packet answers the handshake GET `req` at once.
+    /// A v4 handshake over polling: the open packet answers the handshake GET `req` at once.
     pub fn open_polling(
         sid: String,
         cfg: SessionConfig,
@@ -114,18 +152,43 @@ impl Session {
         now: Instant,
         req: RequestId,
     ) -> Session {
-        let mut s = Session::new(sid, cfg, Transport::Polling(Polling::default()), now);
+        Session::open_polling_with(sid, cfg, Framing::V4, upgrades, now, req)
+    }
+
+    /// A v4 handshake over WebSocket `ws` (after the 101): the open packet is the first frame.
+    pub fn open_websocket(sid: String, cfg: SessionConfig, now: Instant, ws: WsId) -> Session {
+        Session::open_websocket_with(sid, cfg, Framing::V4, now, ws)
+    }
+
+    /// A handshake over polling with `framing` (Engine.IO v3 or v4, `b64`).
+    pub fn open_polling_with(
+        sid: String,
+        cfg: SessionConfig,
+        framing: Framing,
+        upgrades: Vec<String>,
+        now: Instant,
+        req: RequestId,
+    ) -> Session {
+        let transport = Transport::Polling(Polling::default());
+        let mut s = Session::new(sid, cfg, framing, transport, now);
         s.send_open(upgrades);
         // "transport.onRequest(req)": the handshake GET is the first poll.
         s.poll_get(now, req);
         s
     }
 
-    /// A handshake over WebSocket `ws` (after the 101): the open packet is the first frame.
-    pub fn open_websocket(sid: String, cfg: SessionConfig, now: Instant, ws: WsId) -> Session {
+    /// A handshake over WebSocket `ws` with `framing` (Engine.IO v3 or v4, `b64`).
+    pub fn open_websocket_with(
+        sid: String,
+        cfg: SessionConfig,
+        framing: Framing,
+        now: Instant,
+        ws: WsId,
+    ) -> Session {
         let mut s = Session::new(
             sid,
             cfg,
+            framing,
             Transport::WebSocket {
                 ws,
                 state: TransportState::Open,
@@ -133,12 +196,28 @@ impl Session {
             now,
         );
         // "upgrades is [] when the handshake is over websocket".
+        #[cfg(feature = "faults")]
+        if s.cfg.fault == Some(Fault::WebsocketHandshakeUpgrades) {
+            s.send_open(vec!["websocket".to_owned()]);
+            return s;
+        }
         s.send_open(Vec::new());
         s
     }
 
-    fn new(sid: String, cfg: SessionConfig, transport: Transport, now: Instant) -> Session {
-        let heartbeat = Heartbeat::start(now, cfg.ping_interval, cfg.ping_timeout);
+    fn new(
+        sid: String,
+        cfg: SessionConfig,
+        framing: Framing,
+        transport: Transport,
+        now: Instant,
+    ) -> Session {
+        // "in protocol v3, the client sends a ping, and the server answers with a pong".
+        let heartbeat = if framing.is_v3() {
+            Heartbeat::start_v3(now, cfg.ping_interval, cfg.ping_timeout)
+        } else {
+            Heartbeat::start(now, cfg.ping_interval, cfg.ping_timeout)
+        };
         Session {
             sid,
             cfg,
@@ -149,6 +228,11 @@ impl Session {
             buffer: Vec::new(),
             close_after_drain: false,
             heartbeat,
+            framing,
+            deferred: VecDeque::new(),
+            batches_awaited: 0,
+            batches_done: 0,
+            corked: 0,
             out: VecDeque::new(),
             now,
         }
@@ -163,6 +247,13 @@ impl Session {
             ping_interval: self.cfg.ping_interval.as_millis() as u64,
             ping_timeout: self.cfg.ping_timeout.as_millis() as u64,
             max_payload: Some(self.cfg.max_payload as u64),
+        };
+        #[cfg(feature = "faults")]
+        let handshake = Handshake {
+            max_payload: handshake
+                .max_payload
+                .filter(|_| self.cfg.fault != Some(Fault::HandshakeNoMaxPayload)),
+            ..handshake
         };
         self.send_packet(Packet::open(&handshake));
     }
@@ -180,9 +271,9 @@ impl Session {
         }
     }
 
-    /// The protocol revision (always 4 for now).
+    /// The protocol revision: 4, or 3 (`allowEIO3`).
     pub fn protocol(&self) -> u8 {
-        4
+        self.framing.protocol
     }
 
     /// Whether the session has closed (the adapter forgets it then).
@@ -205,7 +296,8 @@ impl Session {
             Transport::WebSocket { .. } => None,
         };
         let upgrade = self.upgrade.as_ref().map(Upgrade::next_deadline);
-        [self.heartbeat.next_deadline(), polling, upgrade]
+        let deferred = self.deferred.front().map(|d| d.deadline);
+        [self.heartbeat.next_deadline(), polling, upgrade, deferred]
             .into_iter()
             .flatten()
             .min()
@@ -218,9 +310,20 @@ impl Session {
             return;
         }
         self.upgrade_timers(now);
+        // A stuck application: the POSTs it holds get their `ok` anyway.
+        while self.deferred.front().is_some_and(|d| d.deadline <= now) {
+            self.answer_deferred();
+            if self.state == ReadyState::Closed {
+                return;
+            }
+        }
         // `schedulePing`: "sends 2 every pingInterval, then arms pingTimeout".
         if self.heartbeat.ping_due(now) {
             self.send_packet(Packet::new(PacketType::Ping));
+        }
+        #[cfg(feature = "faults")]
+        if self.cfg.fault == Some(Fault::PingTimeoutNeverFires) {
+            self.heartbeat.pong_deadline = None;
         }
         if self.heartbeat.timed_out(now) {
             self.on_close(CloseReason::PingTimeout, None);
@@ -279,6 +382,70 @@ impl Session {
         self.close_transport(true);
     }
 
+    /// The application has handled every event output before the next
+    /// [`Output::AwaitApplication`] it had not acknowledged (call it once per
+    /// `AwaitApplication`, in order): that POST's deferred parse error applies now (unless the
+    /// application closed the session meanwhile, which makes Node ignore it: "packet received
+    /// with closed socket"), then the POST gets its `ok`. A POST already answered because its
+    /// `application_wait` passed is skipped.
+    pub fn application_done(&mut self, now: Instant) {
+        self.now = now;
+        if self.batches_done < self.batches_awaited {
+            self.batches_done += 1;
+        }
+        while self
+            .deferred
+            .front()
+            .is_some_and(|d| d.seq < self.batches_done)
+        {
+            self.answer_deferred();
+        }
+    }
+
+    /// Holds every flush until the matching [`Session::uncork`]: packets the application sends
+    /// meanwhile are written together (Node writes what one tick produced in one go; e.g. the
+    /// CONNECT reply and the `connection` handler's emits reach the next GET together).
+    pub fn cork(&mut self) {
+        self.corked += 1;
+    }
+
+    /// Ends one [`Session::cork`]; the last one flushes.
+    pub fn uncork(&mut self, now: Instant) {
+        self.now = now;
+        self.corked = self.corked.saturating_sub(1);
+        if self.corked == 0 {
+            self.flush();
+        }
+    }
+
+    /// Defers the `ok` of POST `req` until the application has handled the events output so
+    /// far ([`Output::AwaitApplication`]).
+    fn defer_post(&mut self, req: RequestId, parse_error: bool) {
+        let seq = self.batches_awaited;
+        self.batches_awaited += 1;
+        self.deferred.push_back(DeferredPost {
+            req,
+            parse_error,
+            seq,
+            deadline: self.now + self.cfg.application_wait,
+        });
+        self.out.push_back(Output::AwaitApplication);
+    }
+
+    /// Answers the oldest deferred POST: its parse error first, then `ok`.
+    fn answer_deferred(&mut self) {
+        let Some(d) = self.deferred.pop_front() else {
+            return;
+        };
+        if d.parse_error {
+            self.on_packet(self.now, Err(()));
+        }
+        self.out.push_back(Output::Respond {
+            req: d.req,
+            reply: HttpReply::Ok,
+        });
+    }
+
     /// `sendPacket`: dropped once the session is closing; otherwise buffered and flushed.
     fn send_packet(&mut self, packet: Packet) {
         self.send_outgoing(Outgoing::Packet(packet));
@@ -294,7 +461,7 @@ impl Session {
 
     /// `flush`: hand the whole buffer to a writable transport.
     fn flush(&mut self) {
-        if self.state == ReadyState::Closed || self.buffer.is_empty() {
+        if self.state == ReadyState::Closed || self.buffer.is_empty() || self.corked > 0 {
             return;
         }
         match &mut self.transport {
@@ -308,13 +475,8 @@ impl Session {
             } => {
                 let ws = *ws;
                 for packet in std::mem::take(&mut self.buffer) {
-                    self.out.push_back(match packet {
-                        Outgoing::Packet(p) => Output::WsSend {
-                            ws,
-                            frame: p.encode_ws(),
-                        },
-                        Outgoing::Shared(message) => Output::WsSendShared { ws, message },
-                    });
+                    let output = framing::ws_output(self.framing, ws, packet);
+                    self.out.push_back(output);
                 }
             }
             _ => return,
@@ -340,11 +502,30 @@ impl Session {
             // A parse failure is Node's synthetic `error` packet.
             Err(()) => self.on_close(CloseReason::ParseError, None),
             Ok(packet) => match packet.kind {
+                // v3: "the client sends a ping, and the server answers with a pong", with no
+                // data even for `2probe` on an established transport.
+                PacketType::Ping if self.framing.is_v3() => {
+                    self.heartbeat.on_client_ping(now);
+                    self.send_packet(Packet::new(PacketType::Pong));
+                }
+                // "pong received under v3 → invalid heartbeat direction → close".
+                PacketType::Pong if self.framing.is_v3() => self.on_close(
+                    CloseReason::TransportError,
+                    Some("invalid heartbeat direction"),
+                ),
+                #[cfg(feature = "faults")]
+                PacketType::Ping if self.cfg.fault == Some(Fault::ClientPingAnswered) => {
+                    self.send_packet(Packet::new(PacketType::Pong));
+                }
                 // "ping received under v4 → invalid heartbeat direction → close".
                 PacketType::Ping => self.on_close(
                     CloseReason::TransportError,
                     Some("invalid heartbeat direction"),
                 ),
+                #[cfg(feature = "faults")]
+                PacketType::Pong if self.cfg.fault == Some(Fault::PongNotRescheduling) => {
+                    self.heartbeat.pong_deadline = None;
+                }
                 PacketType::Pong => self.heartbeat.on_pong(now),
                 PacketType::Message => {
                     let data = packet.data.unwrap_or(Data::Text(String::new()));
@@ -390,6 +571,13 @@ impl Session {
         // The upgrade's "socket closed" handler closes the new transport.
         if let Some(up) = self.upgrade.take() {
             self.out.push_back(Output::WsClose { ws: up.ws });
+        }
+        // Deferred POSTs still get their `ok`: Node wrote it right after the payload.
+        for d in std::mem::take(&mut self.deferred) {
+            self.out.push_back(Output::Respond {
+                req: d.req,
+                reply: HttpReply::Ok,
+            });
         }
         self.out.push_back(Output::Event(Event::Close {
             reason,

@@ -7,22 +7,24 @@
 //! GET  with packets buffered    → 200 payload at once; otherwise held until there are
 //! GET  after an orderly close   → "6\x1e1" and the session closes ("forced close")
 //! POST while a POST is read     → 400 (empty); the session closes
-//! POST application/octet-stream → 400 (empty); the session closes ("invalid content")
+//! POST application/octet-stream → v4: 400 (empty); the session closes ("invalid content")
+//!                                 v3: an XHR2 binary payload
 //! POST over maxHttpBufferSize   → 413 (empty); the session lives
 //! POST body                     → packets to the socket, then 200 "ok" (even when a packet
-//!                                 fails to parse and the session closes with "parse error")
+//!                                 fails to parse and the session closes with "parse error");
+//!                                 with messages, once the application has handled them
+//!                                 (bounded by `application_wait`)
 //! POST "1"                      → the held GET gets "6"; the session closes ("transport close")
 //! other methods                 → 500 (empty)
 //! ```
 
 use std::time::Instant;
 
-use sio_protocol::Limits;
-use sio_protocol::engineio::{self, Packet, PacketType};
+use sio_protocol::engineio::{Packet, PacketType};
 
 use super::{
-    CloseReason, HttpReply, Outgoing, Output, POLLING_CLOSE_TIMEOUT, PostBody, RequestId, Session,
-    Transport, TransportState,
+    CloseReason, Event, HttpReply, Outgoing, Output, POLLING_CLOSE_TIMEOUT, PostBody, ReadyState,
+    RequestId, Session, Transport, TransportState,
 };
 
 /// The polling transport's state.
@@ -32,6 +34,8 @@ pub(super) struct Polling {
     pub(super) get: Option<RequestId>,
     /// The POST whose body is being read (`this.dataReq`).
     pub(super) post: Option<RequestId>,
+    /// That POST is a v3 XHR2 binary payload (`application/octet-stream`).
+    pub(super) post_binary: bool,
     pub(super) state: TransportState,
     /// `shouldClose`: an orderly close waits for the next GET until this deadline.
     pub(super) close_deadline: Option<Instant>,
@@ -44,6 +48,7 @@ impl Default for Polling {
         Polling {
             get: None,
             post: None,
+            post_binary: false,
             state: TransportState::Open,
             close_deadline: None,
             discarded: false,
@@ -71,7 +76,17 @@ impl Session {
     /// no-op), and the client waits.
     pub fn poll_get(&mut self, now: Instant, req: RequestId) {
         self.now = now;
+        #[cfg(feature = "faults")]
+        let overlap_tolerated = self.cfg.fault == Some(crate::fault::Fault::DuplicateGetAccepted);
         let Some(p) = self.polling() else { return };
+        #[cfg(feature = "faults")]
+        if p.get.is_some() && overlap_tolerated {
+            self.out.push_back(Output::Respond {
+                req,
+                reply: HttpReply::Status(400),
+            });
+            return;
+        }
         if p.get.is_some() {
             // "request overlap": error first (the held GET gets "1"), then 400 to this one.
             self.on_close(CloseReason::TransportError, Some("overlap from client"));
@@ -111,6 +126,7 @@ impl Session {
     /// in the outputs (or, on a WebSocket session, the request stays unanswered as in Node).
     pub fn post_begin(&mut self, now: Instant, req: RequestId, content_type: Option<&str>) -> bool {
         self.now = now;
+        let v3 = self.framing.is_v3();
         let Some(p) = self.polling() else {
             return false;
         };
@@ -125,8 +141,17 @@ impl Session {
             });
             return false;
         }
-        // `"application/octet-stream" === req.headers["content-type"]` under EIO=4 (exact match).
-        if content_type == Some("application/octet-stream") {
+        // `"application/octet-stream" === req.headers["content-type"]` (exact match): the XHR2
+        // binary payload under EIO=3, "invalid content" under EIO=4.
+        let binary = content_type == Some("application/octet-stream");
+        if binary && v3 {
+            if let Some(p) = self.polling() {
+                p.post = Some(req);
+                p.post_binary = true;
+            }
+            return true;
+        }
+        if binary {
             self.on_close(CloseReason::TransportError, Some("invalid content"));
             self.out.push_back(Output::Respond {
                 req,
@@ -135,6 +160,7 @@ impl Session {
             return false;
         }
         p.post = Some(req);
+        p.post_binary = false;
         true
     }
 
@@ -147,6 +173,7 @@ impl Session {
             return;
         }
         p.post = None;
+        let binary = p.post_binary;
         let bytes = match body {
             // "413 with an empty body; the session is NOT closed".
             PostBody::TooLarge => {
@@ -165,17 +192,29 @@ impl Session {
             }
             PostBody::Complete(bytes) => bytes,
         };
-        let limits = Limits {
-            max_payload: usize::MAX,
-            ..Limits::NODE
-        };
-        let decoded = engineio::decode_payload(&bytes, &limits);
+        let decoded = super::framing::decode_post(self.framing, &bytes, binary);
+        let before = self.out.len();
         for packet in decoded.packets {
             if packet.kind == PacketType::Close {
                 self.polling_client_close();
             } else {
                 self.on_packet(now, Ok(packet));
             }
+        }
+        // Node hands each message to the application synchronously, before it writes `ok` and
+        // before it reads anything else: whatever the application sends in reply is buffered
+        // before the client can issue its next GET, and the application may close the session
+        // (socket.io does on a packet it cannot decode, or sent in an invalid state) before a
+        // parse error later in the payload reaches it. So the `ok`, and the parse error, wait
+        // until the application has handled the messages (`Session::application_done`).
+        let delivered = self
+            .out
+            .iter()
+            .skip(before)
+            .any(|o| matches!(o, Output::Event(Event::Message(_))));
+        if delivered && self.state == ReadyState::Open {
+            self.defer_post(req, decoded.error.is_some());
+            return;
         }
         if decoded.error.is_some() {
             self.on_packet(now, Err(()));
@@ -225,9 +264,23 @@ impl Session {
             packets.push(Packet::new(PacketType::Close).into());
             p.state = TransportState::Closed;
         }
+        // v3: `<length>:<record>` records, or the XHR2 binary payload.
+        if self.framing.is_v3() {
+            let reply = super::framing::v3_polling_reply(self.framing, &packets);
+            self.out.push_back(Output::Respond { req: get, reply });
+            if closing {
+                self.on_close(CloseReason::ForcedClose, None);
+            }
+            return;
+        }
         // engine.io-parser `encodePayload`: the records joined with the record separator.
         let records: Vec<_> = packets.iter().map(Outgoing::polling_record).collect();
         let payload = records.join("\u{1e}");
+        #[cfg(feature = "faults")]
+        let payload = match self.cfg.fault {
+            Some(crate::fault::Fault::PollingNoSeparator) => records.concat(),
+            _ => payload,
+        };
         self.out.push_back(Output::Respond {
             req: get,
             reply: HttpReply::Payload(payload),

@@ -21,6 +21,9 @@ fn cfg() -> SessionConfig {
         ping_timeout: Duration::from_millis(200),
         upgrade_timeout: Duration::from_millis(10_000),
         max_payload: 1_000_000,
+        application_wait: Duration::from_millis(1_000),
+        #[cfg(feature = "faults")]
+        fault: None,
     }
 }
 
@@ -333,12 +336,136 @@ fn polling_payloads_round_trip() {
         vec![
             message("hello"),
             Output::Event(Event::Message(Data::Binary(vec![1, 2, 3, 4]))),
-            reply(1, HttpReply::Ok)
+            Output::AwaitApplication
         ]
     );
     h.s.send(h.at(2), Data::Text("hello".into()));
     h.s.send(h.at(2), Data::Binary(vec![1, 2, 3, 4]));
+    h.s.application_done(h.at(2));
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
     assert_eq!(h.get(3, 2), vec![payload(2, "4hello\u{1e}bAQIDBA==")]);
+}
+
+#[test]
+fn a_post_with_messages_is_answered_once_the_application_has_handled_them() {
+    // eio.message.polling.text-and-binary, replay.eio.polling.batch-binary: Node echoes both
+    // packets of the POST before it writes `ok`, so the GET the client issues after the `ok`
+    // gets both echoes in one payload.
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(1, 1, "4a\u{1e}4b"),
+        vec![message("a"), message("b"), Output::AwaitApplication]
+    );
+    h.s.send(h.at(2), Data::Text("a".into()));
+    assert_eq!(h.drain(), vec![], "no ok before the application is done");
+    h.s.send(h.at(2), Data::Text("b".into()));
+    h.s.application_done(h.at(2));
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
+    assert_eq!(h.get(3, 2), vec![payload(2, "4a\u{1e}4b")]);
+    // A POST without messages (a pong, a noop) is answered at once.
+    assert_eq!(h.post(4, 3, "6"), vec![reply(3, HttpReply::Ok)]);
+}
+
+#[test]
+fn an_application_close_before_the_ok_reaches_the_next_get_as_noop_close() {
+    // replay.sio.errors.event-before-connect: socket.io closes the connection while handling
+    // the POST's packet, before Node writes `ok`; the GET issued after the `ok` gets `6␞1`
+    // (never a bare `1`, which would mean the GET was held when the close happened).
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(1, 1, "42[\"x\"]"),
+        vec![message("2[\"x\"]"), Output::AwaitApplication]
+    );
+    h.s.close(h.at(2));
+    assert_eq!(h.drain(), vec![]);
+    h.s.application_done(h.at(2));
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
+    assert_eq!(
+        h.get(3, 2),
+        vec![
+            payload(2, "6\u{1e}1"),
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
+}
+
+#[test]
+fn a_stuck_application_holds_a_post_only_for_application_wait() {
+    let mut h = Harness::polling();
+    h.s.cfg.application_wait = Duration::from_millis(100);
+    assert_eq!(
+        h.post(1, 1, "4a"),
+        vec![message("a"), Output::AwaitApplication]
+    );
+    assert_eq!(
+        h.post(50, 2, "4b"),
+        vec![message("b"), Output::AwaitApplication]
+    );
+    assert_eq!(h.s.next_deadline(), Some(h.at(101)));
+    h.advance(100);
+    assert_eq!(h.drain(), vec![]);
+    h.advance(101);
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
+    // The application catches up: its first acknowledgement is for the POST already answered,
+    // the second answers the other one.
+    h.s.application_done(h.at(120));
+    assert_eq!(h.drain(), vec![]);
+    h.s.application_done(h.at(121));
+    assert_eq!(h.drain(), vec![reply(2, HttpReply::Ok)]);
+    // Extra acknowledgements do nothing.
+    h.s.application_done(h.at(122));
+    assert_eq!(h.drain(), vec![]);
+    assert_eq!(
+        h.post(130, 3, "4c"),
+        vec![message("c"), Output::AwaitApplication]
+    );
+    h.s.application_done(h.at(131));
+    assert_eq!(h.drain(), vec![reply(3, HttpReply::Ok)]);
+}
+
+#[test]
+fn a_close_answers_the_deferred_posts() {
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(1, 1, "4a"),
+        vec![message("a"), Output::AwaitApplication]
+    );
+    assert_eq!(
+        h.post(2, 2, "4b\u{1e}1"),
+        vec![
+            message("b"),
+            reply(1, HttpReply::Ok),
+            closed(CloseReason::TransportClose, None),
+            reply(2, HttpReply::Ok)
+        ]
+    );
+}
+
+#[test]
+fn a_cork_holds_the_flush_until_uncork() {
+    // The CONNECT reply and the connection handler's emits: one payload even though a GET is
+    // held while they are written.
+    let mut h = Harness::polling();
+    assert_eq!(h.get(1, 1), vec![]);
+    h.s.cork();
+    h.s.send(h.at(2), Data::Text("0{}".into()));
+    h.s.cork();
+    h.s.send(h.at(2), Data::Text("2[\"auth\",{}]".into()));
+    h.s.uncork(h.at(2));
+    assert_eq!(h.drain(), vec![], "nested: the outer cork still holds");
+    h.s.uncork(h.at(3));
+    assert_eq!(h.drain(), vec![payload(1, "40{}\u{1e}42[\"auth\",{}]")]);
+    // Uncorked again: a send goes to a held GET at once.
+    assert_eq!(h.get(4, 2), vec![]);
+    h.s.send(h.at(5), Data::Text("x".into()));
+    assert_eq!(h.drain(), vec![payload(2, "4x")]);
+    // Over WebSocket the frames wait too.
+    let mut h = Harness::websocket();
+    h.s.cork();
+    h.s.send(h.at(1), Data::Text("a".into()));
+    assert_eq!(h.drain(), vec![]);
+    h.s.uncork(h.at(1));
+    assert_eq!(h.drain(), vec![text(0, "4a")]);
 }
 
 #[test]
@@ -410,18 +537,55 @@ fn oversized_post_gets_413_and_the_session_survives() {
 #[test]
 fn unparsable_post_answers_ok_then_the_session_is_gone() {
     // protocol-notes #25: `abc`, an empty body, and packets before the failure are delivered.
-    for (body, delivered) in [
-        ("abc", vec![]),
-        ("", vec![]),
-        ("4a\u{1e}zz\u{1e}4b", vec![message("a")]),
-    ] {
+    for body in ["abc", ""] {
         let mut h = Harness::polling();
-        let mut expected = delivered;
-        expected.push(closed(CloseReason::ParseError, None));
-        expected.push(reply(1, HttpReply::Ok));
+        let expected = vec![
+            closed(CloseReason::ParseError, None),
+            reply(1, HttpReply::Ok),
+        ];
         assert_eq!(h.post(1, 1, body), expected, "{body:?}");
         assert!(h.s.is_closed());
     }
+    // Messages before the failure reach the application first; the parse error and the `ok`
+    // follow once it has handled them.
+    let mut h = Harness::polling();
+    let body = "4a\u{1e}zz\u{1e}4b";
+    assert_eq!(
+        h.post(1, 1, body),
+        vec![message("a"), Output::AwaitApplication]
+    );
+    assert!(!h.s.is_closed());
+    h.s.application_done(h.at(2));
+    assert_eq!(
+        h.drain(),
+        vec![
+            closed(CloseReason::ParseError, None),
+            reply(1, HttpReply::Ok)
+        ]
+    );
+    assert!(h.s.is_closed());
+}
+
+#[test]
+fn an_application_close_before_the_deferred_parse_error_wins() {
+    // eio3.polling.bad-length (third session), the v4 equivalent: socket.io closes on `4hell`
+    // before the parse error reaches the socket, so the next GET gets noop + close.
+    let mut h = Harness::polling();
+    assert_eq!(
+        h.post(1, 1, "4hell\u{1e}zz"),
+        vec![message("hell"), Output::AwaitApplication]
+    );
+    h.s.close(h.at(2));
+    assert_eq!(h.drain(), vec![]);
+    h.s.application_done(h.at(3));
+    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
+    assert_eq!(
+        h.get(4, 2),
+        vec![
+            payload(2, "6\u{1e}1"),
+            closed(CloseReason::ForcedClose, None)
+        ]
+    );
 }
 
 #[test]

@@ -42,6 +42,40 @@ impl TransportKind {
     }
 }
 
+/// How a session frames packets: the Engine.IO revision of the handshake (`EIO`) and whether
+/// the current transport may carry binary as binary (`b64` absent, as Node's
+/// `supportsBinary = !req._query.b64`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Framing {
+    /// 4, or 3 (`allowEIO3`).
+    pub protocol: u8,
+    /// Binary goes out as binary (a WebSocket binary frame; under v3 also the XHR2 polling
+    /// payload); otherwise as base64 text (`b…`).
+    pub supports_binary: bool,
+}
+
+impl Framing {
+    /// Engine.IO v4 with binary frames: what a v4 client without `b64` gets.
+    pub const V4: Framing = Framing {
+        protocol: 4,
+        supports_binary: true,
+    };
+
+    /// The framing of a transport opened by a request whose `b64` query parameter is `b64`.
+    /// JavaScript truthiness: a present but empty `b64` still allows binary.
+    pub fn new(protocol: u8, b64: Option<&str>) -> Framing {
+        Framing {
+            protocol,
+            supports_binary: b64.is_none_or(str::is_empty),
+        }
+    }
+
+    /// Whether this is Engine.IO v3.
+    pub fn is_v3(self) -> bool {
+        self.protocol == 3
+    }
+}
+
 /// Why a session closed: the `reason` of Node's `close` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CloseReason {
@@ -76,6 +110,9 @@ impl CloseReason {
 pub enum HttpReply {
     /// 200 `text/plain; charset=UTF-8`, `cache-control: no-store`, this payload.
     Payload(String),
+    /// 200 `application/octet-stream`, `cache-control: no-store`: an Engine.IO v3 XHR2 binary
+    /// payload.
+    BinaryPayload(Vec<u8>),
     /// 200 `text/html`, `cache-control: no-store`, body `ok` (a POST was taken).
     Ok,
     /// This status with an empty body (400, 413, 500).
@@ -132,6 +169,12 @@ pub enum Output {
     },
     /// Tell the application.
     Event(Event),
+    /// The application must handle the events output so far before the session goes on: a
+    /// polling POST carried messages, and Node hands them to the application synchronously
+    /// before it answers `ok` (so replies are buffered before the client's next GET, and an
+    /// application close comes before a parse error later in the payload). Call
+    /// [`super::Session::application_done`] once it has, once per `AwaitApplication`.
+    AwaitApplication,
 }
 
 /// A WebSocket message as received.

@@ -28,6 +28,8 @@ pub(super) struct Upgrade {
     deadline: Instant,
     /// `checkIntervalTimer`, armed by the probe.
     noop_at: Option<Instant>,
+    /// The new transport's `supportsBinary` (its request's `b64`).
+    supports_binary: bool,
 }
 
 impl Upgrade {
@@ -40,6 +42,12 @@ impl Session {
     /// A WebSocket `ws` carrying this session's sid completed its 101. Node then either starts
     /// an upgrade or, if one is under way or done, closes the new connection at once.
     pub fn ws_upgrade_request(&mut self, now: Instant, ws: WsId) {
+        self.ws_upgrade_request_with(now, ws, true);
+    }
+
+    /// [`Session::ws_upgrade_request`] for a request whose `b64` made the new transport
+    /// text-only (`supports_binary` false).
+    pub fn ws_upgrade_request_with(&mut self, now: Instant, ws: WsId, supports_binary: bool) {
         self.now = now;
         if self.state == ReadyState::Closed || self.upgrade.is_some() || self.upgraded {
             // "transport has already been trying to upgrade" / "had already been upgraded".
@@ -50,6 +58,7 @@ impl Session {
             ws,
             deadline: now + self.cfg.upgrade_timeout,
             noop_at: None,
+            supports_binary,
         });
     }
 
@@ -68,7 +77,8 @@ impl Session {
                 up.noop_at = Some(now + NOOP_CHECK_INTERVAL);
             }
             Ok(p) if p.kind == PacketType::Upgrade && self.state != ReadyState::Closed => {
-                self.complete_upgrade(ws)
+                let supports_binary = up.supports_binary;
+                self.complete_upgrade(ws, supports_binary)
             }
             _ => {
                 self.upgrade = None;
@@ -85,7 +95,11 @@ impl Session {
         if up.noop_at.is_some_and(|t| t <= now) {
             up.noop_at = Some(now + NOOP_CHECK_INTERVAL);
             // "each tick where the polling transport is writable it sends 6".
-            if matches!(&self.transport, Transport::Polling(p) if p.get.is_some()) {
+            #[cfg(feature = "faults")]
+            let released = self.cfg.fault != Some(crate::fault::Fault::UpgradeNoNoop);
+            #[cfg(not(feature = "faults"))]
+            let released = true;
+            if released && matches!(&self.transport, Transport::Polling(p) if p.get.is_some()) {
                 self.polling_send(vec![Packet::new(PacketType::Noop).into()]);
             }
         }
@@ -100,8 +114,9 @@ impl Session {
     }
 
     /// `5` arrived on the new transport: switch.
-    fn complete_upgrade(&mut self, ws: WsId) {
+    fn complete_upgrade(&mut self, ws: WsId, supports_binary: bool) {
         self.upgrade = None;
+        self.framing.supports_binary = supports_binary;
         // `this.transport.discard(); clearTransport()`: the old transport is closed.
         if let Transport::Polling(p) = &mut self.transport {
             p.discarded = true;

@@ -4,41 +4,26 @@
 //!
 //! ```text
 //! text message   → decodePacket (a leading "b" is base64 binary); failure → "parse error"
-//! binary message → a binary message packet
+//! binary message → a binary message packet (v3: a type byte, then the data)
 //! close / EOF    → "transport close";  protocol error (e.g. over maxPayload) → "transport error"
 //! ```
 //! Messages on a connection that is being upgraded go to [`super::upgrade`] instead.
 
 use std::time::Instant;
 
-use sio_protocol::Limits;
-use sio_protocol::engineio::{self, Packet};
-
+use super::framing::decode_ws;
 use super::{CloseReason, Session, Transport, TransportState, WsEnd, WsId, WsMessage};
-
-/// Decodes one WebSocket message as `decodePacket` does. The size limit was enforced by the
-/// WebSocket layer already (close 1009).
-pub(super) fn decode(msg: WsMessage) -> Result<Packet, ()> {
-    let limits = Limits {
-        max_payload: usize::MAX,
-        ..Limits::NODE
-    };
-    match msg {
-        WsMessage::Text(t) => engineio::decode_text(&t, &limits).map_err(|_| ()),
-        WsMessage::Binary(b) => engineio::decode_binary(&b, &limits).map_err(|_| ()),
-    }
-}
 
 impl Session {
     /// A message arrived on WebSocket `ws`.
     pub fn ws_message(&mut self, now: Instant, ws: WsId, msg: WsMessage) {
         self.now = now;
         if self.upgrade.as_ref().is_some_and(|u| u.ws == ws) {
-            self.upgrade_packet(now, decode(msg));
+            self.upgrade_packet(now, decode_ws(self.framing, msg));
             return;
         }
         if matches!(self.transport, Transport::WebSocket { ws: current, .. } if current == ws) {
-            self.on_packet(now, decode(msg));
+            self.on_packet(now, decode_ws(self.framing, msg));
         }
     }
 

@@ -44,7 +44,17 @@ impl AckSender {
 
     /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
     pub fn send(self, args: Vec<Value>) {
-        let msg = packet::ack(self.socket.nsp().name(), self.id, args);
+        let nsp = self.socket.nsp().name();
+        #[cfg(feature = "faults")]
+        let nsp = match self
+            .socket
+            .nsp()
+            .has_fault(crate::fault::Fault::AckWithoutNamespace)
+        {
+            true => "/",
+            false => nsp,
+        };
+        let msg = packet::ack(nsp, self.id, args);
         self.socket.packet(&msg, false);
     }
 

@@ -76,6 +76,12 @@ pub struct AdapterContext {
 }
 
 impl AdapterContext {
+    /// Whether the namespace's server was built with `fault` (feature `faults`, tests only).
+    #[cfg(feature = "faults")]
+    fn has_fault(&self, fault: crate::fault::Fault) -> bool {
+        self.nsp.upgrade().is_some_and(|n| n.fault == Some(fault))
+    }
+
     /// The namespace name.
     pub fn name(&self) -> &str {
         &self.name
@@ -228,8 +234,31 @@ impl Adapter for InMemoryAdapter {
             let offset = super::recovery::yeast();
             items.push(Value::String(offset.clone()));
             store.keep_packet(offset, opts, items.clone());
+            #[cfg(feature = "faults")]
+            if self
+                .ctx
+                .has_fault(crate::fault::Fault::RecoveryOffsetMissing)
+            {
+                items.pop();
+            }
         }
         let sids = lock(&self.state).select(opts);
+        #[cfg(feature = "faults")]
+        let sids = match !opts.rooms.is_empty()
+            && self.ctx.has_fault(crate::fault::Fault::RoomsDeliverTwice)
+        {
+            // One pass per room, no de-duplication.
+            true => (opts.rooms.iter())
+                .flat_map(|room| {
+                    let one = IndexSet::from([room.clone()]);
+                    lock(&self.state).select(&BroadcastOptions {
+                        rooms: one,
+                        ..opts.clone()
+                    })
+                })
+                .collect(),
+            false => sids,
+        };
         self.ctx.deliver(&sids, &packet, opts.flags.volatile);
     }
 

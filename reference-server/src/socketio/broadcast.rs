@@ -28,6 +28,10 @@ impl BroadcastOperator {
 
     /// Leaves out the sockets of `rooms`.
     pub fn except(mut self, rooms: impl IntoRooms) -> BroadcastOperator {
+        #[cfg(feature = "faults")]
+        if self.nsp.has_fault(crate::fault::Fault::ExceptIgnored) {
+            return self;
+        }
         self.opts.except.extend(rooms.into_rooms());
         self
     }

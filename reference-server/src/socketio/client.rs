@@ -9,12 +9,18 @@
 //!             anything else (CONNECT to a joined namespace, EVENT/ACK/DISCONNECT to one not
 //!             joined, CONNECT_ERROR from the client) → close the whole connection
 //! connect     unknown namespace → 44<nsp,>{"message":"Invalid namespace"}, connection kept
+//! EIO3        the server joins "/" itself at once; every packet's nsp is a URL whose query
+//!             string is the CONNECT's auth (`40/admin?token=x,`); v4 replies (packet.rs)
 //! ```
 //! A join completes after the batch of packets it came in (Node defers it with
-//! `process.nextTick`), so the replies of a batch of CONNECTs follow middleware completion.
+//! `process.nextTick`), so the replies of a batch of CONNECTs follow middleware completion; over
+//! WebSocket the batch is the burst of messages received within [`BURST_WINDOW`]. What a
+//! completing join writes (missed packets, CONNECT reply, the connection handlers' emits) is
+//! flushed together.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
@@ -32,16 +38,28 @@ use super::{ServerInner, Value, lock, packet};
 use crate::server::{Connection, HandshakeRequest, SocketEvent};
 use crate::session::SharedMessage;
 
+/// The sockets of one connection, as Node's `Client` keeps them.
+#[derive(Default)]
+struct Sockets {
+    /// `this.sockets`: every connected socket by id, in join order (two joins of one namespace
+    /// started in one burst both end up here).
+    by_id: IndexMap<String, Socket>,
+    /// `this.nsps`: the socket that gets a namespace's packets (the last one joined).
+    by_nsp: IndexMap<String, Socket>,
+}
+
 /// The state of one engine connection shared with its sockets.
 pub(crate) struct ClientInner {
     conn: crate::server::Socket,
     request: Arc<HandshakeRequest>,
-    /// Joined namespaces, in join order.
-    nsps: Mutex<IndexMap<String, Socket>>,
+    /// Joined sockets and namespaces.
+    sockets: Mutex<Sockets>,
     /// The client closed the connection: later packets are not handled.
     closed: AtomicBool,
     /// A namespace was joined once (the connect timer is cleared then).
     joined: AtomicBool,
+    /// The engine connection speaks Engine.IO v3, hence Socket.IO protocol v4.
+    v3: bool,
 }
 
 impl ClientInner {
@@ -51,6 +69,20 @@ impl ClientInner {
 
     pub(crate) fn request(&self) -> &Arc<HandshakeRequest> {
         &self.request
+    }
+
+    /// Whether this connection speaks Socket.IO v4 over Engine.IO v3.
+    pub(crate) fn is_v3(&self) -> bool {
+        self.v3
+    }
+
+    /// A middleware refusal in this connection's protocol.
+    fn connect_error(&self, nsp: &str, err: &ConnectError) -> Message {
+        if self.v3 {
+            packet::connect_error_v3(nsp, err)
+        } else {
+            packet::connect_error(nsp, err)
+        }
     }
 
     /// `writeToEngine`: volatile packets are dropped when the transport is not writable.
@@ -65,19 +97,38 @@ impl ClientInner {
         self.write(&packet::encode(msg), false);
     }
 
-    /// `_remove`: the socket left its namespace.
+    /// `_remove`: the socket left its namespace. As in Node, the namespace's entry goes too,
+    /// whichever socket it points to.
     pub(crate) fn remove(&self, socket: &Socket) {
-        let mut nsps = lock(&self.nsps);
-        if nsps
-            .get(socket.nsp().name())
-            .is_some_and(|s| s.same(socket))
-        {
-            nsps.shift_remove(socket.nsp().name());
+        let mut sockets = lock(&self.sockets);
+        if sockets.by_id.shift_remove(socket.id()).is_some() {
+            sockets.by_nsp.shift_remove(socket.nsp().name());
         }
     }
 
+    /// `this.sockets`, in join order.
     fn sockets(&self) -> Vec<Socket> {
-        lock(&self.nsps).values().cloned().collect()
+        lock(&self.sockets).by_id.values().cloned().collect()
+    }
+
+    /// The socket that gets `nsp`'s packets (`this.nsps.get(nsp)`).
+    fn socket_of(&self, nsp: &str) -> Option<Socket> {
+        lock(&self.sockets).by_nsp.get(nsp).cloned()
+    }
+
+    /// The end of a successful join (`doConnect`'s callback).
+    fn add(&self, socket: &Socket) {
+        let mut sockets = lock(&self.sockets);
+        sockets.by_id.insert(socket.id().to_owned(), socket.clone());
+        sockets
+            .by_nsp
+            .insert(socket.nsp().name().to_owned(), socket.clone());
+    }
+
+    fn clear(&self) {
+        let mut sockets = lock(&self.sockets);
+        sockets.by_id.clear();
+        sockets.by_nsp.clear();
     }
 
     /// `close()`: closes the engine connection; the sockets leave with "forced server close".
@@ -93,7 +144,7 @@ impl ClientInner {
         for socket in self.sockets() {
             socket.on_close(reason);
         }
-        lock(&self.nsps).clear();
+        self.clear();
     }
 
     /// `_disconnect()`: every socket sends its DISCONNECT and leaves, then the connection closes.
@@ -101,34 +152,78 @@ impl ClientInner {
         for socket in self.sockets() {
             socket.disconnect(false);
         }
-        lock(&self.nsps).clear();
+        self.clear();
         self.close();
     }
 }
 
+/// How long a join started by a WebSocket message waits before it completes, so that the
+/// messages of the same burst are handled first.
+///
+/// In Node every message of one socket read is handled in one tick, and a join completes only
+/// after that tick (`_add` awaits, then `process.nextTick`): two CONNECTs for one namespace
+/// written back to back by a client both start a join (two sockets), and an EVENT written right
+/// behind its CONNECT finds the namespace not joined (the connection is closed). A Rust server
+/// reads faster than Node and would complete the first join between the two frames, so the
+/// frames that follow within this window count as the same read. A POST body is one read
+/// already, and its `ok` is written after the joins it started when they complete at once (no
+/// waiting middleware), as in Node, so polling is not held.
+const BURST_WINDOW: Duration = Duration::from_millis(5);
+
 /// A join whose middlewares (or session restore) are under way.
-type PendingJoin = BoxFuture<'static, (Socket, Result<(), ConnectError>)>;
+type PendingJoin = BoxFuture<'static, Join>;
+
+/// A join whose middlewares have run.
+struct Join {
+    socket: Socket,
+    /// A restored session's missed packets (and, with the fault, its early CONNECT reply): the
+    /// Socket constructor writes them, in the same tick as the CONNECT reply when middlewares
+    /// are skipped, so they are written with it.
+    early: Vec<Message>,
+    result: Result<(), ConnectError>,
+}
 
 /// Serves one engine connection until it closes.
 pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
     let client = Arc::new(ClientInner {
         conn: conn.socket().clone(),
         request: conn.request().clone(),
-        nsps: Mutex::new(IndexMap::new()),
+        sockets: Mutex::new(Sockets::default()),
         closed: AtomicBool::new(false),
         joined: AtomicBool::new(false),
+        v3: conn.request().protocol() == 3,
     });
     let mut decoder = Reassembler::new(Limits::NODE);
     let mut pending: FuturesUnordered<PendingJoin> = FuturesUnordered::new();
     let timeout = tokio::time::sleep(server.config.connect_timeout);
     tokio::pin!(timeout);
     let mut timer_armed = true;
+    // `onconnection`: "if (conn.protocol === 3) client.connect('/')" — the server joins the main
+    // namespace by itself, with an empty auth.
+    if client.v3 {
+        connect(
+            &server,
+            &client,
+            "/".into(),
+            Value::Object(Vec::new()),
+            &mut pending,
+        );
+    }
+    #[cfg(feature = "faults")]
+    if server.config.fault == Some(crate::fault::Fault::ConnectTimeoutNeverFires) {
+        timer_armed = false;
+    }
+    // Joins started by WebSocket input wait out the burst window (see `BURST_WINDOW`).
+    let hold = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(hold);
+    let mut holding = false;
     loop {
         tokio::select! {
             biased;
-            Some((socket, result)) = pending.next(), if !pending.is_empty() => {
-                finish_join(&client, socket, result);
+            Some(join) = pending.next(), if !pending.is_empty() && !holding => {
+                finish_join(&client, join);
             }
+            () = &mut hold, if holding => holding = false,
             () = &mut timeout, if timer_armed => {
                 timer_armed = false;
                 if !client.joined.load(Ordering::SeqCst) {
@@ -137,6 +232,7 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
             }
             batch = conn.recv_batch() => {
                 let Some(events) = batch else { break };
+                let joins = pending.len();
                 for event in events {
                     match event {
                         SocketEvent::Message(data) => {
@@ -149,8 +245,24 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
                         SocketEvent::Close { reason, .. } => client.on_close(reason.into()),
                     }
                 }
+                if pending.len() > joins
+                    && client.conn.transport() == Some(crate::TransportKind::WebSocket)
+                {
+                    holding = true;
+                    hold.as_mut().reset(tokio::time::Instant::now() + BURST_WINDOW);
+                }
             }
         }
+    }
+    // Joins still under way end as in Node ("next called after client was closed"): the socket
+    // is cleaned up (a restored one had re-joined its rooms already), whenever its middlewares
+    // finish.
+    if !pending.is_empty() {
+        tokio::spawn(async move {
+            while let Some(join) = pending.next().await {
+                finish_join(&client, join);
+            }
+        });
     }
 }
 
@@ -170,7 +282,12 @@ fn on_data(
         Ok(Some(msg)) => on_decoded(server, client, msg, pending),
         // `onerror`: the engine connection is closed; the sockets leave when it reports the
         // close ("forced close").
-        Err(_) => {
+        #[cfg(feature = "faults")]
+        Err(_) if server.config.fault == Some(crate::fault::Fault::DecodeErrorIgnored) => {
+            *decoder = Reassembler::new(Limits::NODE);
+        }
+        Err(e) => {
+            tracing::debug!(sid = client.conn.id(), error = %e, "undecodable Socket.IO packet: closing");
             client.closed.store(true, Ordering::SeqCst);
             client.conn.close();
         }
@@ -183,18 +300,51 @@ fn on_decoded(
     msg: Message,
     pending: &mut FuturesUnordered<PendingJoin>,
 ) {
-    let joined = lock(&client.nsps).get(&msg.nsp).cloned();
+    // `_parseNamespace`: under EIO3 the nsp carries the auth as its query string, and any
+    // JSON payload of a CONNECT is not auth.
+    let (name, v3_auth) = if client.v3 {
+        let (name, auth) = parse_v3_namespace(&msg.nsp);
+        (name, Some(auth))
+    } else {
+        (msg.nsp.clone(), None)
+    };
+    // Only a join that has completed counts: a second CONNECT while the first join of the
+    // namespace is under way starts a second join (Node then has two sockets).
+    let joined = client.socket_of(&name);
     match (joined, msg.kind) {
         (None, PacketType::Connect) => {
-            let auth = msg.data.unwrap_or(Value::Object(Vec::new()));
-            connect(server, client, msg.nsp, auth, pending);
+            let auth = v3_auth.unwrap_or_else(|| msg.data.unwrap_or(Value::Object(Vec::new())));
+            connect(server, client, name, auth, pending);
         }
         (Some(socket), kind) if kind != PacketType::Connect && kind != PacketType::ConnectError => {
             socket.on_packet(msg);
         }
+        #[cfg(feature = "faults")]
+        (None, kind)
+            if kind != PacketType::ConnectError
+                && server.config.fault == Some(crate::fault::Fault::EventBeforeConnectIgnored) => {}
         // "invalid state": the whole connection is closed.
-        _ => client.close(),
+        _ => {
+            tracing::debug!(sid = client.conn.id(), nsp = %name, kind = ?msg.kind, "packet in an invalid state: closing");
+            client.close()
+        }
     }
+}
+
+/// `new URL(nsp, "https://socket.io")`: the pathname is the namespace, the search parameters
+/// (`URLSearchParams`, the last of a repeated key winning) the auth object.
+fn parse_v3_namespace(nsp: &str) -> (String, Value) {
+    let path_end = nsp.find(['?', '#']).unwrap_or(nsp.len());
+    let (path, rest) = nsp.split_at(path_end);
+    let query = rest
+        .strip_prefix('?')
+        .map(|q| q.split('#').next().unwrap_or_default())
+        .unwrap_or_default();
+    let auth = crate::query::parse_ordered(query)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    (path.to_owned(), Value::Object(auth))
 }
 
 fn connect(
@@ -205,6 +355,7 @@ fn connect(
     pending: &mut FuturesUnordered<PendingJoin>,
 ) {
     let Some(nsp) = server.namespace_for(&name, &auth) else {
+        tracing::debug!(sid = client.conn.id(), nsp = %name, "CONNECT to an unknown namespace");
         let refusal = ConnectError::new("Invalid namespace");
         client.write_msg(&packet::connect_error(&name, &refusal));
         return;
@@ -214,11 +365,7 @@ fn connect(
 }
 
 /// `_add`: the session restore (recovery), the socket, then the middlewares in order.
-async fn join(
-    nsp: Namespace,
-    client: Arc<ClientInner>,
-    auth: Value,
-) -> (Socket, Result<(), ConnectError>) {
+async fn join(nsp: Namespace, client: Arc<ClientInner>, auth: Value) -> Join {
     let mut restored = None;
     if let Some(recovery) = nsp.0.recovery
         && let (Some(pid), Some(offset)) =
@@ -231,6 +378,7 @@ async fn join(
             .map(|r| (r, recovery.skip_middlewares));
     }
     let skip = restored.as_ref().is_some_and(|(_, skip)| *skip);
+    let mut early = Vec::new();
     let socket = match restored {
         Some((r, _)) => {
             let socket = Socket::new(
@@ -244,28 +392,34 @@ async fn join(
                 }),
             );
             // The Socket constructor: rooms re-joined, missed packets written (before the
-            // CONNECT reply).
+            // CONNECT reply; `finish_join` writes them).
             socket.join(r.session.rooms.clone());
-            for data in r.missed {
-                let msg = Message {
-                    data: Some(data),
-                    ..Message::new(PacketType::Event, nsp.name())
-                };
-                socket.packet(&msg, false);
+            #[cfg(feature = "faults")]
+            if nsp.has_fault(crate::fault::Fault::RecoveryReplayAfterConnect) {
+                early.push(packet::connect(nsp.name(), socket.id(), socket.pid()));
             }
+            early.extend(r.missed.into_iter().map(|data| Message {
+                data: Some(data),
+                ..Message::new(PacketType::Event, nsp.name())
+            }));
             socket
         }
         None => Socket::new(nsp.clone(), client, auth, None),
     };
-    if skip {
-        return (socket, Ok(()));
-    }
-    for mw in nsp.middlewares() {
-        if let Err(e) = mw(socket.clone()).await {
-            return (socket, Err(e));
+    let mut result = Ok(());
+    if !skip {
+        for mw in nsp.middlewares() {
+            if let Err(e) = mw(socket.clone()).await {
+                result = Err(e);
+                break;
+            }
         }
     }
-    (socket, Ok(()))
+    Join {
+        socket,
+        early,
+        result,
+    }
 }
 
 fn string_field(v: &Value, key: &str) -> Option<String> {
@@ -278,8 +432,23 @@ fn string_field(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// The end of `_add` (after `process.nextTick`): refuse, or `_doConnect`.
-fn finish_join(client: &Arc<ClientInner>, socket: Socket, result: Result<(), ConnectError>) {
+/// The end of `_add` (after `process.nextTick`): refuse, or `_doConnect`. Everything it
+/// writes (a restored session's missed packets, the CONNECT reply, what the connection handlers
+/// emit) goes out together, as Node writes it in one tick: a GET that arrives meanwhile cannot
+/// take only the first packets.
+fn finish_join(client: &Arc<ClientInner>, join: Join) {
+    client.conn.batch(|| finish_join_batched(client, join));
+}
+
+fn finish_join_batched(client: &Arc<ClientInner>, join: Join) {
+    let Join {
+        socket,
+        early,
+        result,
+    } = join;
+    for msg in &early {
+        socket.packet(msg, false);
+    }
     if !client.conn.is_open() || client.closed.load(Ordering::SeqCst) {
         socket.cleanup();
         return;
@@ -288,13 +457,25 @@ fn finish_join(client: &Arc<ClientInner>, socket: Socket, result: Result<(), Con
     match result {
         Err(e) => {
             socket.cleanup();
-            client.write_msg(&packet::connect_error(nsp.name(), &e));
+            #[cfg(feature = "faults")]
+            let e = match nsp.has_fault(crate::fault::Fault::ConnectErrorWithoutData) {
+                true => ConnectError { data: None, ..e },
+                false => e,
+            };
+            tracing::debug!(sid = client.conn.id(), nsp = nsp.name(), error = %e, "CONNECT refused by a middleware");
+            client.write_msg(&client.connect_error(nsp.name(), &e));
         }
         Ok(()) => {
             lock(&nsp.0.sockets).insert(socket.id().to_owned(), socket.clone());
             socket.on_connect();
-            lock(&client.nsps).insert(nsp.name().to_owned(), socket.clone());
+            client.add(&socket);
             client.joined.store(true, Ordering::SeqCst);
+            tracing::debug!(
+                sid = client.conn.id(),
+                nsp = nsp.name(),
+                id = socket.id(),
+                "socket connected"
+            );
             for handler in nsp.connection_handlers() {
                 handler(&socket);
             }

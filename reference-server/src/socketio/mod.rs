@@ -71,6 +71,9 @@ pub struct SocketIoConfig {
     pub connect_timeout: Duration,
     /// `connectionStateRecovery` (default off).
     pub recovery: Option<RecoveryConfig>,
+    /// Fault injection (feature `faults`, tests only): the one protocol bug this server has.
+    #[cfg(feature = "faults")]
+    pub fault: Option<crate::fault::Fault>,
 }
 
 impl Default for SocketIoConfig {
@@ -78,6 +81,8 @@ impl Default for SocketIoConfig {
         SocketIoConfig {
             connect_timeout: Duration::from_millis(45_000),
             recovery: None,
+            #[cfg(feature = "faults")]
+            fault: None,
         }
     }
 }
@@ -144,12 +149,7 @@ impl ServerInner {
         let nsp = nsps
             .entry(name.to_owned())
             .or_insert_with(|| {
-                Namespace::new(
-                    name,
-                    parent.handlers.clone(),
-                    &self.adapter,
-                    self.config.recovery,
-                )
+                Namespace::new(name, parent.handlers.clone(), &self.adapter, &self.config)
             })
             .clone();
         Some(nsp)
@@ -197,7 +197,7 @@ impl SocketIo {
                     name,
                     Arc::new(Handlers::default()),
                     &self.0.adapter,
-                    self.0.config.recovery,
+                    &self.0.config,
                 )
             })
             .clone()

@@ -51,6 +51,9 @@ pub(crate) struct NsInner {
     pub(crate) sockets: Mutex<IndexMap<SocketId, Socket>>,
     pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) recovery: Option<RecoveryConfig>,
+    /// Fault injection (feature `faults`, tests only), from the server's options.
+    #[cfg(feature = "faults")]
+    pub(crate) fault: Option<crate::fault::Fault>,
     ids: AtomicU64,
 }
 
@@ -63,7 +66,7 @@ impl Namespace {
         name: &str,
         handlers: Arc<Handlers>,
         adapter: &AdapterFactory,
-        recovery: Option<RecoveryConfig>,
+        config: &super::SocketIoConfig,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| NsInner {
             name: name.to_owned(),
@@ -73,7 +76,9 @@ impl Namespace {
                 nsp: weak.clone(),
                 name: name.to_owned(),
             }),
-            recovery,
+            recovery: config.recovery,
+            #[cfg(feature = "faults")]
+            fault: config.fault,
             ids: AtomicU64::new(0),
         }))
     }
@@ -136,6 +141,12 @@ impl Namespace {
         args: Vec<super::Value>,
     ) -> Result<(), super::types::EmitError> {
         self.broadcast().emit(event, args)
+    }
+
+    /// Whether this namespace's server was built with `fault` (feature `faults`, tests only).
+    #[cfg(feature = "faults")]
+    pub(crate) fn has_fault(&self, fault: crate::fault::Fault) -> bool {
+        self.0.fault == Some(fault)
     }
 
     pub(crate) fn next_ack_id(&self) -> u64 {

@@ -3,8 +3,8 @@
 //! numbered depth first) that every recipient's engine connection writes as they are.
 //!
 //! ```text
-//! CONNECT        0[nsp,]{"sid":…[,"pid":…]}
-//! CONNECT_ERROR  4[nsp,]{"message":…[,"data":…]}
+//! CONNECT        0[nsp,]{"sid":…[,"pid":…]}        over EIO3 (Socket.IO v4): 0[nsp,]
+//! CONNECT_ERROR  4[nsp,]{"message":…[,"data":…]}   over EIO3: 4[nsp,]<err.data || err.message>
 //! EVENT          2[nsp,][id][name,…args]      5<n>-[nsp,][id][…]  + n binary messages
 //! ACK            3[nsp,]id[…args]             6<n>-[nsp,]id[…]    + n binary messages
 //! DISCONNECT     1[nsp,]
@@ -63,6 +63,35 @@ pub(crate) fn connect_error(nsp: &str, err: &ConnectError) -> Message {
     }
 }
 
+/// The Socket.IO v4 (EIO3) CONNECT reply: no payload (`_onconnect` under `protocol === 3`).
+pub(crate) fn connect_v3(nsp: &str) -> Message {
+    Message::new(PacketType::Connect, nsp)
+}
+
+/// The Socket.IO v4 (EIO3) CONNECT_ERROR of a middleware refusal: `err.data || err.message`
+/// (JavaScript truthiness), so an object, or the message as a JSON string.
+pub(crate) fn connect_error_v3(nsp: &str, err: &ConnectError) -> Message {
+    let data = match &err.data {
+        Some(d) if truthy(d) => Value::from(d),
+        _ => Value::String(err.message.clone()),
+    };
+    Message {
+        data: Some(data),
+        ..Message::new(PacketType::ConnectError, nsp)
+    }
+}
+
+fn truthy(v: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match v {
+        J::Null => false,
+        J::Bool(b) => *b,
+        J::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        J::String(s) => !s.is_empty(),
+        J::Array(_) | J::Object(_) => true,
+    }
+}
+
 /// A DISCONNECT.
 pub(crate) fn disconnect(nsp: &str) -> Message {
     Message::new(PacketType::Disconnect, nsp)
@@ -97,6 +126,19 @@ mod tests {
             [r#"44{"message":"nope"}"#]
         );
         assert_eq!(texts(&disconnect("/custom")), ["41/custom,"]);
+        // sio.eio3.*: the v4 shapes.
+        assert_eq!(texts(&connect_v3("/")), ["40"]);
+        assert_eq!(texts(&connect_v3("/admin")), ["40/admin,"]);
+        assert_eq!(
+            texts(&connect_error_v3("/admin", &refusal)),
+            [r#"44/admin,{"reason":"no token"}"#]
+        );
+        assert_eq!(
+            texts(&connect_error_v3("/plain", &ConnectError::new("nope"))),
+            [r#"44/plain,"nope""#]
+        );
+        let falsy = ConnectError::new("m").with_data(serde_json::json!(0));
+        assert_eq!(texts(&connect_error_v3("/", &falsy)), [r#"44"m""#]);
         let bin = ack("/", 7, vec![Value::Binary(vec![1, 2, 3])]);
         assert_eq!(
             texts(&bin),

@@ -109,7 +109,7 @@ impl Socket {
         let (id, pid, data) = match restored {
             Some(r) => (r.sid, Some(r.pid), r.data),
             None => (
-                crate::sid::generate(),
+                Socket::fresh_id(&nsp, &client),
                 recovery.then(crate::sid::generate),
                 serde_json::Value::Object(Default::default()),
             ),
@@ -136,7 +136,20 @@ impl Socket {
         }))
     }
 
-    /// The socket id (a fresh base64id, not the engine sid).
+    /// A new socket's id: a fresh base64id ("don't reuse the Engine.IO id because it's
+    /// sensitive information"), except under EIO3, where Node still uses the engine sid on `/`
+    /// and `<nsp>#<engine sid>` elsewhere.
+    fn fresh_id(nsp: &Namespace, client: &ClientInner) -> SocketId {
+        if !client.is_v3() {
+            crate::sid::generate()
+        } else if nsp.name() == "/" {
+            client.conn().id().to_owned()
+        } else {
+            format!("{}#{}", nsp.name(), client.conn().id())
+        }
+    }
+
+    /// The socket id (a fresh base64id; under EIO3 derived from the engine sid).
     pub fn id(&self) -> &str {
         &self.0.id
     }
@@ -308,6 +321,13 @@ impl Socket {
 
     /// Every other socket of the namespace (`socket.broadcast`).
     pub fn broadcast(&self) -> BroadcastOperator {
+        #[cfg(feature = "faults")]
+        if self
+            .nsp()
+            .has_fault(crate::fault::Fault::BroadcastReachesSender)
+        {
+            return self.nsp().broadcast();
+        }
         self.nsp().broadcast().except(self.0.id.clone())
     }
 
@@ -349,7 +369,27 @@ impl Socket {
     pub(crate) fn on_connect(&self) {
         self.0.connected.store(true, Ordering::SeqCst);
         self.join(self.0.id.clone());
-        let reply = packet::connect(self.nsp().name(), &self.0.id, self.0.pid.as_deref());
+        // Socket.IO v4 (EIO3) replies with a bare CONNECT.
+        let reply = if self.0.client.is_v3() {
+            packet::connect_v3(self.nsp().name())
+        } else {
+            packet::connect(self.nsp().name(), &self.0.id, self.0.pid.as_deref())
+        };
+        #[cfg(feature = "faults")]
+        {
+            use crate::fault::Fault;
+            // The reply went out before the missed packets already (`client.rs#join`).
+            if self.recovered() && self.nsp().has_fault(Fault::RecoveryReplayAfterConnect) {
+                return;
+            }
+            let name = self.nsp().name();
+            if name != "/" && self.nsp().has_fault(Fault::ConnectReplyWithoutComma) {
+                let text = reply.encode().packet.encode();
+                let text = text.replacen(&format!("{name},"), name, 1);
+                self.write_encoded(&[SharedMessage::text(&text)], false);
+                return;
+            }
+        }
         self.packet(&reply, false);
     }
 
@@ -417,7 +457,16 @@ impl Socket {
                 data: self.data(),
             });
         }
-        self.cleanup();
+        #[cfg(feature = "faults")]
+        let keeps_rooms = reason == DisconnectReason::ClientNamespaceDisconnect
+            && self
+                .nsp()
+                .has_fault(crate::fault::Fault::DisconnectKeepsRooms);
+        #[cfg(not(feature = "faults"))]
+        let keeps_rooms = false;
+        if !keeps_rooms {
+            self.cleanup();
+        }
         self.0.client.remove(self);
         self.0.connected.store(false, Ordering::SeqCst);
         let disconnect = read(&self.0.disconnect).clone();
@@ -431,9 +480,5 @@ impl Socket {
         self.0.closed.store(true, Ordering::SeqCst);
         self.nsp().adapter().del_all(&self.0.id);
         lock(&self.nsp().0.sockets).shift_remove(&self.0.id);
-    }
-
-    pub(crate) fn same(&self, other: &Socket) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
     }
 }

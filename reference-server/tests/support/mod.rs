@@ -132,6 +132,8 @@ impl Server {
     pub async fn ws_at(&self, target: &str) -> WsClient {
         let url = format!("ws://{}{}", self.addr, target);
         let tcp = TcpStream::connect(self.addr).await.unwrap();
+        // As `ws` does (`socket.setNoDelay()`): frames written back to back leave back to back.
+        tcp.set_nodelay(true).unwrap();
         let (ws, resp) = within(
             "the WebSocket handshake",
             tokio_tungstenite::client_async(url, tcp),

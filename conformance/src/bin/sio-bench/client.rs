@@ -1,0 +1,219 @@
+//! A lean Socket.IO client for load: one WebSocket per client, a writer task, and a reader task
+//! that answers pings and counts acks and events. No transcript, no per-frame allocation beyond
+//! what tungstenite does: the client must stay cheaper than the server it measures.
+
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::{Instant, timeout};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long connecting one client (WebSocket, open packet, CONNECT reply, `auth` event) may take.
+const CONNECT_BOUND: Duration = Duration::from_secs(10);
+/// How many clients connect at once in [`Client::connect_many`].
+const CONNECT_CONCURRENCY: usize = 64;
+
+/// Counters shared between a client's reader task and its driver.
+#[derive(Default)]
+struct Counters {
+    acks: AtomicU64,
+    events: AtomicU64,
+    pongs: AtomicU64,
+    closed: AtomicBool,
+    changed: Notify,
+}
+
+/// One connected Socket.IO client.
+pub struct Client {
+    outgoing: mpsc::UnboundedSender<Message>,
+    counters: Arc<Counters>,
+    /// `""` for `/`, `"/nsp,"` otherwise: what goes between the packet type and the ack id.
+    prefix: String,
+}
+
+impl Client {
+    /// Connects to `endpoint` (a `ws://…/socket.io/?EIO=4&transport=websocket` URL) and joins
+    /// `nsp`, waiting for the CONNECT reply and the contract's `auth` event.
+    pub async fn connect(endpoint: &str, nsp: &str) -> Result<Client, String> {
+        timeout(CONNECT_BOUND, Self::connect_unbounded(endpoint, nsp))
+            .await
+            .map_err(|_| format!("connecting to {nsp} took more than {CONNECT_BOUND:?}"))?
+    }
+
+    async fn connect_unbounded(endpoint: &str, nsp: &str) -> Result<Client, String> {
+        let authority = endpoint
+            .strip_prefix("ws://")
+            .and_then(|rest| rest.split('/').next())
+            .ok_or_else(|| format!("not a ws:// URL: {endpoint}"))?;
+        let tcp = TcpStream::connect(authority)
+            .await
+            .map_err(|e| e.to_string())?;
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (mut ws, _) = tokio_tungstenite::client_async(endpoint, tcp)
+            .await
+            .map_err(|e| e.to_string())?;
+        let prefix = if nsp == "/" {
+            String::new()
+        } else {
+            format!("{nsp},")
+        };
+        // The open packet, then our CONNECT, its reply and the `auth` event the contract emits.
+        let mut stage = 0;
+        while stage < 3 {
+            let frame = ws.next().await.ok_or("closed during the handshake")?;
+            let Message::Text(text) = frame.map_err(|e| e.to_string())? else {
+                continue;
+            };
+            match (stage, text.as_str()) {
+                (_, "2") => ws
+                    .send(Message::text("3"))
+                    .await
+                    .map_err(|e| e.to_string())?,
+                (0, t) if t.starts_with('0') => {
+                    ws.send(Message::text(format!("40{prefix}")))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    stage = 1;
+                }
+                (1, t) if t.starts_with(&format!("40{prefix}")) => stage = 2,
+                (2, t) if t.starts_with(&format!("42{prefix}[\"auth\"")) => stage = 3,
+                (_, other) => {
+                    return Err(format!("unexpected frame during the handshake: {other}"));
+                }
+            }
+        }
+        let (mut sink, mut stream) = ws.split();
+        let (outgoing, mut queue) = mpsc::unbounded_channel::<Message>();
+        tokio::spawn(async move {
+            while let Some(message) = queue.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let (reader_counters, pong) = (counters.clone(), outgoing.clone());
+        tokio::spawn(async move {
+            let c = reader_counters;
+            while let Some(Ok(frame)) = stream.next().await {
+                let Message::Text(text) = frame else { continue };
+                match text.as_bytes() {
+                    b"2" => {
+                        let _ = pong.send(Message::text("3"));
+                        c.pongs.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    [b'4', b'3', ..] => c.acks.fetch_add(1, Ordering::Relaxed),
+                    [b'4', b'2', ..] => c.events.fetch_add(1, Ordering::Relaxed),
+                    _ => continue,
+                };
+                c.changed.notify_one();
+            }
+            c.closed.store(true, Ordering::Relaxed);
+            c.changed.notify_one();
+        });
+        Ok(Client {
+            outgoing,
+            counters,
+            prefix,
+        })
+    }
+
+    /// Connects `n` clients, a bounded number at a time.
+    pub async fn connect_many(endpoint: &str, nsp: &str, n: usize) -> Result<Vec<Client>, String> {
+        futures_util::stream::iter((0..n).map(|_| Client::connect(endpoint, nsp)))
+            .buffer_unordered(CONNECT_CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    fn send(&self, text: String) -> Result<(), String> {
+        self.outgoing
+            .send(Message::text(text))
+            .map_err(|_| "the connection is closed".to_string())
+    }
+
+    /// Sends `n` `message-with-ack` events with at most `window` unanswered, and waits for all acks.
+    pub async fn echo_acks(&self, n: usize, window: usize) -> Result<(), String> {
+        for i in 0..n {
+            self.wait_until(
+                |c| i - c.acks.load(Ordering::Relaxed) as usize <= window,
+                "ack window",
+            )
+            .await?;
+            self.send(format!("42{}{i}[\"message-with-ack\",{i}]", self.prefix))?;
+        }
+        self.wait_until(
+            |c| c.acks.load(Ordering::Relaxed) as usize >= n,
+            "the last acks",
+        )
+        .await
+    }
+
+    /// Asks the contract's `broadcast` control event `n` times to emit `b` to every socket of
+    /// the namespace (16 requests in flight at most), and waits for every ack.
+    pub async fn broadcast_all(&self, n: usize) -> Result<(), String> {
+        for i in 0..n {
+            self.wait_until(
+                |c| i - c.acks.load(Ordering::Relaxed) as usize <= 16,
+                "ack window",
+            )
+            .await?;
+            self.send(format!(
+                "42{}{i}[\"broadcast\",{{\"target\":\"all\",\"event\":\"b\",\"args\":[{i}]}}]",
+                self.prefix
+            ))?;
+        }
+        self.wait_until(
+            |c| c.acks.load(Ordering::Relaxed) as usize >= n,
+            "the last acks",
+        )
+        .await
+    }
+
+    /// Waits until `n` events have arrived on this client.
+    pub async fn wait_for_events(&self, n: usize, bound: Duration) -> Result<(), String> {
+        timeout(
+            bound,
+            self.wait_until(|c| c.events.load(Ordering::Relaxed) as usize >= n, "events"),
+        )
+        .await
+        .map_err(|_| format!("{n} events did not arrive within {bound:?}"))?
+    }
+
+    /// Whether the server closed this connection.
+    pub fn is_closed(&self) -> bool {
+        self.counters.closed.load(Ordering::Relaxed)
+    }
+
+    /// How many pings this client answered.
+    pub fn pongs(&self) -> u64 {
+        self.counters.pongs.load(Ordering::Relaxed)
+    }
+
+    /// Waits (at most 60 s) until `done` holds; fails if the connection closes first.
+    async fn wait_until(&self, done: impl Fn(&Counters) -> bool, what: &str) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if done(&self.counters) {
+                return Ok(());
+            }
+            if self.is_closed() {
+                return Err(format!(
+                    "the server closed the connection while waiting for {what}"
+                ));
+            }
+            if timeout(deadline - Instant::now(), self.counters.changed.notified())
+                .await
+                .is_err()
+            {
+                return Err(format!("timed out waiting for {what}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `sio-bench`: a load generator that measures what one contract server (fixtures/CONTRACT.md)
+//! spends in CPU and memory for the same work, so `cargo xtask bench` can put the reference
+//! server and the Node harness side by side in one run and print ratios.
+//!
+//! The server's cost is read from `/proc/<pid>` (user + system CPU ticks, resident memory)
+//! before and after each phase; the client runs in this process, ideally pinned to another
+//! core (xtask does that with `taskset`). Phases, each on fresh connections:
+//! 1. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined;
+//! 2. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
+//!    every socket of a dynamic namespace, many receivers count what arrives;
+//! 3. idle connections: many connected sockets that only answer pings, for the memory each one
+//!    costs and for the CPU the heartbeats alone burn (and whether any session is dropped).
+//!
+//! Linux only (it reads /proc). Every wait is bounded; a phase that does not complete in its
+//! bound fails the run instead of reporting a number.
+
+mod client;
+mod procfs;
+
+use clap::Parser;
+use client::Client;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// What to measure and how much load to apply.
+#[derive(Parser, Debug)]
+#[command(
+    name = "sio-bench",
+    about = "CPU and memory cost of a contract server under fixed loads"
+)]
+struct Args {
+    /// The contract server (`http://127.0.0.1:PORT`).
+    #[arg(long)]
+    url: String,
+    /// The server's process id (its CPU and memory are read from /proc/<pid>).
+    #[arg(long)]
+    pid: u32,
+    /// Echo acks to send in phase 1.
+    #[arg(long, default_value_t = 20_000)]
+    acks: usize,
+    /// Connections sharing phase 1.
+    #[arg(long, default_value_t = 10)]
+    ack_connections: usize,
+    /// Receivers in phase 2.
+    #[arg(long, default_value_t = 100)]
+    receivers: usize,
+    /// Broadcasts in phase 2 (deliveries = broadcasts × (receivers + 1)).
+    #[arg(long, default_value_t = 200)]
+    broadcasts: usize,
+    /// Idle connections in phase 3.
+    #[arg(long, default_value_t = 2_000)]
+    idle: usize,
+    /// How long phase 3 keeps the idle connections, in seconds.
+    #[arg(long, default_value_t = 10)]
+    idle_secs: u64,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(&args).await {
+        Ok(report) => {
+            println!("{report}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sio-bench: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<serde_json::Value, String> {
+    let server = procfs::Process::new(args.pid)?;
+    let ws_url = args.url.replacen("http://", "ws://", 1);
+    let endpoint = format!("{ws_url}/socket.io/?EIO=4&transport=websocket");
+
+    let acks = echo_acks(&server, &endpoint, args).await?;
+    let broadcast = broadcasts(&server, &endpoint, args).await?;
+    let idle = idle(&server, &endpoint, args).await?;
+    Ok(json!({ "acks": acks, "broadcast": broadcast, "idle": idle }))
+}
+
+/// Phase 1: pipelined echo acks over a few connections.
+async fn echo_acks(
+    server: &procfs::Process,
+    endpoint: &str,
+    args: &Args,
+) -> Result<serde_json::Value, String> {
+    let clients = Client::connect_many(endpoint, "/", args.ack_connections).await?;
+    let per_client = args.acks.div_ceil(args.ack_connections.max(1));
+    let before = server.sample()?;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for client in clients {
+        tasks.push(tokio::spawn(async move {
+            client.echo_acks(per_client, 64).await?;
+            Ok::<_, String>(client)
+        }));
+    }
+    let mut clients = Vec::new();
+    for task in tasks {
+        clients.push(task.await.map_err(|e| e.to_string())??);
+    }
+    let wall = start.elapsed();
+    let after = server.sample()?;
+    drop(clients);
+    let count = per_client * args.ack_connections;
+    Ok(json!({
+        "count": count,
+        "cpu_ms": after.cpu_ms - before.cpu_ms,
+        "wall_ms": wall.as_millis(),
+        "cpu_ms_per_1000": per_thousand(after.cpu_ms - before.cpu_ms, count),
+    }))
+}
+
+/// Phase 2: one sender, many receivers, `broadcast` to every socket of a fresh namespace.
+async fn broadcasts(
+    server: &procfs::Process,
+    endpoint: &str,
+    args: &Args,
+) -> Result<serde_json::Value, String> {
+    // A dynamic namespace of the contract, so nothing else connected sees these broadcasts.
+    let nsp = "/dynamic-4242";
+    let receivers = Client::connect_many(endpoint, nsp, args.receivers).await?;
+    let sender = Client::connect(endpoint, nsp).await?;
+    let expected = args.broadcasts;
+    let before = server.sample()?;
+    let start = Instant::now();
+    sender.broadcast_all(expected).await?;
+    let bound = Duration::from_secs(60);
+    for receiver in receivers.iter().chain(std::iter::once(&sender)) {
+        receiver.wait_for_events(expected, bound).await?;
+    }
+    let wall = start.elapsed();
+    let after = server.sample()?;
+    let deliveries = expected * (args.receivers + 1);
+    Ok(json!({
+        "deliveries": deliveries,
+        "cpu_ms": after.cpu_ms - before.cpu_ms,
+        "wall_ms": wall.as_millis(),
+        "cpu_ms_per_1000": per_thousand(after.cpu_ms - before.cpu_ms, deliveries),
+    }))
+}
+
+/// Phase 3: idle connected sockets: memory each, CPU of heartbeats alone, sessions dropped.
+async fn idle(
+    server: &procfs::Process,
+    endpoint: &str,
+    args: &Args,
+) -> Result<serde_json::Value, String> {
+    // Let the previous phases' sessions close, so their memory is not counted here.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = server.sample()?;
+    let clients = Client::connect_many(endpoint, "/", args.idle).await?;
+    let connected = server.sample()?;
+    let window = Duration::from_secs(args.idle_secs);
+    tokio::time::sleep(window).await;
+    let after = server.sample()?;
+    let dropped = clients.iter().filter(|c| c.is_closed()).count();
+    let pongs: u64 = clients.iter().map(Client::pongs).sum();
+    drop(clients);
+    let rss_delta_kb = after.rss_kb.saturating_sub(before.rss_kb);
+    Ok(json!({
+        "connections": args.idle,
+        "rss_before_kb": before.rss_kb,
+        "rss_after_kb": after.rss_kb,
+        "bytes_per_connection": rss_delta_kb * 1024 / args.idle.max(1) as u64,
+        "heartbeat_secs": args.idle_secs,
+        "heartbeat_cpu_ms": after.cpu_ms - connected.cpu_ms,
+        "heartbeat_cpu_share": (after.cpu_ms - connected.cpu_ms) as f64 / window.as_millis() as f64,
+        "pongs": pongs,
+        "dropped": dropped,
+    }))
+}
+
+fn per_thousand(cpu_ms: u64, count: usize) -> f64 {
+    cpu_ms as f64 * 1000.0 / count.max(1) as f64
+}

@@ -1,0 +1,22 @@
+//! Property tests: random operation sequences over 2–4 clients (connect, join, leave,
+//! broadcast to every target, acks, client and server disconnects, transport drops,
+//! reconnects with and without recovery) run against a live server, checked after every step
+//! against a reference model of Socket.IO semantics. Example-based cases catch what someone
+//! thought of; these find the sequences nobody thought of.
+//!
+//! - [`ops`]: the operations and their proptest strategies (every op total, so shrinking works).
+//! - [`model`]: the reference model (rooms, targets, acks, the recovery buffer and sessions).
+//! - [`live`]: the executor over the raw WebSocket driver, with marker round trips.
+//! - [`runner`]: seeds, persistence, shrinking, the replayable failure report.
+//!
+//! See conformance/PROPTEST.md.
+
+pub mod live;
+pub mod model;
+pub mod ops;
+pub mod runner;
+
+pub use live::{Live, Outcome, StepFailure, run_case};
+pub use model::{Fault, Model};
+pub use ops::{AckReply, Case, Kind, Op, Restore, RoomRef, Target};
+pub use runner::{Report, Settings, replay, run};

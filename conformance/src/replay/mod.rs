@@ -1,0 +1,248 @@
+//! Transcript replay: every Node transcript in `fixtures/transcripts/` is a case,
+//! `replay.<scenario-id>`. The replayer ([`player`]) sends the client side of each record exactly
+//! and compares what the target sends with what Node sent, after the transcripts' own
+//! normalisation ([`normalise`]). Rules and tolerances: conformance/README.md, "Replay".
+//!
+//! The transcripts are embedded at build time (build.rs), so an installed runner has them too.
+
+pub mod normalise;
+pub mod player;
+
+use crate::case::Case;
+use crate::config::{Capability, Server};
+use crate::context::Ctx;
+use crate::failure::{CaseResult, Failure};
+use sio_fixtures::{Body, Direction, Record, Transcript};
+use std::path::Path;
+use std::sync::OnceLock;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/transcripts.rs"));
+}
+
+/// Spec document of a replay case: its section lists the transcript's `covers` tags.
+pub const COVERS: &str = "transcript covers";
+
+const ACK_COUNTER: &str = "server ack ids come from one counter per namespace (nsp._ids) that the transcript saw start at 0 on a fresh server; on a long-running target shared by the suite's other cases the ids depend on what ran before on `/`";
+const PROXY_POLLING: &str = "socket.io-client keeps a long poll in flight while it POSTs; the transcript records issue order but not when each GET was answered, so which packets land in which GET (and whether a ping does) depends on timing and Node itself does not reproduce it under replay";
+
+/// Transcripts that are not replayed, with the reason (their cases are `unsupported`).
+pub const NOT_REPLAYABLE: &[(&str, &str)] = &[
+    ("client.middleware-refusal", PROXY_POLLING),
+    ("client.polling-only", PROXY_POLLING),
+    ("client.polling-then-upgrade", PROXY_POLLING),
+    ("sio.recovery.offsets", ACK_COUNTER),
+    ("sio.server-ack.answered", ACK_COUNTER),
+    ("sio.server-ack.binary", ACK_COUNTER),
+    ("sio.server-ack.timeout", ACK_COUNTER),
+];
+
+/// One embedded transcript and the case made from it.
+pub struct Replay {
+    /// The parsed transcript.
+    pub transcript: Transcript,
+    /// The case (`replay.<scenario-id>`).
+    pub case: Case,
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The contract events of fixtures/CONTRACT.md §4 that go beyond the official suites.
+const CONTROL_EVENTS: [&str; 6] = [
+    "join",
+    "leave",
+    "broadcast",
+    "emit-with-ack",
+    "server-disconnect",
+    "get-state",
+];
+
+/// Wording of transcript notes that say the scenario records a choice of Node's own (a value
+/// the spec leaves open, or one of several answers the official suites accept): such replays
+/// are SHOULD-level.
+const NODE_CHOICE: [&str; 7] = [
+    "Node writes",
+    "Node completes",
+    "Node calls",
+    "Node answers",
+    "Node treated",
+    "suite also accepts",
+    "suite accepts",
+];
+
+/// Everything the client sends, as text (URLs, bodies, frames), for capability detection.
+fn client_text(t: &Transcript) -> String {
+    let mut out = String::new();
+    for r in &t.records {
+        match r {
+            Record::Http(h) => {
+                out.push_str(&h.request.url);
+                if let Some(Body::Text(b)) = &h.request.body {
+                    out.push_str(b);
+                }
+            }
+            Record::WsConnect(c) => out.push_str(&c.url),
+            Record::WsMessage(m) if m.dir == Direction::C2s => {
+                if let Body::Text(b) = &m.body {
+                    out.push_str(b);
+                }
+            }
+            _ => {}
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn make_case(t: &Transcript) -> Case {
+    let meta = &t.meta;
+    let server_name = meta
+        .target
+        .get("server")
+        .and_then(|s| s.as_str())
+        .unwrap_or("");
+    let server = match server_name {
+        "eio-echo" => Server::EioEcho,
+        "sio-recovery" => Server::SioRecovery,
+        "sio-eio3" => Server::SioEio3,
+        _ => Server::SioMain,
+    };
+    let id = leak(format!("replay.{}", meta.scenario));
+    let covers = if meta.covers.is_empty() {
+        format!("fixtures/transcripts/{}.jsonl", meta.scenario)
+    } else {
+        meta.covers.join(", ")
+    };
+    let mut case = Case::new(id, leak(meta.title.clone()), crate::body!(replay_body))
+        .spec(COVERS, leak(covers))
+        .server(server);
+    if NODE_CHOICE.iter().any(|w| meta.notes.contains(w)) {
+        case = case.should();
+    }
+    let text = client_text(t);
+    let extensions = server != Server::EioEcho
+        && (CONTROL_EVENTS
+            .iter()
+            .any(|e| text.contains(&format!("\"{e}\"")))
+            || ["/admin", "/plain", "/dynamic-"]
+                .iter()
+                .any(|n| text.contains(n)));
+    if extensions {
+        case = case.requires(Capability::ContractExtensions);
+    }
+    // Broadcasts on a shared namespace (`all`, `others`, rooms named `r1`…) would reach, or be
+    // reached by, the sockets of cases running at the same time.
+    if text.contains("\"broadcast\"") {
+        case = case.alone();
+    }
+    let mut tags: Vec<&'static str> = vec!["replay"];
+    tags.push(if meta.source == "proxy" {
+        "proxy"
+    } else {
+        "raw"
+    });
+    tags.push(match server {
+        Server::EioEcho => "eio-echo",
+        Server::SioMain => "sio-main",
+        Server::SioRecovery => "sio-recovery",
+        Server::SioEio3 => "sio-eio3",
+    });
+    if t.records.iter().any(|r| matches!(r, Record::Http(_))) {
+        tags.push("polling");
+    }
+    if t.records.iter().any(|r| matches!(r, Record::WsConnect(_))) {
+        tags.push("websocket");
+    }
+    if meta.eio == 3 {
+        tags.push("eio3");
+    }
+    case = case.tags(&tags);
+    if let Some((_, why)) = NOT_REPLAYABLE.iter().find(|(s, _)| *s == meta.scenario) {
+        case = case.not_replayable(why);
+    }
+    case
+}
+
+/// Every embedded transcript with its case, in file-name order (parsed once per process).
+pub fn replays() -> &'static [Replay] {
+    static ALL: OnceLock<Vec<Replay>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        embedded::TRANSCRIPTS
+            .iter()
+            .map(|(name, text)| {
+                let transcript = Transcript::parse(Path::new(name), text)
+                    .unwrap_or_else(|e| panic!("embedded transcript {name}: {e}"));
+                let case = make_case(&transcript);
+                Replay { transcript, case }
+            })
+            .collect()
+    })
+}
+
+/// The replay cases.
+pub fn cases() -> Vec<Case> {
+    replays().iter().map(|r| r.case.clone()).collect()
+}
+
+async fn replay_body(cx: &mut Ctx) -> CaseResult {
+    let id = cx.case_id().to_string();
+    let Some(replay) = replays().iter().find(|r| r.case.id == id) else {
+        return Err(Failure::harness(
+            "finding the transcript",
+            format!("no transcript for case {id:?}"),
+        ));
+    };
+    player::play(cx, &replay.transcript).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Level;
+
+    #[test]
+    fn every_transcript_is_a_case() {
+        let all = replays();
+        assert_eq!(all.len(), 147, "fixtures/transcripts holds 147 scenarios");
+        for r in all {
+            assert_eq!(r.case.id, format!("replay.{}", r.transcript.meta.scenario));
+            assert!(!r.case.spec.section.is_empty());
+        }
+        for (id, _) in NOT_REPLAYABLE {
+            assert!(
+                all.iter().any(|r| r.transcript.meta.scenario == *id),
+                "NOT_REPLAYABLE names no transcript: {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn capabilities_follow_the_target_and_the_events_used() {
+        let case = |id: &str| {
+            replays()
+                .iter()
+                .find(|r| r.transcript.meta.scenario == id)
+                .map(|r| r.case.clone())
+                .expect(id)
+        };
+        assert_eq!(
+            case("eio.heartbeat.polling").capabilities(),
+            vec![Capability::Eio]
+        );
+        assert_eq!(
+            case("sio.rooms.join-leave").capabilities(),
+            vec![Capability::Sio, Capability::ContractExtensions]
+        );
+        assert_eq!(
+            case("sio.events.plain").capabilities(),
+            vec![Capability::Sio]
+        );
+        assert_eq!(
+            case("eio3.polling.ping").capabilities(),
+            vec![Capability::Eio3]
+        );
+        assert_eq!(case("eio.polling.duplicate-get").level, Level::Should);
+    }
+}

@@ -1,0 +1,395 @@
+//! The property tests (src/proptest/, conformance/PROPTEST.md) against live servers:
+//!
+//! - the reference server, served in-process on an ephemeral port (bounded case counts; fixed
+//!   seeds when `CI` is set; `PROPTEST_CASES=N` for more);
+//! - the pinned Node harness, a small fixed-seed set (it validates the model); skipped with a
+//!   message only when `node` is not installed;
+//! - proofs that the properties can fail: a deliberately broken model must fail and shrink, and
+//!   the reference server with each injected room/recovery fault must fail (`faults`, the
+//!   section "Faults the property tests catch" of PROPTEST.md);
+//! - named regression sequences;
+//! - `#[ignore]`d entry points for `cargo xtask proptest` (`SIO_PROPTEST_URL`, `SIO_PROPTEST_KIND`,
+//!   `SIO_PROPTEST_REPLAY`).
+
+// The reference server with injected bugs: each room/recovery fault must fail a property.
+#[path = "proptest/faults.rs"]
+mod faults;
+
+use axum::serve::ListenerExt;
+use sio_conformance::driver::Endpoint;
+use sio_conformance::proptest::model::Fault;
+use sio_conformance::proptest::ops::{AckReply, Case, Kind, Op, Restore, RoomRef, Target};
+use sio_conformance::proptest::runner::{self, Settings};
+use sio_conformance::proptest::{Live, replay};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A fresh reference server (its contract router) on 127.0.0.1:0, on a runtime of its own that
+/// lives as long as the test process. One per test: the recovery runs use the shared `/` of
+/// sio-recovery (broadcasts to `all`), so two of them must never meet on one server.
+fn reference_url() -> String {
+    serve(None)
+}
+
+/// As [`reference_url`], the contract router built with one injected server bug (`faults`).
+fn serve(fault: Option<sio_reference_server::fault::Fault>) -> String {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().expect("local addr");
+            tx.send(format!("http://{addr}")).expect("send url");
+            // TCP_NODELAY, as Node's HTTP server sets it: without it each second small frame
+            // waits ~40 ms for the client's delayed ACK (Nagle), steps take longer than the
+            // recovery window and recoveries become rare (PROPTEST.md, findings).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let router = match fault {
+                None => sio_reference_server::contract::router(),
+                Some(_) => sio_reference_server::contract::build_with_fault(fault).router,
+            };
+            axum::serve(listener, router).await.expect("serve");
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the reference server started")
+}
+
+fn live(url: &str) -> Live {
+    Live {
+        endpoint: Endpoint::parse(url).expect("URL"),
+        step: Duration::from_millis(2000),
+    }
+}
+
+/// The Node harness process, killed (by its own handle) when the test ends.
+struct Harness(Child);
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn node_harness() -> Option<(Harness, String)> {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: `node` is not on the PATH; the Node oracle cannot be started");
+        return None;
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node");
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node (or `cargo xtask serve`)"
+    );
+    let mut child = Command::new("node")
+        .args(["harness.mjs", "--port", "0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("starting node harness.mjs");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let harness = Harness(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the harness printed no listening line within 30 s");
+    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("listening line is JSON");
+    let url = v["listening"].as_str().expect("listening URL").to_string();
+    Some((harness, url))
+}
+
+fn check(settings: &Settings) {
+    let report = runner::run(settings);
+    eprintln!("{}", report.render());
+    assert!(report.failure.is_none(), "{}", report.render());
+}
+
+// ---- the reference server -------------------------------------------------------------------
+
+#[test]
+fn rooms_reference() {
+    check(&Settings::from_env(live(&reference_url()), Kind::Rooms, 64));
+}
+
+#[test]
+fn recovery_reference() {
+    check(&Settings::from_env(
+        live(&reference_url()),
+        Kind::Recovery,
+        64,
+    ));
+}
+
+// ---- the Node oracle: validates the model ---------------------------------------------------
+
+#[test]
+fn node_validates_the_model() {
+    let Some((_harness, url)) = node_harness() else {
+        return;
+    };
+    for (kind, cases) in [(Kind::Rooms, 32), (Kind::Recovery, 32)] {
+        let mut settings = Settings::from_env(live(&url), kind, cases);
+        settings.target_flag = "--target node".into();
+        check(&settings);
+    }
+    run_named(&url, &every_target_once());
+    run_named(&url, &restore_twice_from_one_session());
+    run_named(&url, &expired_session());
+}
+
+// ---- the properties can fail ----------------------------------------------------------------
+
+fn broken(kind: Kind, fault: Fault, seed: u64) -> runner::Report {
+    let mut settings = Settings::from_env(live(&reference_url()), kind, 64);
+    settings.cases = 64;
+    settings.seed = Some(seed);
+    settings.persistence = None;
+    settings.fault = Some(fault);
+    let report = runner::run(&settings);
+    eprintln!("{}", report.render());
+    report
+}
+
+#[test]
+fn a_model_that_forgets_except_fails_and_shrinks() {
+    let report = broken(Kind::Rooms, Fault::ForgetExcept, 7);
+    let f = report.failure.expect("the broken model must fail");
+    eprintln!(
+        "forget-except: shrunk from {} to {} operations",
+        f.original_ops,
+        f.case.ops.len()
+    );
+    // The minimal counterexample is one broadcast with an except that excludes someone.
+    assert!(f.case.ops.len() <= 2, "not minimal:\n{}", f.render());
+    assert!(
+        f.case
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Broadcast { except, .. } if !except.is_empty())),
+        "{}",
+        f.render()
+    );
+}
+
+#[test]
+fn a_model_that_expects_missed_events_after_connect_fails_and_shrinks() {
+    let report = broken(Kind::Recovery, Fault::MissedAfterConnect, 11);
+    let f = report.failure.expect("the broken model must fail");
+    eprintln!(
+        "missed-after-connect: shrunk from {} to {} operations",
+        f.original_ops,
+        f.case.ops.len()
+    );
+    assert!(f.case.ops.len() <= 4, "not minimal:\n{}", f.render());
+}
+
+// ---- named regressions ----------------------------------------------------------------------
+
+fn run_named(url: &str, case: &Case) {
+    let outcome = replay(&live(url), case, None);
+    if let Err(f) = outcome.result {
+        let lines: Vec<String> = outcome
+            .transcript
+            .entries()
+            .iter()
+            .map(|e| e.line())
+            .collect();
+        panic!("{f}\n{}", lines.join("\n"));
+    }
+}
+
+#[test]
+fn regression_every_target_once() {
+    run_named(&reference_url(), &every_target_once());
+}
+
+#[test]
+fn regression_recovery_then_client_disconnect_then_restore_again() {
+    run_named(&reference_url(), &restore_twice_from_one_session());
+}
+
+#[test]
+fn regression_no_recovery_after_the_window() {
+    run_named(&reference_url(), &expired_session());
+}
+
+/// A drop, a missed event, a reconnect after maxDisconnectionDuration (a real 1.3 s wait): a
+/// fresh socket, nothing missed delivered.
+fn expired_session() -> Case {
+    Case {
+        kind: Kind::Recovery,
+        clients: 2,
+        ops: vec![
+            Op::Drop { client: 0 },
+            Op::Broadcast {
+                client: 0,
+                target: Target::All,
+                rooms: vec![],
+                except: vec![],
+            },
+            Op::Reconnect {
+                client: 0,
+                restore: Restore::Last,
+                late: true,
+            },
+            Op::Broadcast {
+                client: 0,
+                target: Target::Rooms,
+                rooms: vec![RoomRef::Private(0)],
+                except: vec![],
+            },
+        ],
+    }
+}
+
+/// Every target with `except` and private rooms in one sequence (a smoke test of the model).
+fn every_target_once() -> Case {
+    use Target::*;
+    let b = |client, target, rooms: Vec<RoomRef>, except: Vec<RoomRef>| Op::Broadcast {
+        client,
+        target,
+        rooms,
+        except,
+    };
+    Case {
+        kind: Kind::Rooms,
+        clients: 3,
+        ops: vec![
+            Op::Join {
+                client: 0,
+                rooms: vec![0, 1],
+            },
+            Op::Join {
+                client: 1,
+                rooms: vec![1],
+            },
+            b(0, Myself, vec![], vec![RoomRef::Named(0)]),
+            b(0, All, vec![], vec![RoomRef::Named(1)]),
+            b(1, Others, vec![], vec![RoomRef::Private(2)]),
+            b(
+                2,
+                Rooms,
+                vec![RoomRef::Named(1), RoomRef::Private(2)],
+                vec![],
+            ),
+            b(
+                0,
+                RoomsOthers,
+                vec![RoomRef::Named(0), RoomRef::Named(1)],
+                vec![],
+            ),
+            b(2, Rooms, vec![], vec![]),
+            Op::EmitWithAck {
+                client: 1,
+                reply: AckReply::Twice,
+            },
+            Op::ServerDisconnect {
+                client: 1,
+                close: true,
+            },
+            Op::Connect { client: 1 },
+        ],
+    }
+}
+
+/// Recovery twice from one stored session: Node keeps a restored session, so after a `41` a
+/// CONNECT with the same pid inside the window restores it again.
+fn restore_twice_from_one_session() -> Case {
+    Case {
+        kind: Kind::Recovery,
+        clients: 2,
+        ops: vec![
+            Op::Join {
+                client: 0,
+                rooms: vec![1],
+            },
+            Op::Drop { client: 0 },
+            Op::Broadcast {
+                client: 1,
+                target: Target::Rooms,
+                rooms: vec![RoomRef::Named(1)],
+                except: vec![],
+            },
+            Op::Reconnect {
+                client: 0,
+                restore: Restore::Last,
+                late: false,
+            },
+            Op::ClientDisconnect { client: 0 },
+            Op::Reconnect {
+                client: 0,
+                restore: Restore::Last,
+                late: false,
+            },
+        ],
+    }
+}
+
+// ---- entry points for `cargo xtask proptest` --------------------------------------------------
+
+fn kinds_from_env() -> Vec<Kind> {
+    match std::env::var("SIO_PROPTEST_KIND").as_deref() {
+        Ok("rooms") => vec![Kind::Rooms],
+        Ok("recovery") => vec![Kind::Recovery],
+        _ => vec![Kind::Rooms, Kind::Recovery],
+    }
+}
+
+/// `SIO_PROPTEST_URL=http://… [PROPTEST_CASES=N] [SIO_PROPTEST_SEED=…] [SIO_PROPTEST_KIND=…]`.
+#[test]
+#[ignore = "run by `cargo xtask proptest`"]
+fn against_url() {
+    let url = std::env::var("SIO_PROPTEST_URL").expect("SIO_PROPTEST_URL");
+    let flag = std::env::var("SIO_PROPTEST_TARGET_FLAG").unwrap_or_else(|_| format!("--url {url}"));
+    let mut failed = Vec::new();
+    for kind in kinds_from_env() {
+        let mut settings = Settings::from_env(live(&url), kind, 64);
+        settings.target_flag = flag.clone();
+        let report = runner::run(&settings);
+        println!("{}", report.render());
+        if report.failure.is_some() {
+            failed.push(kind.name());
+        }
+    }
+    assert!(failed.is_empty(), "properties failed: {failed:?}");
+}
+
+/// `SIO_PROPTEST_URL=http://… SIO_PROPTEST_REPLAY=<case.json>`: runs one saved case, prints
+/// its transcript.
+#[test]
+#[ignore = "run by `cargo xtask proptest --replay FILE`"]
+fn replay_file() {
+    let url = std::env::var("SIO_PROPTEST_URL").expect("SIO_PROPTEST_URL");
+    let file = std::env::var("SIO_PROPTEST_REPLAY").expect("SIO_PROPTEST_REPLAY");
+    let text = std::fs::read_to_string(&file).expect("reading the replay file");
+    let case: Case = serde_json::from_str(&text).expect("a case (JSON)");
+    let outcome = replay(&live(&url), &case, None);
+    for (i, op) in case.ops.iter().enumerate() {
+        println!("  {:>2}. {op}", i + 1);
+    }
+    for e in outcome.transcript.entries() {
+        println!("{}", e.line());
+    }
+    match outcome.result {
+        Ok(()) => println!("replay: PASS"),
+        Err(f) => panic!("replay: FAIL\n{f}"),
+    }
+}

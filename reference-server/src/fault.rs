@@ -1,0 +1,174 @@
+//! Fault injection (cargo feature `faults`, off by default): realistic protocol bugs that the
+//! conformance suite must catch. Each [`Fault`] is one behaviour change at the exact site where
+//! implementations got it wrong, selected per server instance ([`crate::EngineConfig::fault`],
+//! [`crate::socketio::SocketIoConfig::fault`]; `sio-contract-server --fault NAME`), never by a
+//! global. `tests/faults.rs` runs the suite against each one and asserts that some case fails;
+//! `FAULTS.md` lists them with the cases that caught each.
+//!
+//! A hook reads, at its site:
+//!
+//! ```text
+//! #[cfg(feature = "faults")]
+//! if self.cfg.fault == Some(Fault::PollingNoSeparator) { … the bug … }
+//! ```
+
+/// Defines [`Fault`] and its table from one list: variant, name, description, imitated bug.
+macro_rules! faults {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal, $description:literal, $imitates:literal;)*) => {
+        /// One injected protocol bug.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Fault {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Fault {
+            /// Every fault, in documentation order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+
+            /// The name used by `--fault` and in FAULTS.md.
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name,)* }
+            }
+
+            /// What the server does wrong, in one line.
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$variant => $description,)* }
+            }
+
+            /// The kind of bug real implementations had that this imitates.
+            pub fn imitates(self) -> &'static str {
+                match self { $(Fault::$variant => $imitates,)* }
+            }
+        }
+    };
+}
+
+faults! {
+    // Engine.IO: framing and handshake.
+    /// `session/polling.rs#polling_send`.
+    PollingNoSeparator => "polling-no-separator",
+        "a polling payload joins its packets without the 0x1E record separator",
+        "v3 payload framing half-ported to v4: records concatenated, lengths dropped, no separator";
+    /// `session/mod.rs#send_open`.
+    HandshakeNoMaxPayload => "handshake-no-max-payload",
+        "the open packet leaves out `maxPayload`",
+        "handshakes written from the v3 spec, which has no maxPayload key";
+    /// `session/mod.rs#open_websocket`.
+    WebsocketHandshakeUpgrades => "websocket-handshake-upgrades",
+        "a session opened over WebSocket announces `\"upgrades\":[\"websocket\"]`",
+        "the upgrades list computed from the server's transports instead of the session's current one";
+    /// `verify.rs#verify`.
+    UnknownSidWrongCode => "unknown-sid-wrong-code",
+        "a request with an unknown sid gets error code 3 (Bad request) instead of 1 (Session ID unknown)",
+        "every request error mapped to one generic 400 Bad request";
+    // Engine.IO: polling and upgrade.
+    /// `session/polling.rs#poll_get`.
+    DuplicateGetAccepted => "duplicate-get-accepted",
+        "a second concurrent polling GET gets 400 but the session stays open",
+        "request overlap refused without closing the session (engine.io closes it)";
+    /// `session/upgrade.rs#upgrade_timers`.
+    UpgradeNoNoop => "upgrade-no-noop",
+        "after `2probe` a held polling GET is never released with a noop `6`",
+        "upgrade implementations that forget the pending long poll, so the client cannot pause polling";
+    /// `server/polling.rs#request`.
+    PostLimitUnenforced => "post-limit-unenforced",
+        "a POST body over maxHttpBufferSize is accepted (200) instead of refused with 413",
+        "the body read without a limit (maxHttpBufferSize only announced)";
+    /// `server/websocket.rs#after_upgrade`.
+    WsLimitUnenforced => "ws-limit-unenforced",
+        "a WebSocket message over maxHttpBufferSize is accepted instead of closing with 1009",
+        "the WebSocket library's own (larger) default message size left in place";
+    // Engine.IO: heartbeat.
+    /// `session/mod.rs#handle_timeout`.
+    PingTimeoutNeverFires => "ping-timeout-never-fires",
+        "an unanswered ping never closes the session",
+        "a ping timer without the matching pong deadline: dead clients linger forever";
+    /// `session/mod.rs#on_packet`.
+    PongNotRescheduling => "pong-not-rescheduling",
+        "a pong clears the pong deadline but does not arm the next ping: the server pings once",
+        "the v4 server-side ping ported as a one-shot timer that only the handshake arms";
+    /// `session/mod.rs#on_packet`.
+    ClientPingAnswered => "client-ping-answered",
+        "a client ping `2` over v4 is answered with `3` instead of closing the session",
+        "v3 heartbeat direction (the client pings) kept under EIO=4";
+    // Socket.IO: packets.
+    /// `socketio/ack.rs#AckSender::send`.
+    AckWithoutNamespace => "ack-without-namespace",
+        "an ACK to a packet of a custom namespace is sent without the namespace (`43…` instead of `43/nsp,…`)",
+        "acks built from the id and arguments only, as if every socket lived on `/`";
+    /// `socketio/socket.rs#on_connect`.
+    ConnectReplyWithoutComma => "connect-reply-without-comma",
+        "the CONNECT reply of a custom namespace has no `,` between namespace and payload",
+        "a hand-written encoder that appends the JSON right after the namespace";
+    /// `socketio/client.rs#finish_join`.
+    ConnectErrorWithoutData => "connect-error-without-data",
+        "a middleware refusal's CONNECT_ERROR leaves out `data`",
+        "connect errors serialised from the error message alone";
+    /// `socketio/client.rs#on_data`.
+    DecodeErrorIgnored => "decode-error-ignored",
+        "a Socket.IO packet that does not decode is dropped and the connection stays open",
+        "lenient parsers that log and skip invalid packets (reserved event names, bad types, bad ids)";
+    /// `socketio/client.rs#on_decoded`.
+    EventBeforeConnectIgnored => "event-before-connect-ignored",
+        "an EVENT/ACK/DISCONNECT for a namespace the client has not joined is ignored instead of closing",
+        "packets routed by namespace with a silent drop for unknown ones";
+    /// `socketio/client.rs#run`.
+    ConnectTimeoutNeverFires => "connect-timeout-never-fires",
+        "an engine connection that joins no namespace is never closed (connectTimeout ignored)",
+        "connectTimeout not implemented: idle engine connections are kept";
+    // Socket.IO: rooms and broadcasts.
+    /// `socketio/socket.rs#broadcast`.
+    BroadcastReachesSender => "broadcast-reaches-sender",
+        "`socket.broadcast` / `socket.to(room)` also deliver to the sending socket",
+        "broadcast-to-others implemented as broadcast-to-all";
+    /// `socketio/adapter.rs#broadcast`.
+    RoomsDeliverTwice => "rooms-deliver-twice",
+        "a broadcast to several rooms reaches a socket in two of them twice",
+        "room fan-out that loops over rooms without de-duplicating sockets";
+    /// `socketio/broadcast.rs#except`.
+    ExceptIgnored => "except-ignored",
+        "`except(rooms)` is ignored: the excluded sockets get the broadcast",
+        "`except` accepted by the API but not applied by the adapter";
+    /// `socketio/socket.rs#on_close`.
+    DisconnectKeepsRooms => "disconnect-keeps-rooms",
+        "a client DISCONNECT (`41`) leaves the socket in its rooms, so room broadcasts still reach the connection",
+        "namespace leave that forgets to clean the adapter (rooms only cleaned on transport close)";
+    // Socket.IO: connection state recovery.
+    /// `socketio/client.rs#join`, `socketio/socket.rs#on_connect`.
+    RecoveryReplayAfterConnect => "recovery-replay-after-connect",
+        "missed events are replayed after the CONNECT reply instead of before it",
+        "recovery that restores the socket first and replays the backlog from the connection handler";
+    /// `socketio/adapter.rs#broadcast`.
+    RecoveryOffsetMissing => "recovery-offset-missing",
+        "broadcast events are kept for recovery but sent without their offset as last argument",
+        "offsets stored server-side only, so the client never learns where to resume";
+}
+
+impl Fault {
+    /// The fault called `name`.
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &f in Fault::ALL {
+            assert!(seen.insert(f.name()), "duplicate fault name {f}");
+            assert_eq!(Fault::from_name(f.name()), Some(f));
+            assert!(!f.description().is_empty() && !f.imitates().is_empty());
+        }
+        assert!(Fault::ALL.len() >= 15);
+    }
+}
