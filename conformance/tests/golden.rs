@@ -8,16 +8,14 @@
 //! JSON. After the snapshot assertion, this test keeps the two equal: locally it rewrites a
 //! stale `.json` from the reviewed snapshot; in CI a stale `.json` fails.
 
+mod support;
+
 use sio_conformance::baseline;
 use sio_conformance::cases;
 use sio_conformance::config::Settings;
 use sio_conformance::driver::Endpoint;
 use sio_conformance::runner::{self, RunOptions};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 fn results_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results")
@@ -67,48 +65,6 @@ fn check(target: &str, results: Vec<baseline::Entry>) {
     }
 }
 
-/// The Node harness, killed (by its own handle) when the test ends.
-struct Harness(Child);
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_node() -> Option<(Harness, String)> {
-    if Command::new("node").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: `node` is not on the PATH; the Node oracle cannot be started");
-        return None;
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node");
-    assert!(
-        dir.join("node_modules").is_dir(),
-        "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node"
-    );
-    let mut child = Command::new("node")
-        .args(["harness.mjs", "--port", "0"])
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("starting node harness.mjs");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let harness = Harness(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the harness printed no listening line within 30 s");
-    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("listening line is JSON");
-    Some((harness, v["listening"].as_str().expect("URL").to_string()))
-}
-
 /// The two suites run one after the other: side by side on a small machine they would measure
 /// the machine's load, not the targets.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -123,7 +79,7 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn golden_results_against_node() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_harness, url)) = start_node() else {
+    let Some((_harness, url)) = support::start_node_harness() else {
         return;
     };
     let results = runtime().block_on(run_suite(&url));

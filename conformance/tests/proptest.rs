@@ -14,6 +14,7 @@
 // The reference server with injected bugs: each room/recovery fault must fail a property.
 #[path = "proptest/faults.rs"]
 mod faults;
+mod support;
 
 use axum::serve::ListenerExt;
 use sio_conformance::driver::Endpoint;
@@ -21,9 +22,6 @@ use sio_conformance::proptest::model::Fault;
 use sio_conformance::proptest::ops::{AckReply, Case, Kind, Op, Restore, RoomRef, Target};
 use sio_conformance::proptest::runner::{self, Settings};
 use sio_conformance::proptest::{Live, replay};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -73,49 +71,6 @@ fn live(url: &str) -> Live {
     }
 }
 
-/// The Node harness process, killed (by its own handle) when the test ends.
-struct Harness(Child);
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn node_harness() -> Option<(Harness, String)> {
-    if Command::new("node").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: `node` is not on the PATH; the Node oracle cannot be started");
-        return None;
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node");
-    assert!(
-        dir.join("node_modules").is_dir(),
-        "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node (or `cargo xtask serve`)"
-    );
-    let mut child = Command::new("node")
-        .args(["harness.mjs", "--port", "0"])
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("starting node harness.mjs");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let harness = Harness(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the harness printed no listening line within 30 s");
-    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("listening line is JSON");
-    let url = v["listening"].as_str().expect("listening URL").to_string();
-    Some((harness, url))
-}
-
 fn check(settings: &Settings) {
     let report = runner::run(settings);
     eprintln!("{}", report.render());
@@ -142,7 +97,7 @@ fn recovery_reference() {
 
 #[test]
 fn node_validates_the_model() {
-    let Some((_harness, url)) = node_harness() else {
+    let Some((_harness, url)) = support::start_node_harness() else {
         return;
     };
     for (kind, cases) in [(Kind::Rooms, 32), (Kind::Recovery, 32)] {
