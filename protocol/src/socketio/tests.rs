@@ -373,3 +373,19 @@ fn messages_encode_as_node_encoder() {
         json!({"type":2,"nsp":"/chat","data":["x",1e21,"a\"\n\u{1}"]})
     );
 }
+
+/// Found by the `roundtrip` fuzz target (10-minute campaign): with serde_json's `raw_value`
+/// feature on, an object whose key is serde_json's private raw-value token was not an ordinary
+/// key, so a payload Node accepts was rejected as invalid JSON. The feature is off now; the key
+/// is an ordinary key, as for JSON.parse.
+#[test]
+fn regression_serde_json_raw_value_token_is_an_ordinary_key() {
+    let text = r#"2["m",{"$serde_json::private::RawValue":{"a":[1]}}]"#;
+    let packet = decode(text, &Limits::NODE).expect("Node accepts any object key");
+    assert_eq!(packet.encode(), text);
+    let text = r#"4{"message":[{"$serde_json::private::RawValue":null}]}"#;
+    assert_eq!(
+        decode(text, &Limits::NODE).map(|p| p.encode()),
+        Ok(text.to_owned())
+    );
+}
