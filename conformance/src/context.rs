@@ -5,7 +5,9 @@
 use crate::config::{Server, Settings, Timings};
 use crate::driver::transcript::{Dir, Payload, Transport};
 use crate::driver::ws::{self, Next};
-use crate::driver::{HttpError, HttpRequest, HttpResponse, Transcript, WsConn, WsConnect, WsEvent};
+use crate::driver::{
+    HttpError, HttpRequest, HttpResponse, OutFrame, Transcript, WsConn, WsConnect, WsEvent,
+};
 use crate::expect::{Captures, Want};
 use crate::failure::{CaseResult, Failure};
 use std::sync::Arc;
@@ -476,6 +478,13 @@ impl Ws {
     pub async fn send_binary(&self, bytes: &[u8]) -> CaseResult {
         self.conn.send_binary(bytes).await.map_err(|e| {
             Failure::assertion("send binary frame", "the connection to accept the frame", e)
+        })
+    }
+
+    /// Queues a frame to go out in one write with the next send (see [`WsConn::queue`]).
+    pub async fn queue(&self, frame: OutFrame<'_>) -> CaseResult {
+        self.conn.queue(frame).await.map_err(|e| {
+            Failure::assertion("queue frame", "the connection to accept the frame", e)
         })
     }
 

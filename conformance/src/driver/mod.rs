@@ -11,4 +11,4 @@ pub mod ws;
 pub use endpoint::Endpoint;
 pub use http::{HttpError, HttpRequest, HttpResponse};
 pub use transcript::{Entry, Transcript};
-pub use ws::{WsConn, WsConnect, WsEvent};
+pub use ws::{OutFrame, WsConn, WsConnect, WsEvent};

@@ -52,6 +52,15 @@ impl WsEvent {
     }
 }
 
+/// A frame to queue with [`WsConn::queue`].
+#[derive(Clone, Copy, Debug)]
+pub enum OutFrame<'a> {
+    /// A text frame.
+    Text(&'a str),
+    /// A binary frame.
+    Binary(&'a [u8]),
+}
+
 /// The outcome of an upgrade attempt.
 pub enum WsConnect<C = WsConn> {
     /// 101: the connection is open.
@@ -251,12 +260,16 @@ impl WsConn {
         self.auto_pong.store(on, Ordering::SeqCst);
     }
 
-    async fn send(
+    /// Writes one frame; with `flush` false it stays in the write buffer until the next
+    /// flushing send, so that frames a client wrote together reach the server in one write
+    /// (see [`WsConn::queue`]).
+    async fn write(
         &self,
         message: Message,
         what: &str,
         payload: &[u8],
         binary: bool,
+        flush: bool,
     ) -> Result<(), String> {
         self.transcript.push(
             &self.label,
@@ -271,7 +284,14 @@ impl WsConn {
             },
         );
         let mut sink = self.sink.lock().await;
-        match tokio::time::timeout(Duration::from_secs(5), sink.send(message)).await {
+        let written = async {
+            if flush {
+                sink.send(message).await
+            } else {
+                sink.feed(message).await
+            }
+        };
+        match tokio::time::timeout(Duration::from_secs(5), written).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("send did not complete within 5000 ms".into()),
@@ -280,14 +300,32 @@ impl WsConn {
 
     /// Sends one text frame.
     pub async fn send_text(&self, text: &str) -> Result<(), String> {
-        self.send(Message::text(text), "text", text.as_bytes(), false)
+        self.write(Message::text(text), "text", text.as_bytes(), false, true)
             .await
     }
 
     /// Sends one binary frame.
     pub async fn send_binary(&self, bytes: &[u8]) -> Result<(), String> {
-        self.send(Message::binary(bytes.to_vec()), "binary", bytes, true)
+        self.write(Message::binary(bytes.to_vec()), "binary", bytes, true, true)
             .await
+    }
+
+    /// Queues one frame without sending it: the next `send_*` or `close` writes the queued
+    /// frames and its own in one write. Servers can behave differently when frames arrive in
+    /// one read (Node handles two `40/nsp,` in one read as two connections, in two reads as a
+    /// protocol error), so a replayer that sends what a client wrote together must write it
+    /// together. Only the write buffer holds queued frames, so they are bounded by the caller.
+    pub async fn queue(&self, frame: OutFrame<'_>) -> Result<(), String> {
+        match frame {
+            OutFrame::Text(text) => {
+                self.write(Message::text(text), "text", text.as_bytes(), false, false)
+                    .await
+            }
+            OutFrame::Binary(bytes) => {
+                self.write(Message::binary(bytes.to_vec()), "binary", bytes, true, false)
+                    .await
+            }
+        }
     }
 
     /// Sends a close frame (no code when `None`: the server sees 1005).
@@ -297,7 +335,8 @@ impl WsConn {
             reason: "".into(),
         });
         let what = code.map_or("close".to_string(), |c| format!("close {c}"));
-        self.send(Message::Close(frame), &what, &[], false).await
+        self.write(Message::Close(frame), &what, &[], false, true)
+            .await
     }
 
     /// Ends the connection without a close frame (the server sees the TCP connection end, as

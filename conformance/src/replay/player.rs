@@ -5,7 +5,7 @@
 use super::normalise::{self as norm, Volatiles};
 use crate::context::{Ctx, Ws};
 use crate::driver::ws::Next;
-use crate::driver::{HttpError, HttpResponse, WsConnect, WsEvent};
+use crate::driver::{HttpError, HttpResponse, OutFrame, WsConnect, WsEvent};
 use crate::failure::{CaseResult, Failure, visible};
 use sio_fixtures::{Body, Direction, HttpExchange, Record, Transcript};
 use std::collections::BTreeMap;
@@ -43,6 +43,7 @@ pub async fn play(cx: &mut Ctx, t: &Transcript) -> CaseResult {
         vol: Volatiles::new(recovery),
         ws: BTreeMap::new(),
         in_flight: Vec::new(),
+        burst_open: false,
     };
     let result = player.run(cx, t).await;
     for (_, ws) in std::mem::take(&mut player.ws) {
@@ -70,6 +71,8 @@ struct Player {
     vol: Volatiles,
     ws: BTreeMap<u32, Ws>,
     in_flight: Vec<InFlight>,
+    /// Whether the previous record queued a frame that goes out with this record's frame.
+    burst_open: bool,
 }
 
 fn describe(r: &Record) -> String {
@@ -140,7 +143,9 @@ impl Player {
                 Record::WsClose(c) => c.dir == Direction::C2s,
                 _ => false,
             };
-            if action {
+            // A frame queued by the previous record goes out with this one, as one client
+            // action: nothing may wait in between.
+            if action && !std::mem::take(&mut self.burst_open) {
                 self.settle(cx, false).await?;
             }
             match record {
@@ -186,19 +191,34 @@ impl Player {
                     }
                 }
                 Record::WsMessage(m) if m.dir == Direction::C2s => {
+                    // Frames the client wrote back to back (no server frame recorded between
+                    // them) leave in one write, as the capture's client wrote them: Node
+                    // treats frames that arrive in one read differently (see `WsConn::queue`).
+                    let burst_goes_on = matches!(
+                        t.records.get(i + 1),
+                        Some(Record::WsMessage(n)) if n.dir == Direction::C2s && n.ws == m.ws
+                    );
                     let text = m.body.text().map(|t| self.vol.substitute(t));
+                    let bytes = match &m.body {
+                        Body::Text(_) => None,
+                        _ => Some(m.body.bytes().map_err(|e| Failure::harness(&step, e))?),
+                    };
+                    let lossy;
+                    let frame = match (&m.body, &bytes) {
+                        (Body::Hex(_), Some(b)) => OutFrame::Binary(b),
+                        (Body::Generated(_), Some(b)) => {
+                            lossy = String::from_utf8_lossy(b);
+                            OutFrame::Text(&lossy)
+                        }
+                        _ => OutFrame::Text(text.as_deref().unwrap_or_default()),
+                    };
                     let ws = self.open_ws(m.ws, &step)?;
-                    match &m.body {
-                        Body::Text(_) => ws.send(text.as_deref().unwrap_or_default()).await?,
-                        Body::Hex(_) => {
-                            let bytes = m.body.bytes().map_err(|e| Failure::harness(&step, e))?;
-                            ws.send_binary(&bytes).await?
-                        }
-                        Body::Generated(_) => {
-                            let bytes = m.body.bytes().map_err(|e| Failure::harness(&step, e))?;
-                            ws.send(&String::from_utf8_lossy(&bytes)).await?
-                        }
+                    match (burst_goes_on, frame) {
+                        (true, frame) => ws.queue(frame).await?,
+                        (false, OutFrame::Text(t)) => ws.send(t).await?,
+                        (false, OutFrame::Binary(b)) => ws.send_binary(b).await?,
                     }
+                    self.burst_open = burst_goes_on;
                 }
                 Record::WsMessage(m) => self.expect_frame(cx, &step, m.ws, &m.body).await?,
                 Record::WsClose(c) if c.dir == Direction::C2s => {
