@@ -60,6 +60,19 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
+    /// The timings and limits each session of this engine runs with.
+    pub fn session_config(&self) -> crate::session::SessionConfig {
+        crate::session::SessionConfig {
+            ping_interval: self.ping_interval,
+            ping_timeout: self.ping_timeout,
+            upgrade_timeout: self.upgrade_timeout,
+            max_payload: self.max_http_buffer_size,
+            application_wait: self.application_wait,
+            #[cfg(feature = "faults")]
+            fault: self.fault,
+        }
+    }
+
     /// Whether `transport` is enabled.
     pub fn allows(&self, transport: TransportKind) -> bool {
         self.transports.contains(&transport)

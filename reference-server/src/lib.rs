@@ -3,8 +3,9 @@
 //! Socket.IO v5 server of socket.io 4.8.4 on top of it (Socket.IO v4 for EIO=3 clients). Logs go
 //! through `tracing`; installing a subscriber is the binary's business.
 //!
-//! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat). Pure:
-//!   inputs carry `now`, outputs are values, [`session::Session::next_deadline`] says when to wake it.
+//! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat), the
+//!   crate `sio-session` re-exported. Pure: inputs carry `now`, outputs are values,
+//!   [`session::Session::next_deadline`] says when to wake it.
 //! - [`verify`]: request verification and Node's error table, as a pure function.
 //! - [`cors`]: the headers Node's `cors` package writes.
 //! - [`sid`]: base64id-shaped session ids.
@@ -16,16 +17,17 @@
 //!   servers sio-main, sio-recovery, sio-eio3, and `/health`).
 //! - [`config`]: options with Node's names and defaults.
 //! - `fault` (cargo feature `faults`, off by default): injected protocol bugs for testing the
-//!   conformance suite (FAULTS.md).
+//!   conformance suite (FAULTS.md); the table lives in `sio-session`, re-exported here.
 
 pub mod config;
 pub mod contract;
 pub mod cors;
 #[cfg(feature = "faults")]
-pub mod fault;
+pub use sio_session::fault;
 pub mod query;
 pub mod server;
-pub mod session;
+/// The sans-IO session, a crate of its own (`reference-server/session`, `sio-session`).
+pub use sio_session as session;
 pub mod sid;
 pub mod socketio;
 pub mod verify;

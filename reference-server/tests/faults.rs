@@ -126,7 +126,7 @@ fn document(results: &[(Fault, Vec<String>)], total_cases: usize) -> String {
          The reference server passes every conformance case. To prove the suite catches broken\n\
          servers, the `faults` cargo feature (off by default, never in a production build) gives\n\
          the server one realistic protocol bug at a time: one behaviour change at the site where\n\
-         implementations got it wrong (`src/fault.rs`; the hooks are `#[cfg(feature = \"faults\")]`\n\
+         implementations got it wrong (`session/src/fault.rs`; the hooks are `#[cfg(feature = \"faults\")]`\n\
          blocks). It is chosen per server instance (`EngineConfig::fault`, `SocketIoConfig::fault`,\n\
          `contract::build_with_fault`), or on the command line of a contract binary built with the\n\
          feature:\n\n\
@@ -141,7 +141,7 @@ fn document(results: &[(Fault, Vec<String>)], total_cases: usize) -> String {
          against the server with each fault and asserts that at least one case ends `fail` \
          (`non-strict` where the broken rule is a SHOULD), and that the server without a fault \
          fails none. The last column is the cases that caught the fault when this file was \
-         generated; the test checks that the faults and descriptions match `src/fault.rs` and that \
+         generated; the test checks that the faults and descriptions match `session/src/fault.rs` and that \
          at least one listed case still catches each fault (a few timing cases catch some faults \
          only under load, so the lists are not compared exactly).\n\n",
         EXCLUDED.join("`, `")
@@ -290,7 +290,7 @@ fn the_suite_catches_every_injected_fault() {
     assert_eq!(
         describe(&committed),
         describe(&observed),
-        "FAULTS.md does not list the faults of src/fault.rs as they are; {bless}"
+        "FAULTS.md does not list the faults of session/src/fault.rs as they are; {bless}"
     );
     let mut stale = Vec::new();
     for (name, (_, _, now)) in &observed {

@@ -350,7 +350,7 @@ impl Engine {
         on_connection: impl Fn(Connection) + Send + Sync + 'static,
     ) -> Engine {
         let shared = Arc::new_cyclic(|weak: &Weak<Shared>| Shared {
-            session_cfg: SessionConfig::from_engine(&config),
+            session_cfg: config.session_config(),
             config,
             sessions: Mutex::new(HashMap::new()),
             timer: timer::spawn(weak.clone()),

@@ -1,4 +1,5 @@
-//! The sans-IO Engine.IO session (v4, and v3 behind `allowEIO3`): one state machine per `sid`,
+//! The sans-IO Engine.IO session of the reference server (v4, and v3 behind `allowEIO3`): one
+//! state machine per `sid`,
 //! fed with inputs that carry the current time and answering with [`Output`]s. No tokio, no sockets, no clock: an adapter calls
 //! the input methods, drains [`Session::poll_output`], and wakes the session at
 //! [`Session::next_deadline`] with [`Session::handle_timeout`].
@@ -7,7 +8,14 @@
 //! (protocol-notes 1.4–1.8); each rule is quoted where it is enforced. The transport-specific
 //! parts live in [`polling`], [`websocket`] and [`upgrade`]; what differs by protocol revision on
 //! the wire (v3 length-prefixed payloads, `0x04`-prefixed binary frames, `b64`) in [`framing`].
+//!
+//! A crate of its own (under `reference-server/`, re-exported there as `session`) so that the
+//! session fuzz target builds it without tokio, hyper or axum: its only dependencies are the
+//! protocol crate and `bytes`. The fault table ([`fault`], feature `faults`) lives here because
+//! the session holds most of the hooks; the server re-exports it.
 
+#[cfg(feature = "faults")]
+pub mod fault;
 mod framing;
 mod heartbeat;
 mod polling;
@@ -58,21 +66,6 @@ pub struct SessionConfig {
     /// Fault injection (feature `faults`, tests only).
     #[cfg(feature = "faults")]
     pub fault: Option<crate::fault::Fault>,
-}
-
-impl SessionConfig {
-    /// The timings of an [`crate::EngineConfig`].
-    pub fn from_engine(cfg: &crate::EngineConfig) -> SessionConfig {
-        SessionConfig {
-            ping_interval: cfg.ping_interval,
-            ping_timeout: cfg.ping_timeout,
-            upgrade_timeout: cfg.upgrade_timeout,
-            max_payload: cfg.max_http_buffer_size,
-            application_wait: cfg.application_wait,
-            #[cfg(feature = "faults")]
-            fault: cfg.fault,
-        }
-    }
 }
 
 /// `readyState` of the socket.

@@ -1,7 +1,7 @@
 //! Fault injection (cargo feature `faults`, off by default): realistic protocol bugs that the
 //! conformance suite must catch. Each [`Fault`] is one behaviour change at the exact site where
-//! implementations got it wrong, selected per server instance ([`crate::EngineConfig::fault`],
-//! [`crate::socketio::SocketIoConfig::fault`]; `sio-contract-server --fault NAME`), never by a
+//! implementations got it wrong, selected per server instance (`EngineConfig::fault`,
+//! `SocketIoConfig::fault` of the server crate; `sio-contract-server --fault NAME`), never by a
 //! global. `tests/faults.rs` runs the suite against each one and asserts that some case fails;
 //! `FAULTS.md` lists them with the cases that caught each.
 //!
@@ -45,15 +45,15 @@ macro_rules! faults {
 
 faults! {
     // Engine.IO: framing and handshake.
-    /// `session/polling.rs#polling_send`.
+    /// `session/src/polling.rs#polling_send`.
     PollingNoSeparator => "polling-no-separator",
         "a polling payload joins its packets without the 0x1E record separator",
         "v3 payload framing half-ported to v4: records concatenated, lengths dropped, no separator";
-    /// `session/mod.rs#send_open`.
+    /// `session/src/lib.rs#send_open`.
     HandshakeNoMaxPayload => "handshake-no-max-payload",
         "the open packet leaves out `maxPayload`",
         "handshakes written from the v3 spec, which has no maxPayload key";
-    /// `session/mod.rs#open_websocket`.
+    /// `session/src/lib.rs#open_websocket`.
     WebsocketHandshakeUpgrades => "websocket-handshake-upgrades",
         "a session opened over WebSocket announces `\"upgrades\":[\"websocket\"]`",
         "the upgrades list computed from the server's transports instead of the session's current one";
@@ -62,11 +62,11 @@ faults! {
         "a request with an unknown sid gets error code 3 (Bad request) instead of 1 (Session ID unknown)",
         "every request error mapped to one generic 400 Bad request";
     // Engine.IO: polling and upgrade.
-    /// `session/polling.rs#poll_get`.
+    /// `session/src/polling.rs#poll_get`.
     DuplicateGetAccepted => "duplicate-get-accepted",
         "a second concurrent polling GET gets 400 but the session stays open",
         "request overlap refused without closing the session (engine.io closes it)";
-    /// `session/upgrade.rs#upgrade_timers`.
+    /// `session/src/upgrade.rs#upgrade_timers`.
     UpgradeNoNoop => "upgrade-no-noop",
         "after `2probe` a held polling GET is never released with a noop `6`",
         "upgrade implementations that forget the pending long poll, so the client cannot pause polling";
@@ -79,15 +79,15 @@ faults! {
         "a WebSocket message over maxHttpBufferSize is accepted instead of closing with 1009",
         "the WebSocket library's own (larger) default message size left in place";
     // Engine.IO: heartbeat.
-    /// `session/mod.rs#handle_timeout`.
+    /// `session/src/lib.rs#handle_timeout`.
     PingTimeoutNeverFires => "ping-timeout-never-fires",
         "an unanswered ping never closes the session",
         "a ping timer without the matching pong deadline: dead clients linger forever";
-    /// `session/mod.rs#on_packet`.
+    /// `session/src/lib.rs#on_packet`.
     PongNotRescheduling => "pong-not-rescheduling",
         "a pong clears the pong deadline but does not arm the next ping: the server pings once",
         "the v4 server-side ping ported as a one-shot timer that only the handshake arms";
-    /// `session/mod.rs#on_packet`.
+    /// `session/src/lib.rs#on_packet`.
     ClientPingAnswered => "client-ping-answered",
         "a client ping `2` over v4 is answered with `3` instead of closing the session",
         "v3 heartbeat direction (the client pings) kept under EIO=4";

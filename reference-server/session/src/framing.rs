@@ -114,7 +114,7 @@ pub(super) fn decode_post(framing: Framing, body: &[u8], binary: bool) -> Decode
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SharedMessage;
+    use crate::SharedMessage;
 
     const V3: Framing = Framing {
         protocol: 3,
