@@ -5,7 +5,7 @@
 use crate::case::Case;
 use crate::cases;
 use crate::config::{Capability, Settings, Timings};
-use crate::driver::Endpoint;
+use crate::driver::{Endpoint, Trust};
 use crate::filter::{Globs, Selection};
 use crate::report::{self, Report};
 use crate::runner::{self, RunOptions};
@@ -18,9 +18,17 @@ use std::time::{Duration, Instant};
 #[derive(clap::Parser, Debug, Clone)]
 #[command(name = "sio-conformance", version, about, long_about = None)]
 pub struct Args {
-    /// The server under test: `http://host:port[/prefix]` (the contract paths live under it).
+    /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
+    /// live under it; https needs the `tls` feature, on by default).
     #[arg(long, required_unless_present = "list")]
     pub url: Option<String>,
+    /// https: also trust the CA certificate(s) in this PEM file (besides the Mozilla roots).
+    #[arg(long, value_name = "PEM FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// https: INSECURE, accept any server certificate without checking who issued it or whom
+    /// it names (for throwaway test servers only; the report header says so).
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub insecure: bool,
     /// Run only cases whose id matches a glob (`*`, `?`; repeatable or comma-separated).
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
@@ -149,8 +157,28 @@ pub async fn run(args: Args) -> u8 {
     };
     let url = args.url.clone().unwrap_or_default();
     let endpoint = match Endpoint::parse(&url) {
+        Ok(e) if args.ca_cert.is_some() || args.insecure => match e.with_trust(Trust {
+            ca_cert: args.ca_cert.clone(),
+            insecure: args.insecure,
+        }) {
+            Ok(e) => e,
+            Err(e) => return usage(e.to_string()),
+        },
         Ok(e) => e,
         Err(e) => return usage(e.to_string()),
+    };
+    // The rerun command must reach the server the same way.
+    let trust_flags = match (&args.ca_cert, args.insecure) {
+        (Some(path), _) => format!(" --ca-cert {}", path.display()),
+        (None, true) => " --insecure".to_string(),
+        (None, false) => String::new(),
+    };
+    // Said where every report starts (and in the JSON/JUnit/Markdown target), so an insecure
+    // run cannot pass for a checked one.
+    let target = if endpoint.insecure() {
+        format!("{url} [INSECURE: TLS certificate not verified]")
+    } else {
+        url.clone()
     };
     let declared = match capabilities(&args.capability) {
         Ok(c) => c,
@@ -216,7 +244,7 @@ pub async fn run(args: Args) -> u8 {
     }
     let summary = Summary::of(&records);
     let report = Report {
-        target: url.clone(),
+        target,
         capabilities: capability_names,
         capabilities_from: from.to_string(),
         timings,
@@ -226,7 +254,7 @@ pub async fn run(args: Args) -> u8 {
         rerun: args
             .rerun_command
             .clone()
-            .unwrap_or_else(|| format!("cargo xtask conformance --url {url}")),
+            .unwrap_or_else(|| format!("cargo xtask conformance --url {url}{trust_flags}")),
     };
     if args.quiet {
         println!("{}", summary.line());

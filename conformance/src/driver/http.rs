@@ -1,14 +1,15 @@
 //! A raw HTTP/1.1 client for the polling transport: any method, any headers, raw body bytes;
 //! one TCP connection per request (so concurrent requests are independent), a bound on every
-//! request. [`send_raw`] writes arbitrary bytes for requests hyper would refuse to build.
+//! request, TLS for `https://` endpoints ([`super::tls`]). [`send_raw`] writes arbitrary bytes
+//! for requests hyper would refuse to build.
 
 use super::Endpoint;
+use super::tls::{self, Stream};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// One request as the case wrote it.
 #[derive(Clone, Debug)]
@@ -52,7 +53,8 @@ impl HttpResponse {
 /// Why a request produced no response.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum HttpError {
-    /// The TCP connection could not be made (nothing listening, unreachable host).
+    /// The connection could not be made (nothing listening, unreachable host, a TLS handshake
+    /// that failed: a certificate the trust settings reject).
     #[error("connect failed: {0}")]
     Connect(String),
     /// No complete response within the bound.
@@ -66,18 +68,10 @@ pub enum HttpError {
     Invalid(String),
 }
 
-async fn connect(endpoint: &Endpoint, bound: Duration) -> Result<TcpStream, HttpError> {
-    match tokio::time::timeout(bound, TcpStream::connect(endpoint.socket_addr())).await {
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
-        Ok(Err(e)) => Err(HttpError::Connect(e.to_string())),
-        Err(_) => Err(HttpError::Connect(format!(
-            "no TCP connection within {} ms",
-            bound.as_millis()
-        ))),
-    }
+async fn connect(endpoint: &Endpoint, bound: Duration) -> Result<Stream, HttpError> {
+    tls::connect(endpoint, bound)
+        .await
+        .map_err(HttpError::Connect)
 }
 
 /// Sends one request on a fresh connection and reads the whole response, within `bound`.

@@ -5,10 +5,12 @@
 
 pub mod endpoint;
 pub mod http;
+pub mod tls;
 pub mod transcript;
 pub mod ws;
 
 pub use endpoint::Endpoint;
 pub use http::{HttpError, HttpRequest, HttpResponse};
+pub use tls::Trust;
 pub use transcript::{Entry, Transcript};
 pub use ws::{OutFrame, WsConn, WsConnect, WsEvent};

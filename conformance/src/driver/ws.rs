@@ -5,6 +5,7 @@
 //! Buffering is the point: the official suites add a listener after each `await` and lose
 //! frames that arrive in the same read. Here nothing is lost; a case reads frames in order.
 
+use super::tls::{self, Stream};
 use super::transcript::{Dir, Payload, Transcript, Transport};
 use super::{Endpoint, HttpError};
 use futures_util::stream::SplitSink;
@@ -12,7 +13,6 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
+type Sink = SplitSink<WebSocketStream<Stream>, Message>;
 
 /// What the server sent on a WebSocket.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,7 +104,8 @@ impl Drop for WsConn {
     }
 }
 
-/// Opens `ws://endpoint<target>` within `bound`. `Err` only when no TCP connection could be made.
+/// Opens `ws://endpoint<target>` (`wss://` over TLS) within `bound`. `Err` only when no
+/// connection could be made (TCP, or the TLS handshake).
 pub async fn connect(
     endpoint: &Endpoint,
     target: &str,
@@ -113,7 +114,12 @@ pub async fn connect(
     auto_pong: bool,
 ) -> Result<WsConnect, HttpError> {
     let label = transcript.ws_label();
-    let url = format!("ws://{}{}", endpoint.host_header(), target);
+    let url = format!(
+        "{}://{}{}",
+        endpoint.ws_scheme(),
+        endpoint.host_header(),
+        target
+    );
     transcript.push(
         &label,
         Transport::Websocket,
@@ -122,17 +128,11 @@ pub async fn connect(
         Vec::new(),
         Payload::None,
     );
-    let stream = match tokio::time::timeout(bound, TcpStream::connect(endpoint.socket_addr())).await
-    {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(HttpError::Connect(e.to_string())),
-        Err(_) => {
-            return Err(HttpError::Connect(
-                "no TCP connection within the bound".into(),
-            ));
-        }
-    };
-    let _ = stream.set_nodelay(true);
+    // Our own connection (not tungstenite's `connect_async`), so TLS and the socket options
+    // stay under our control.
+    let stream = tls::connect(endpoint, bound)
+        .await
+        .map_err(HttpError::Connect)?;
     let request = url
         .as_str()
         .into_client_request()
@@ -322,8 +322,14 @@ impl WsConn {
                     .await
             }
             OutFrame::Binary(bytes) => {
-                self.write(Message::binary(bytes.to_vec()), "binary", bytes, true, false)
-                    .await
+                self.write(
+                    Message::binary(bytes.to_vec()),
+                    "binary",
+                    bytes,
+                    true,
+                    false,
+                )
+                .await
             }
         }
     }
