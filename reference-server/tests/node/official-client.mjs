@@ -308,13 +308,25 @@ async function recovery() {
   assert.equal(seen, "seen");
   assert.equal(typeof seenOffset, "string");
   const log = record(r);
+  // A second namespace on r's connection, `/counted` (its middleware counts its runs into
+  // socket.data), with a peer on `other`'s connection to emit to it.
+  const counted = r.io.socket("/counted");
+  const otherCounted = other.io.socket("/counted");
+  // Its `auth` carries the offset it would resume from (over polling Node sends it in the GET
+  // after the CONNECT reply's, so `connect` alone is too early to cut).
+  await Promise.all([once(counted, "auth"), once(otherCounted, "connect")]);
+  const countedId = counted.id;
+  const countedLog = record(counted);
 
-  // While r is away: two events for its room, one for all but `other`, one for a room it is not in.
+  // While r is away: events for its room, for all but `other`, for its own id's room; and some
+  // that were never for r: a room it is not in, all except its room.
   const missWhileAway = async (round) => {
-    await other.emitWithAck("broadcast", { target: "rooms", rooms: "rr", event: "missed", args: [round, 1] });
-    await other.emitWithAck("broadcast", { target: "others", event: "missed", args: [round, 2, Buffer.from([3])] });
-    await other.emitWithAck("broadcast", { target: "rooms", rooms: "elsewhere", event: "missed", args: [round, "not for r"] });
-    await other.emitWithAck("broadcast", { target: "rooms", rooms: "rr", event: "missed", args: [round, 4] });
+    const send = (spec) => other.emitWithAck("broadcast", { event: "missed", ...spec });
+    await send({ target: "rooms", rooms: "rr", args: [round, 1] });
+    await send({ target: "others", args: [round, 2, Buffer.from([3])] });
+    await send({ target: "rooms", rooms: "elsewhere", args: [round, "not for r"] });
+    await send({ target: "all", except: "rr", args: [round, "not for r either"] });
+    await send({ target: "rooms", rooms: id, args: [round, 4] });
   };
   // After the reconnect: the missed events came first, then a fresh one; offsets on all of them.
   const expectRecovered = async (round) => {
@@ -340,21 +352,37 @@ async function recovery() {
   };
 
   at("recovery round 1");
-  // Round 1: a network outage; the manager reconnects by itself once the network is back.
+  // Round 1: a network outage; the manager reconnects by itself once the network is back, both
+  // namespaces of the connection recovered.
   let disconnected = once(r, "disconnect");
+  const countedDisconnected = once(counted, "disconnect");
   proxy.down();
   assert.equal((await disconnected)[0], dropReason);
+  assert.equal((await countedDisconnected)[0], dropReason);
   await missWhileAway(1);
+  await otherCounted.emitWithAck("broadcast", { target: "others", event: "missed-counted", args: [1] });
   // A WebSocket (or a pending long-poll) that dies is noticed by the server at once; a polling
   // session whose client had no request outstanding at the cut is only noticed by the heartbeat
   // (pingInterval 300 + pingTimeout 200 ms). Until the server has closed the old session there
   // is nothing to recover (Node answers a fresh socket), so polling keeps the network down past
   // the heartbeat.
   if (mode === "polling") await sleep(700);
-  let reconnected = once(r, "connect");
+  let reconnected = Promise.all([once(r, "connect"), once(counted, "connect")]);
   proxy.up();
   await reconnected;
   await expectRecovered(1);
+  assert.equal(counted.recovered, true, "/counted recovered");
+  assert.equal(counted.id, countedId);
+  // Middlewares are skipped on recovery: the restored data still says one run.
+  const countedState = await counted.emitWithAck("get-state");
+  assert.equal(countedState.recovered, true);
+  assert.deepEqual(countedState.data, { middlewareRuns: 1 });
+  assert.deepEqual(
+    countedLog.filter(([e]) => e !== "auth").map((e) => e.slice(0, -1)),
+    [["missed-counted", 1]],
+    "what /counted received after the reconnect",
+  );
+  counted.disconnect();
 
   at("recovery round 2");
   // Round 2: the client closes its engine itself ("forced close", no Socket.IO DISCONNECT: the
