@@ -13,6 +13,7 @@
 
 mod http;
 mod polling;
+mod queue;
 mod socket;
 mod timer;
 mod websocket;
@@ -29,7 +30,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request};
 use axum::response::Response;
 use futures_util::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::config::EngineConfig;
 use crate::query;
@@ -55,9 +56,9 @@ pub(crate) struct Entry {
     /// Held requests, answered by `Output::Respond`.
     waiters: HashMap<RequestId, oneshot::Sender<HttpReply>>,
     /// WebSocket connections of this session (current, and one being upgraded).
-    sockets: HashMap<WsId, mpsc::UnboundedSender<WsCommand>>,
+    sockets: HashMap<WsId, queue::Sender<WsCommand>>,
     /// Events for the application, one batch per input (a POST body's packets arrive together).
-    events: mpsc::UnboundedSender<EventBatch>,
+    events: queue::Sender<EventBatch>,
     /// The deadline the timer driver holds for this entry, if any.
     scheduled: Option<Instant>,
 }
@@ -102,10 +103,10 @@ impl Shared {
         self: &Arc<Self>,
         session: Session,
         waiter: Option<(RequestId, oneshot::Sender<HttpReply>)>,
-        ws: Option<(WsId, mpsc::UnboundedSender<WsCommand>)>,
+        ws: Option<(WsId, queue::Sender<WsCommand>)>,
         request: HandshakeRequest,
     ) -> EntryRef {
-        let (events, rx) = mpsc::unbounded_channel();
+        let (events, rx) = queue::queue();
         let sid = session.sid().to_owned();
         let entry = Arc::new(Mutex::new(Entry {
             session,

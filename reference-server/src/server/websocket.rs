@@ -23,14 +23,13 @@ use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use sio_protocol::engineio::Frame;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
-use super::{EntryRef, Shared, WsCommand, http};
+use super::{EntryRef, Shared, WsCommand, http, queue};
 use crate::session::{Framing, Session, TransportKind, WsEnd, WsId, WsMessage};
 use crate::verify::{self, Verified};
 
@@ -121,11 +120,20 @@ pub(super) async fn handle(
     resp
 }
 
+/// The initial room of a connection's read buffer, which is also the most one read takes.
+/// tungstenite's default is 128 KiB, allocated up front for every connection; an idle Engine.IO
+/// connection reads a 3-byte pong per interval. The buffer grows to hold a bigger frame when
+/// one arrives (tungstenite reserves a frame's whole length), so it is sized by the traffic.
+const READ_BUFFER: usize = 2048;
+
+/// Frames queued together are written with one syscall: the pump `feed`s a batch into
+/// tungstenite's write buffer and flushes once. Past this many bytes a feed writes at once.
+const WRITE_BUFFER: usize = 16 * 1024;
+
 fn ws_config(max_payload: usize) -> WebSocketConfig {
     WebSocketConfig::default()
-        // Small eager read buffer (many idle connections); messages are written one by one.
-        .read_buffer_size(4096)
-        .write_buffer_size(0)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(Some(max_payload))
         .max_frame_size(Some(max_payload))
 }
@@ -156,7 +164,7 @@ async fn after_upgrade(
             ..
         } => {
             let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-            close_and_drain(ws, None).await;
+            Box::pin(close_and_drain(ws, None)).await;
         }
         Verified::Handshake {
             transport: TransportKind::WebSocket,
@@ -173,7 +181,7 @@ async fn after_upgrade(
             };
             let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = queue::queue();
             let session = Session::open_websocket_with(
                 crate::sid::generate(),
                 shared.session_cfg.clone(),
@@ -190,7 +198,7 @@ async fn after_upgrade(
         } => {
             let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = queue::queue();
             let entry = shared.lookup(&sid);
             let started = entry.as_ref().and_then(|entry| {
                 shared.drive(entry, |e, now| {
@@ -201,7 +209,7 @@ async fn after_upgrade(
             match (entry, started) {
                 (Some(entry), Some(())) => pump(shared, entry, id, ws, rx).await,
                 // "upgrade attempt for closed client" → websocket.close().
-                _ => close_and_drain(ws, None).await,
+                _ => Box::pin(close_and_drain(ws, None)).await,
             }
         }
     }
@@ -217,39 +225,70 @@ fn error_close_code(e: &WsError) -> Option<CloseCode> {
     }
 }
 
+/// The WebSocket message for one command (`None` for a close, or bytes that cannot be text).
+fn to_message(cmd: WsCommand) -> Option<Message> {
+    match cmd {
+        WsCommand::Send(Frame::Text(t)) => Some(Message::text(t)),
+        WsCommand::Send(Frame::Binary(b)) => Some(Message::binary(b)),
+        // The shared bytes go out as they are: a reference-count bump, no copy.
+        WsCommand::SendShared(m) if m.is_binary() => Some(Message::Binary(m.frame_bytes().clone())),
+        WsCommand::SendShared(m) => Utf8Bytes::try_from(m.frame_bytes().clone())
+            .ok()
+            .map(Message::Text),
+        WsCommand::Close => None,
+    }
+}
+
+/// Writes a batch of commands: every frame before a close is fed into tungstenite's write
+/// buffer and flushed once (one syscall for what the session queued together). Returns
+/// `Err(true)` if the session closed the connection, `Err(false)` if writing failed.
+async fn write_batch(ws: &mut Ws, batch: &mut Vec<WsCommand>) -> Result<(), bool> {
+    let mut closed = false;
+    let mut fed = false;
+    for cmd in batch.drain(..) {
+        if closed {
+            continue;
+        }
+        if matches!(cmd, WsCommand::Close) {
+            closed = true;
+            continue;
+        }
+        if let Some(msg) = to_message(cmd) {
+            if ws.feed(msg).await.is_err() {
+                return Err(false);
+            }
+            fed = true;
+        }
+    }
+    if fed && ws.flush().await.is_err() {
+        return Err(false);
+    }
+    if closed { Err(true) } else { Ok(()) }
+}
+
 /// Carries frames both ways until the connection ends or the session closes it.
 async fn pump(
     shared: Arc<Shared>,
     entry: EntryRef,
     id: WsId,
     mut ws: Ws,
-    mut rx: mpsc::UnboundedReceiver<WsCommand>,
+    mut rx: queue::Receiver<WsCommand>,
 ) {
+    let mut batch = Vec::new();
     let end = loop {
         tokio::select! {
-            cmd = rx.recv() => match cmd {
-                Some(cmd @ (WsCommand::Send(_) | WsCommand::SendShared(_))) => {
-                    let msg = match cmd {
-                        WsCommand::Send(Frame::Text(t)) => Message::text(t),
-                        WsCommand::Send(Frame::Binary(b)) => Message::binary(b),
-                        // The shared bytes go out as they are: a reference-count bump, no copy.
-                        WsCommand::SendShared(m) if m.is_binary() => {
-                            Message::Binary(m.frame_bytes().clone())
-                        }
-                        WsCommand::SendShared(m) => match Utf8Bytes::try_from(m.frame_bytes().clone()) {
-                            Ok(t) => Message::Text(t),
-                            Err(_) => continue,
-                        },
-                        WsCommand::Close => continue,
-                    };
-                    if ws.send(msg).await.is_err() {
-                        break WsEnd::Closed;
+            more = rx.recv_all(&mut batch) => {
+                let written = write_batch(&mut ws, &mut batch).await;
+                // Give back a burst's room: an idle connection keeps none.
+                batch = Vec::new();
+                match (more, written) {
+                    (true, Ok(())) => {}
+                    (_, Err(false)) => break WsEnd::Closed,
+                    // The session closed this connection (or forgot it).
+                    (false, _) | (_, Err(true)) => {
+                        Box::pin(close_and_drain(ws, None)).await;
+                        return;
                     }
-                }
-                // The session closed this connection (or forgot it).
-                Some(WsCommand::Close) | None => {
-                    close_and_drain(ws, None).await;
-                    return;
                 }
             },
             msg = ws.next() => {
@@ -282,7 +321,7 @@ async fn pump(
                         if let Some(code) = error_close_code(&e) {
                             tracing::debug!(error = %e, "WebSocket protocol error: closing");
                             shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
-                            close_after_error(ws, code).await;
+                            Box::pin(close_after_error(ws, code)).await;
                             return;
                         }
                         break WsEnd::Closed;
@@ -321,7 +360,8 @@ async fn close_after_error(mut ws: Ws, code: CloseCode) {
     }
     // The WebSocket layer has already failed: read the raw stream underneath it.
     let io = ws.get_mut();
-    let mut discard = [0u8; 4096];
+    // On the heap: this future is part of every connection's task, most never get here.
+    let mut discard = vec![0u8; 4096];
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
         while let Ok(n) = io.read(&mut discard).await {
             if n == 0 {
