@@ -17,6 +17,8 @@
 #[cfg(feature = "faults")]
 pub mod fault;
 mod framing;
+#[cfg(feature = "arbitrary")]
+pub mod fuzzing;
 mod heartbeat;
 mod polling;
 mod types;

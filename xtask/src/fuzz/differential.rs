@@ -49,6 +49,9 @@ fn diff_dirs(corpus: Option<PathBuf>, target: Option<String>) -> Result<Vec<(Str
     let base = corpus.unwrap_or_else(|| fuzz_dir().join("seeds"));
     if let Some(t) = target {
         check_target(&t)?;
+        if !PARSER_TARGETS.contains(&t.as_str()) {
+            bail!("{t} has no Node counterpart to compare with; diff takes a parser target");
+        }
         let dir = if base.join(&t).is_dir() {
             base.join(&t)
         } else {
@@ -56,7 +59,7 @@ fn diff_dirs(corpus: Option<PathBuf>, target: Option<String>) -> Result<Vec<(Str
         };
         return Ok(vec![(t, dir)]);
     }
-    let dirs: Vec<_> = TARGETS
+    let dirs: Vec<_> = PARSER_TARGETS
         .iter()
         .map(|t| (t.to_string(), base.join(t)))
         .filter(|(_, d)| d.is_dir())

@@ -37,7 +37,20 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// Every fuzz target, in the order `all` runs them.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
+    "engine_packet",
+    "engine_payload_v4",
+    "engine_payload_v3",
+    "socketio_packet",
+    "binary_reassembly",
+    "roundtrip",
+    "session",
+];
+
+/// The parser targets: their seeds come from the transcripts (`seed`) and their inputs mean
+/// the same to Node's parsers (`diff`). The `session` target's input is a structured sequence
+/// of session inputs with no Node counterpart; its seeds are a committed campaign selection.
+pub const PARSER_TARGETS: [&str; 6] = [
     "engine_packet",
     "engine_payload_v4",
     "engine_payload_v3",
@@ -58,7 +71,7 @@ enum Sub {
     /// Fuzz one target for a while.
     Run {
         /// One of: engine_packet, engine_payload_v4, engine_payload_v3, socketio_packet,
-        /// binary_reassembly, roundtrip.
+        /// binary_reassembly, roundtrip, session.
         target: String,
         /// Seconds to run.
         #[arg(long, default_value_t = 60)]

@@ -345,7 +345,7 @@ pub(super) fn seed() -> Result<ExitCode> {
     const CAP: usize = 32;
     const MIN_PICKS: usize = 10;
     let mut total_committed = 0;
-    for target in TARGETS {
+    for target in PARSER_TARGETS {
         let all = inputs.remove(target).unwrap_or_default();
         let extra = advisory.remove(target).unwrap_or_default();
         let corpus = root.join("corpus").join(target);
