@@ -87,10 +87,23 @@ pub(super) async fn handle(
             .find(|s| !s.is_empty())
     });
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let request = super::HandshakeRequest::new(&req, TransportKind::WebSocket);
+    // The task below lives as long as the connection: it takes only what it needs of the
+    // request (the handshake request only when it opens a session, boxed).
+    let after = AfterUpgrade {
+        b64: query.get("b64").cloned(),
+        protocol: verify::check_protocol(&query, &shared.config),
+        request: matches!(
+            route,
+            Verified::Handshake {
+                transport: TransportKind::WebSocket
+            }
+        )
+        .then(|| Box::new(super::HandshakeRequest::new(&req, TransportKind::WebSocket))),
+        route,
+    };
     tokio::spawn(async move {
         if let Ok(upgraded) = on_upgrade.await {
-            after_upgrade(shared, TokioIo::new(upgraded), route, query, request).await;
+            after_upgrade(shared, TokioIo::new(upgraded), after).await;
         }
     });
     let mut h = vec![
@@ -124,7 +137,7 @@ pub(super) async fn handle(
 /// tungstenite's default is 128 KiB, allocated up front for every connection; an idle Engine.IO
 /// connection reads a 3-byte pong per interval. The buffer grows to hold a bigger frame when
 /// one arrives (tungstenite reserves a frame's whole length), so it is sized by the traffic.
-const READ_BUFFER: usize = 2048;
+const READ_BUFFER: usize = 1024;
 
 /// Frames queued together are written with one syscall: the pump `feed`s a batch into
 /// tungstenite's write buffer and flushes once. Past this many bytes a feed writes at once.
@@ -138,15 +151,25 @@ fn ws_config(max_payload: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_payload))
 }
 
-async fn after_upgrade(
-    shared: Arc<Shared>,
-    mut io: TokioIo<Upgraded>,
+/// What the connection's task keeps of the upgrade request.
+struct AfterUpgrade {
     route: Verified,
-    query: HashMap<String, String>,
-    request: super::HandshakeRequest,
-) {
+    /// The `b64` query parameter.
+    b64: Option<String>,
+    /// The EIO revision, checked only once the 101 is written (as Node does).
+    protocol: Result<u8, verify::ErrorCode>,
+    /// The handshake request of a session opened over WebSocket.
+    request: Option<Box<super::HandshakeRequest>>,
+}
+
+async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: AfterUpgrade) {
+    let AfterUpgrade {
+        route,
+        b64,
+        protocol,
+        request,
+    } = after;
     // `supportsBinary = !req._query.b64`, per transport.
-    let b64 = query.get("b64").cloned();
     let supports_binary = Framing::new(4, b64.as_deref()).supports_binary;
     let config = ws_config(shared.config.max_http_buffer_size);
     #[cfg(feature = "faults")]
@@ -154,24 +177,16 @@ async fn after_upgrade(
         Some(crate::fault::Fault::WsLimitUnenforced) => ws_config(64 << 20),
         _ => config,
     };
-    match route {
-        // "transport doesn't handle upgraded requests" → websocket.close().
-        Verified::Handshake {
-            transport: TransportKind::Polling,
-        }
-        | Verified::Existing {
-            transport: TransportKind::Polling,
-            ..
-        } => {
-            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-            Box::pin(close_and_drain(ws, None)).await;
-        }
-        Verified::Handshake {
-            transport: TransportKind::WebSocket,
-        } => {
+    match (route, request) {
+        (
+            Verified::Handshake {
+                transport: TransportKind::WebSocket,
+            },
+            Some(request),
+        ) => {
             // Node checks the EIO revision only after ws.handleUpgrade: the refusal is written
             // as raw HTTP on the upgraded socket.
-            let protocol = match verify::check_protocol(&query, &shared.config) {
+            let protocol = match protocol {
                 Ok(protocol) => protocol,
                 Err(code) => {
                     let _ = io.write_all(&http::raw_refusal_bytes(code.message())).await;
@@ -189,13 +204,16 @@ async fn after_upgrade(
                 Instant::now(),
                 id,
             );
-            let entry = shared.create(session, None, Some((id, tx)), request);
+            let entry = shared.create(session, None, Some((id, tx)), *request);
             pump(shared, entry, id, ws, rx).await;
         }
-        Verified::Existing {
-            sid,
-            transport: TransportKind::WebSocket,
-        } => {
+        (
+            Verified::Existing {
+                sid,
+                transport: TransportKind::WebSocket,
+            },
+            _,
+        ) => {
             let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
             let (tx, rx) = queue::queue();
@@ -211,6 +229,11 @@ async fn after_upgrade(
                 // "upgrade attempt for closed client" → websocket.close().
                 _ => Box::pin(close_and_drain(ws, None)).await,
             }
+        }
+        // "transport doesn't handle upgraded requests" → websocket.close().
+        _ => {
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            Box::pin(close_and_drain(ws, None)).await;
         }
     }
 }
@@ -346,11 +369,13 @@ fn feed(shared: &Arc<Shared>, entry: &EntryRef, id: WsId, burst: Vec<WsMessage>)
 }
 
 /// After a receive error (a frame over the limit, bad UTF-8, a protocol violation) `ws` sends
-/// its close frame and keeps reading, discarding what arrives, until the peer closes. Dropping
-/// the connection at once would leave the rest of, say, a too-large frame unread, and the kernel
-/// would answer it with a reset: the peer would see a failed write instead of the close code.
+/// its close frame, ends its side of the TCP connection at once (`socket.end()`: the receiver
+/// has errored, so no close handshake is awaited) and keeps reading, discarding what arrives,
+/// until the peer closes. Dropping the connection at once would leave the rest of, say, a
+/// too-large frame unread, and the kernel would answer it with a reset: the peer would see a
+/// failed write instead of the close code.
 async fn close_after_error(mut ws: Ws, code: CloseCode) {
-    use tokio::io::AsyncReadExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let frame = CloseFrame {
         code,
         reason: "".into(),
@@ -360,6 +385,8 @@ async fn close_after_error(mut ws: Ws, code: CloseCode) {
     }
     // The WebSocket layer has already failed: read the raw stream underneath it.
     let io = ws.get_mut();
+    // FIN after the close frame, as `ws` does; without it the peer waits CLOSE_TIMEOUT.
+    let _ = io.shutdown().await;
     // On the heap: this future is part of every connection's task, most never get here.
     let mut discard = vec![0u8; 4096];
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
