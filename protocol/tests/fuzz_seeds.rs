@@ -149,3 +149,21 @@ fn regression_reassembled_object_keys_in_javascript_order() {
     let seed = seeds_dir().join("binary_reassembly/635d0377fa1e6ca724e3769aafe8b80e9b0510de");
     fuzzing::binary_reassembly_bytes(&std::fs::read(seed).expect("the crash input is kept"));
 }
+
+/// Was the open divergence of DIVERGENCES.md (found by `cargo xtask fuzz diff --corpus` after a
+/// v3 campaign): Node splits a v3 XHR2 payload whole before decoding any record, so a framing
+/// error anywhere (here a second record `2C` with no `0xFF`) is one `parser error` and no
+/// packet, where we used to hand on the leading `message` first.
+#[test]
+fn regression_v3_binary_payload_framing_error_rejects_the_whole_payload() {
+    use sio_protocol::engineio::v3;
+    use sio_protocol::{EngineError, Limits};
+    let input = [0u8, 1, 0xFF, b'4', 0x2C];
+    fuzzing::engine_payload_v3(&input);
+    let decoded = v3::decode_binary_payload(&input, &Limits::NODE);
+    assert!(decoded.packets.is_empty(), "no packet before Node's whole-payload error");
+    assert_eq!(decoded.error.map(|e| (e.index, e.error)), Some((0, EngineError::V3BinaryLength)));
+    // The same records with correct framing decode both.
+    let fine = [0u8, 1, 0xFF, b'4', 0, 1, 0xFF, b'4'];
+    assert_eq!(v3::decode_binary_payload(&fine, &Limits::NODE).packets.len(), 2);
+}

@@ -211,9 +211,49 @@ pub fn encode_binary_payload(packets: &[Packet]) -> Vec<u8> {
     out
 }
 
-/// Decodes a v3 XHR2 binary payload. Stricter than Node (documented divergences): length bytes
-/// must be 0–9 (Node concatenates the decimal spelling of any byte), and a record must not be
-/// shorter than announced (Node silently truncates). Text records must be UTF-8.
+/// Whether Node's first pass over a v3 XHR2 payload fails (engine.io 6.6.12
+/// `decodePayloadAsBinary`): Node splits the WHOLE body into records before decoding any, and
+/// answers one `parser error` for the whole payload, with no packet handed on, when a record's
+/// length header has no `0xFF` or spells more than 310 characters. It walks Node's way: each
+/// length byte is spelled in decimal and the spelling `parseInt`ed, and the walk advances by the
+/// spelling's length, so it follows Node's misalignment on length bytes ≥ 10.
+fn node_binary_split_fails(body: &[u8]) -> bool {
+    let mut tail = body;
+    while !tail.is_empty() {
+        let mut spelled = String::new();
+        let mut i = 1;
+        loop {
+            match tail.get(i) {
+                Some(0xFF) => break,
+                _ if spelled.len() > 310 => return true,
+                Some(b) => spelled.push_str(&b.to_string()),
+                // Past the end Node appends "undefined" until the spelling is over 310.
+                None => return true,
+            }
+            i += 1;
+        }
+        tail = tail.get(spelled.len() + 1..).unwrap_or_default();
+        // `bufferTail.slice(msgLength + 1)`: `parseInt("")` is NaN and `slice(NaN)` keeps
+        // everything; leading zeros do not count (`parseInt("0004")` is 4), and a value of more
+        // than 15 digits is past the end of any body anyway.
+        let significant = spelled.trim_start_matches('0');
+        let advance = match significant.len() {
+            _ if spelled.is_empty() => 0,
+            0 => 1,
+            1..=15 => significant.parse::<usize>().map_or(usize::MAX, |n| n + 1),
+            _ => usize::MAX,
+        };
+        tail = tail.get(advance..).unwrap_or_default();
+    }
+    false
+}
+
+/// Decodes a v3 XHR2 binary payload. As Node, a payload whose record framing fails anywhere
+/// (no `0xFF`, or a length spelled in more than 310 characters, found by Node's own walk) is one
+/// `V3BinaryLength` error with no packet, since Node splits the whole body before decoding. Past
+/// that, stricter than Node (documented divergences): length bytes must be 0–9 (Node
+/// concatenates the decimal spelling of any byte), and a record must not be shorter than
+/// announced (Node silently truncates). Text records must be UTF-8.
 pub fn decode_binary_payload(body: &[u8], limits: &Limits) -> DecodedPayload {
     let fail = |packets, index, error| DecodedPayload {
         packets,
@@ -225,6 +265,9 @@ pub fn decode_binary_payload(body: &[u8], limits: &Limits) -> DecodedPayload {
             max: limits.max_payload,
         };
         return fail(Vec::new(), 0, error);
+    }
+    if node_binary_split_fails(body) {
+        return fail(Vec::new(), 0, EngineError::V3BinaryLength);
     }
     let mut packets = Vec::new();
     let mut rest = body;
