@@ -22,7 +22,10 @@ mod sio_behaviours;
 /// sio-main's contract: rooms, broadcast targets, acks both ways, middlewares, disconnects.
 mod sio_contract;
 
-/// Interop with the official socket.io-client 4.8.4 (Node): polling, WebSocket, upgrade.
+/// Interop with the official socket.io-client 4.8.4 (Node), over polling, WebSocket and upgrade:
+/// events, acks both ways, binary, namespaces, every broadcast target, middleware refusal,
+/// reconnection after a network drop, connection state recovery; the same script against the
+/// Node harness validates it.
 mod official_client;
 
 /// Connection state recovery on `/socket.io-recovery/` (protocol-notes §5).
