@@ -315,46 +315,68 @@ async fn pump(
                 }
             },
             msg = ws.next() => {
-                // Node's `ws` emits every message of one socket read in the same tick, before
-                // any deferred work (a Socket.IO join) runs: the messages already received are
-                // one input, so the application gets them as one batch.
-                let mut burst = Vec::new();
-                let mut next = Some(msg);
-                let mut stop = None;
-                while let Some(msg) = next.take() {
-                    match msg {
-                        Some(Ok(Message::Text(t))) => burst.push(WsMessage::Text(t.as_str().to_owned())),
-                        Some(Ok(Message::Binary(b))) => burst.push(WsMessage::Binary(b.to_vec())),
-                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                        // The peer's close: tungstenite answers it; the stream ends next.
-                        Some(Ok(Message::Close(_))) => {}
-                        Some(Err(e)) => stop = Some(Err(e)),
-                        None => stop = Some(Ok(())),
-                    }
-                    if stop.is_none() && burst.len() < MAX_BURST {
-                        next = ws.next().now_or_never();
-                    }
-                }
+                // Only small values cross the awaits below: tungstenite's error type is large
+                // and would otherwise take room in every connection's task.
+                let (burst, stop) = read_burst(&mut ws, msg);
                 if !burst.is_empty() {
                     feed(&shared, &entry, id, burst);
                 }
                 match stop {
-                    None => {}
-                    Some(Err(e)) => {
-                        if let Some(code) = error_close_code(&e) {
-                            tracing::debug!(error = %e, "WebSocket protocol error: closing");
-                            shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
-                            Box::pin(close_after_error(ws, code)).await;
-                            return;
-                        }
-                        break WsEnd::Closed;
+                    Stop::No => {}
+                    Stop::Ended => break WsEnd::Closed,
+                    Stop::Failed(code) => {
+                        shared.drive(&entry, |e, now| e.session.ws_closed(now, id, WsEnd::Error));
+                        Box::pin(close_after_error(ws, code)).await;
+                        return;
                     }
-                    Some(Ok(())) => break WsEnd::Closed,
                 }
             }
         }
     };
     shared.drive(&entry, |e, now| e.session.ws_closed(now, id, end));
+}
+
+/// Whether reading goes on after a burst.
+enum Stop {
+    No,
+    /// The peer closed, the connection ended, or an I/O error (no close frame is sent).
+    Ended,
+    /// A protocol error: `ws` sends this close code.
+    Failed(CloseCode),
+}
+
+/// `first` and every message already received behind it (at most [`MAX_BURST`]).
+///
+/// Node's `ws` emits every message of one socket read in the same tick, before any deferred
+/// work (a Socket.IO join) runs: the messages already received are one input, so the
+/// application gets them as one batch.
+fn read_burst(ws: &mut Ws, first: Option<Result<Message, WsError>>) -> (Vec<WsMessage>, Stop) {
+    let mut burst = Vec::new();
+    let mut next = Some(first);
+    while let Some(msg) = next.take() {
+        match msg {
+            Some(Ok(Message::Text(t))) => burst.push(WsMessage::Text(t.as_str().to_owned())),
+            Some(Ok(Message::Binary(b))) => burst.push(WsMessage::Binary(b.to_vec())),
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            // The peer's close: tungstenite answers it; the stream ends next.
+            Some(Ok(Message::Close(_))) => {}
+            Some(Err(e)) => {
+                let stop = match error_close_code(&e) {
+                    Some(code) => {
+                        tracing::debug!(error = %e, "WebSocket protocol error: closing");
+                        Stop::Failed(code)
+                    }
+                    None => Stop::Ended,
+                };
+                return (burst, stop);
+            }
+            None => return (burst, Stop::Ended),
+        }
+        if burst.len() < MAX_BURST {
+            next = ws.next().now_or_never();
+        }
+    }
+    (burst, Stop::No)
 }
 
 /// At most this many received messages make one input.
