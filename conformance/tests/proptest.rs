@@ -19,7 +19,9 @@ mod support;
 use axum::serve::ListenerExt;
 use sio_conformance::driver::Endpoint;
 use sio_conformance::proptest::model::Fault;
-use sio_conformance::proptest::ops::{AckReply, Case, Kind, Op, Restore, RoomRef, Target};
+use sio_conformance::proptest::ops::{
+    AckReply, Case, ClientTransport, DropPoint, Kind, Op, Restore, RoomRef, Target,
+};
 use sio_conformance::proptest::runner::{self, Settings};
 use sio_conformance::proptest::{Live, replay};
 use std::sync::mpsc;
@@ -93,6 +95,15 @@ fn recovery_reference() {
     ));
 }
 
+#[test]
+fn upgrade_reference() {
+    check(&Settings::from_env(
+        live(&reference_url()),
+        Kind::Upgrade,
+        32,
+    ));
+}
+
 // ---- the Node oracle: validates the model ---------------------------------------------------
 
 #[test]
@@ -100,7 +111,7 @@ fn node_validates_the_model() {
     let Some((_harness, url)) = support::start_node_harness() else {
         return;
     };
-    for (kind, cases) in [(Kind::Rooms, 32), (Kind::Recovery, 32)] {
+    for (kind, cases) in [(Kind::Rooms, 32), (Kind::Recovery, 32), (Kind::Upgrade, 24)] {
         let mut settings = Settings::from_env(live(&url), kind, cases);
         settings.target_flag = "--target node".into();
         check(&settings);
@@ -108,6 +119,8 @@ fn node_validates_the_model() {
     run_named(&url, &every_target_once());
     run_named(&url, &restore_twice_from_one_session());
     run_named(&url, &expired_session());
+    run_drops(&url);
+    run_named(&url, &upgrade_under_load());
 }
 
 // ---- the properties can fail ----------------------------------------------------------------
@@ -158,7 +171,8 @@ fn a_model_that_expects_missed_events_after_connect_fails_and_shrinks() {
 
 // ---- named regressions ----------------------------------------------------------------------
 
-fn run_named(url: &str, case: &Case) {
+/// Runs a named case once; returns how many reconnects recovered a session.
+fn run_named(url: &str, case: &Case) -> usize {
     let outcome = replay(&live(url), case, None);
     if let Err(f) = outcome.result {
         let lines: Vec<String> = outcome
@@ -168,6 +182,20 @@ fn run_named(url: &str, case: &Case) {
             .map(|e| e.line())
             .collect();
         panic!("{f}\n{}", lines.join("\n"));
+    }
+    if std::env::var_os("SIO_PROPTEST_SHOW").is_some() {
+        for e in outcome.transcript.entries() {
+            eprintln!("{}", e.line());
+        }
+    }
+    outcome.recoveries
+}
+
+/// Every drop point of [`transport_drops`] must end in a recovery.
+fn run_drops(url: &str) {
+    for case in transport_drops() {
+        let recovered = run_named(url, &case);
+        assert_eq!(recovered, 1, "no recovery after {:?}", case.ops[1]);
     }
 }
 
@@ -186,14 +214,106 @@ fn regression_no_recovery_after_the_window() {
     run_named(&reference_url(), &expired_session());
 }
 
+#[test]
+fn regression_every_polling_drop_point_recovers() {
+    run_drops(&reference_url());
+}
+
+#[test]
+fn regression_upgrade_under_load() {
+    run_named(&reference_url(), &upgrade_under_load());
+}
+
+/// For each drop point of a polling client: join a room, drop there, miss a room broadcast and
+/// one to `all`, reconnect with the last offset: the session is restored with both missed
+/// events, in order (PROPTEST.md, "Drop points").
+fn transport_drops() -> Vec<Case> {
+    [
+        DropPoint::Transport,
+        DropPoint::StopPolling,
+        DropPoint::DuringProbe,
+        DropPoint::AfterUpgrade,
+    ]
+    .into_iter()
+    .map(|at| Case {
+        kind: Kind::Recovery,
+        clients: 2,
+        transports: vec![ClientTransport::Polling, ClientTransport::Websocket],
+        ops: vec![
+            Op::Join {
+                client: 0,
+                rooms: vec![1],
+            },
+            Op::Drop { client: 0, at },
+            Op::Broadcast {
+                client: 1,
+                target: Target::Rooms,
+                rooms: vec![RoomRef::Named(1)],
+                except: vec![],
+            },
+            Op::Broadcast {
+                client: 0,
+                target: Target::All,
+                rooms: vec![],
+                except: vec![],
+            },
+            Op::Reconnect {
+                client: 0,
+                restore: Restore::Last,
+                late: false,
+            },
+            Op::Broadcast {
+                client: 0,
+                target: Target::Rooms,
+                rooms: vec![RoomRef::Named(1)],
+                except: vec![],
+            },
+        ],
+    })
+    .collect()
+}
+
+/// Two polling clients; c0 probes, both send and receive while it probes, c0 pauses, c1
+/// broadcasts to it three times (they wait in the server's buffer), c0 finishes: every event
+/// arrives once, in order, across the switch.
+fn upgrade_under_load() -> Case {
+    let b = |client, target| Op::Broadcast {
+        client,
+        target,
+        rooms: vec![],
+        except: vec![],
+    };
+    Case {
+        kind: Kind::Upgrade,
+        clients: 2,
+        transports: vec![ClientTransport::Polling, ClientTransport::Polling],
+        ops: vec![
+            Op::UpgradeProbe { client: 0 },
+            b(0, Target::All),
+            b(1, Target::Others),
+            Op::UpgradePause { client: 0 },
+            b(0, Target::All),
+            b(0, Target::Others),
+            b(0, Target::All),
+            Op::UpgradeFinish { client: 0 },
+            b(0, Target::All),
+            b(1, Target::All),
+        ],
+    }
+}
+
 /// A drop, a missed event, a reconnect after maxDisconnectionDuration (a real 1.3 s wait): a
 /// fresh socket, nothing missed delivered.
 fn expired_session() -> Case {
     Case {
         kind: Kind::Recovery,
         clients: 2,
+        transports: vec![],
         ops: vec![
-            Op::Drop { client: 0 },
+            Op::Drop {
+                client: 0,
+                at: DropPoint::Transport,
+            },
             Op::Broadcast {
                 client: 0,
                 target: Target::All,
@@ -227,6 +347,7 @@ fn every_target_once() -> Case {
     Case {
         kind: Kind::Rooms,
         clients: 3,
+        transports: vec![],
         ops: vec![
             Op::Join {
                 client: 0,
@@ -271,12 +392,16 @@ fn restore_twice_from_one_session() -> Case {
     Case {
         kind: Kind::Recovery,
         clients: 2,
+        transports: vec![],
         ops: vec![
             Op::Join {
                 client: 0,
                 rooms: vec![1],
             },
-            Op::Drop { client: 0 },
+            Op::Drop {
+                client: 0,
+                at: DropPoint::Transport,
+            },
             Op::Broadcast {
                 client: 1,
                 target: Target::Rooms,
@@ -304,7 +429,8 @@ fn kinds_from_env() -> Vec<Kind> {
     match std::env::var("SIO_PROPTEST_KIND").as_deref() {
         Ok("rooms") => vec![Kind::Rooms],
         Ok("recovery") => vec![Kind::Recovery],
-        _ => vec![Kind::Rooms, Kind::Recovery],
+        Ok("upgrade") => vec![Kind::Upgrade],
+        _ => vec![Kind::Rooms, Kind::Recovery, Kind::Upgrade],
     }
 }
 

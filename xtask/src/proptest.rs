@@ -8,7 +8,7 @@
 //! environment, so this task holds no protocol logic:
 //!
 //! ```text
-//! SIO_PROPTEST_URL=<url> PROPTEST_CASES=<n> SIO_PROPTEST_KIND=rooms|recovery SIO_PROPTEST_SEED=<seed>
+//! SIO_PROPTEST_URL=<url> PROPTEST_CASES=<n> SIO_PROPTEST_KIND=rooms|recovery|upgrade SIO_PROPTEST_SEED=<seed>
 //!   cargo test -p sio-conformance --test proptest -- --ignored --exact against_url --nocapture
 //! SIO_PROPTEST_URL=<url> SIO_PROPTEST_REPLAY=<case.json>
 //!   cargo test -p sio-conformance --test proptest -- --ignored --exact replay_file --nocapture
@@ -24,9 +24,12 @@ use std::process::ExitCode;
 pub enum Kind {
     /// Rooms, targets, acks, disconnects on sio-main (a namespace per case).
     Rooms,
-    /// Drops and reconnects with connection state recovery on sio-recovery.
+    /// Drops (at every drop point, polling ones included) and reconnects with connection state
+    /// recovery on sio-recovery.
     Recovery,
-    /// Both.
+    /// Polling clients upgrading to WebSocket in steps while events flow both ways, on sio-main.
+    Upgrade,
+    /// All three.
     All,
 }
 
@@ -110,6 +113,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Kind::Recovery => {
             test.env("SIO_PROPTEST_KIND", "recovery");
+        }
+        Kind::Upgrade => {
+            test.env("SIO_PROPTEST_KIND", "upgrade");
         }
         Kind::All => {}
     }

@@ -1,4 +1,5 @@
-//! The live executor: runs a [`Case`] against a server through the raw WebSocket driver,
+//! The live executor: runs a [`Case`] against a server, each client on its transport
+//! (WebSocket through the raw driver, or polling / polling-then-upgrade through [`super::polling`]),
 //! step by step, and checks after each step that every client received exactly what the
 //! [`Model`] predicts.
 //!
@@ -13,18 +14,25 @@
 //!
 //! Markers go to the test namespace, or to the anchor namespace when the client's socket
 //! there is gone (after `41` or a server disconnect), so silence is always proved by a round
-//! trip on the same connection, never by a sleep.
+//! trip on the same connection, never by a sleep. A client paused for its upgrade cannot do a
+//! round trip: what it must receive is kept and checked, in order, at its first marker after
+//! `5`. The pause is kept short (at most [`PAUSE_WINDOW`]; the server would otherwise time the
+//! session out, since its pings wait in its buffer): past that the executor sends `5` early,
+//! which changes nothing the model predicts.
 
-use super::model::{Act, Fault, Frame, Model, Plan};
-use super::ops::{Case, Kind};
+use super::conn::Conn;
+use super::model::{Act, Fault, Frame, Model, Phase, Plan};
+use super::ops::{Case, ClientTransport, Kind};
 use crate::config::Server;
 use crate::driver::transcript::Transport;
-use crate::driver::ws::{self, Next};
-use crate::driver::{Endpoint, Transcript, WsConn, WsConnect, WsEvent};
+use crate::driver::ws::Next;
+use crate::driver::{Endpoint, Transcript, WsEvent};
 use crate::expect::match_pattern;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
+
+mod transport;
 
 /// Where and how to run.
 #[derive(Clone, Debug)]
@@ -85,12 +93,29 @@ pub struct Outcome {
     pub steps: Vec<String>,
 }
 
+/// The longest an upgrade pause is kept open before the executor sends `5` by itself: the
+/// server pings at most pingInterval (300 ms) after the last pong and closes the session
+/// pingTimeout (200 ms) later; a paused client has no GET for the ping to go out on.
+pub const PAUSE_WINDOW: Duration = Duration::from_millis(250);
+
+/// How long the pending GET may take to come back once the client pauses right after a pong:
+/// Node releases it with a noop within 100 ms (its upgrade check runs every 100 ms); the next
+/// ping, the only other thing that would release it, is about 300 ms after the pong.
+pub const NOOP_BOUND: Duration = Duration::from_millis(200);
+
+/// Bound on the wait for a server to close a session the client stopped polling (ping
+/// interval + ping timeout = 500 ms, with room for a loaded machine).
+const CLOSE_BOUND: Duration = Duration::from_millis(1200);
+
 struct Exec<'a> {
     live: &'a Live,
     kind: Kind,
     model: Model,
     transcript: Transcript,
-    conns: Vec<Option<WsConn>>,
+    conns: Vec<Option<Conn>>,
+    transports: Vec<ClientTransport>,
+    /// Frames a paused client must receive, checked at its first marker after `5`.
+    deferred: BTreeMap<u8, Vec<Frame>>,
     vars: BTreeMap<String, String>,
     step: usize,
     op: String,
@@ -136,7 +161,7 @@ impl Exec<'_> {
 
     fn server(&self) -> Server {
         match self.kind {
-            Kind::Rooms => Server::SioMain,
+            Kind::Rooms | Kind::Upgrade => Server::SioMain,
             Kind::Recovery => Server::SioRecovery,
         }
     }
@@ -169,58 +194,17 @@ impl Exec<'_> {
                 tokio::time::sleep_until(t.into()).await;
             }
             Act::Open(client) => {
-                let target = format!(
-                    "{}?EIO=4&transport=websocket",
-                    self.live.endpoint.target(self.server().path())
-                );
-                let opened = ws::connect(
-                    &self.live.endpoint,
-                    &target,
-                    self.live.step,
-                    &self.transcript,
-                    true,
-                )
-                .await;
-                let mut conn = match opened {
-                    Ok(WsConnect::Open(c)) => c,
-                    Ok(WsConnect::Refused { status, .. }) => {
-                        return Err(self.fail(
-                            client,
-                            "WebSocket upgrade",
-                            vec!["101".into()],
-                            vec![status.to_string()],
-                        ));
-                    }
-                    Ok(WsConnect::Failed(e)) => {
-                        return Err(self.fail(
-                            client,
-                            "WebSocket upgrade",
-                            vec!["101".into()],
-                            vec![e],
-                        ));
-                    }
-                    Err(e) => {
-                        return Err(self.fail(
-                            client,
-                            "TCP connect",
-                            vec!["a connection".into()],
-                            vec![e.to_string()],
-                        ));
-                    }
-                };
-                let first = conn.next(self.live.step).await;
-                let ok =
-                    matches!(&first, Next::Event(WsEvent::Text(t)) if t.starts_with("0{\"sid\":"));
-                if !ok {
-                    return Err(self.fail(
-                        client,
-                        "open packet",
-                        vec![r#"0{"sid":…}"#.into()],
-                        vec![describe(&first)],
-                    ));
-                }
+                let conn = self.open(client).await?;
                 self.conns[client as usize] = Some(conn);
             }
+            Act::Upgrade(client) => {
+                self.probe(client).await?;
+                self.pause(client, None).await?;
+                self.finish(client).await?;
+            }
+            Act::Probe(client) => self.probe(client).await?,
+            Act::Pause(client) => self.pause(client, Some(NOOP_BOUND)).await?,
+            Act::Finish(client) => self.finish(client).await?,
             Act::Send(client, text) => {
                 let text = match self.vars.get("srv") {
                     Some(v) => text.replace("<srv>", v),
@@ -278,11 +262,7 @@ impl Exec<'_> {
                 }
                 self.conns[client as usize] = None;
             }
-            Act::Drop(client) => {
-                if let Some(conn) = self.conns[client as usize].take() {
-                    conn.drop_connection().await;
-                }
-            }
+            Act::Drop(client, how) => self.drop_transport(client, how).await?,
         }
         Ok(())
     }
@@ -295,7 +275,15 @@ impl Exec<'_> {
         mut others: BTreeMap<u8, Vec<Frame>>,
     ) -> Result<(), StepFailure> {
         for client in 0..clients {
-            let expected = others.remove(&client).unwrap_or_default();
+            let mut expected = others.remove(&client).unwrap_or_default();
+            if self.model.phase(client) == Phase::Paused {
+                self.deferred.entry(client).or_default().extend(expected);
+                continue;
+            }
+            if let Some(mut before) = self.deferred.remove(&client) {
+                before.extend(expected);
+                expected = before;
+            }
             let tag = format!("m{}-{client}", self.step);
             let Some((send, echo)) = self.model.marker(client, &tag) else {
                 if !expected.is_empty() {
@@ -360,6 +348,7 @@ impl Exec<'_> {
 
     async fn run_plan(&mut self, plan: Plan, clients: u8) -> Result<(), StepFailure> {
         self.vars.clear();
+        self.keep_paused_sessions_alive().await?;
         for act in plan.acts {
             self.act(act).await?;
         }
@@ -372,7 +361,7 @@ impl Exec<'_> {
 pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome {
     let id = unique();
     let nsp = match case.kind {
-        Kind::Rooms => format!("/dynamic-{id}"),
+        Kind::Rooms | Kind::Upgrade => format!("/dynamic-{id}"),
         Kind::Recovery => "/".to_string(),
     };
     let mut exec = Exec {
@@ -381,11 +370,14 @@ pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome
         model: Model::new(case.kind, &nsp, &format!("p{id}-"), fault),
         transcript: Transcript::new(),
         conns: (0..4).map(|_| None).collect(),
+        transports: (0..4).map(|c| case.transport(c)).collect(),
+        deferred: BTreeMap::new(),
         vars: BTreeMap::new(),
         step: 0,
         op: "initial connect".into(),
     };
     let clients = case.clients.clamp(1, 4);
+    exec.model.set_transports(&exec.transports);
     let mut applied = 0;
     let mut steps = Vec::new();
     let result = async {
@@ -413,12 +405,22 @@ pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome
             applied += 1;
             exec.run_plan(plan, clients).await?;
         }
+        // An upgrade left under way: finish it, so what the client had to receive while
+        // paused is checked too.
+        for c in 0..clients {
+            if let Some(plan) = exec.model.complete_upgrade(c) {
+                exec.op = plan.desc.clone();
+                exec.transcript
+                    .note("-", Transport::Websocket, format!("end: {}", plan.desc));
+                exec.run_plan(plan, clients).await?;
+            }
+        }
         Ok(())
     }
     .await;
     for conn in exec.conns.iter_mut() {
         if let Some(c) = conn.take() {
-            let _ = c.close(None).await;
+            c.close().await;
         }
     }
     Outcome {

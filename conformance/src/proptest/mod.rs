@@ -6,17 +6,24 @@
 //!
 //! - [`ops`]: the operations and their proptest strategies (every op total, so shrinking works).
 //! - [`model`]: the reference model (rooms, targets, acks, the recovery buffer and sessions).
-//! - [`live`]: the executor over the raw WebSocket driver, with marker round trips.
+//! - [`transports`]: each client's transport (WebSocket, polling, polling-then-upgrade) and
+//!   the drop points.
+//! - [`polling`]: the long-polling client (one GET pending, POSTed sends, the upgrade steps).
+//! - [`conn`]: one client's connection, whatever its transport.
+//! - [`live`]: the executor, with marker round trips.
 //! - [`runner`]: seeds, persistence, shrinking, the replayable failure report.
 //!
 //! See conformance/PROPTEST.md.
 
+pub mod conn;
 pub mod live;
 pub mod model;
 pub mod ops;
+pub mod polling;
 pub mod runner;
+pub mod transports;
 
 pub use live::{Live, Outcome, StepFailure, run_case};
 pub use model::{Fault, Model};
-pub use ops::{AckReply, Case, Kind, Op, Restore, RoomRef, Target};
+pub use ops::{AckReply, Case, ClientTransport, DropPoint, Kind, Op, Restore, RoomRef, Target};
 pub use runner::{Report, Settings, replay, run};

@@ -23,9 +23,12 @@
 //! echo. Values the server chose are fed back with [`Model::learn`].
 
 use super::ops::{AckReply, Kind, Need, Op, Restore, RoomRef, Target};
+use super::transports::{ClientTransport, DropAct};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
+
+mod upgrade;
 
 /// maxDisconnectionDuration of the contract's sio-recovery server.
 pub const WINDOW: Duration = Duration::from_millis(1000);
@@ -91,16 +94,26 @@ pub enum Learn {
 pub enum Act {
     /// Sleep until this instant (only to get past maxDisconnectionDuration).
     WaitUntil(Instant),
-    /// Open a new WebSocket for the client and read the open packet.
+    /// Open a new connection for the client (its transport: a WebSocket, or a polling
+    /// handshake and poller) and read the open packet.
     Open(u8),
+    /// The whole upgrade of a polling client, at once: probe, `3probe`, pause, `5`.
+    Upgrade(u8),
+    /// Upgrade step: WebSocket with the sid, `2probe`.
+    Probe(u8),
+    /// Upgrade step: `3probe`, then pause polling (the pending GET must be released promptly).
+    Pause(u8),
+    /// Upgrade step: `5`.
+    Finish(u8),
     /// Send a text frame (`<srv>` is replaced by the captured server ack id).
     Send(u8, String),
     /// The client's next frame.
     Expect(u8, Frame),
     /// The client's connection closes next.
     ExpectClose(u8),
-    /// Drop the client's TCP connection.
-    Drop(u8),
+    /// Drop the client's transport there (for a polling drop the executor then reports when
+    /// the server closed the session: [`Model::closed_at`]).
+    Drop(u8, DropAct),
 }
 
 /// What one operation does and what every client must see.
@@ -142,9 +155,27 @@ struct Received {
     at: Instant,
 }
 
+/// Where a polling client is in the step-by-step upgrade of the `upgrade` set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Phase {
+    /// No upgrade under way.
+    #[default]
+    Idle,
+    /// `2probe` sent; polling goes on.
+    Probing,
+    /// Polling paused; the client neither sends nor reads until `5`.
+    Paused,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Client {
     engine: bool,
+    transport: ClientTransport,
+    /// The current connection is a polling one (not upgraded yet).
+    polling: bool,
+    phase: Phase,
+    /// The pid whose session the last drop persisted (its time is corrected by `closed_at`).
+    dropped_pid: Option<String>,
     main: Option<Sock>,
     /// Namespaces joined on the current connection, in join order.
     order: Vec<Ns>,
@@ -207,7 +238,7 @@ impl Model {
     /// A model for a case of `kind`: `nsp` is the test namespace, `unique` makes room names unique.
     pub fn new(kind: Kind, nsp: &str, unique: &str, fault: Option<Fault>) -> Model {
         let anchor = match kind {
-            Kind::Rooms => "/",
+            Kind::Rooms | Kind::Upgrade => "/",
             Kind::Recovery => "/custom",
         };
         Model {
@@ -241,6 +272,13 @@ impl Model {
 
     fn a(&self) -> String {
         prefix(&self.anchor)
+    }
+
+    /// Each client's transport (before the first plan).
+    pub fn set_transports(&mut self, transports: &[ClientTransport]) {
+        for (c, t) in self.clients.iter_mut().zip(transports) {
+            c.transport = *t;
+        }
     }
 
     /// Whether the client has an open connection.
@@ -370,13 +408,22 @@ impl Model {
         plan.acts.push(Act::Expect(client, Self::frame(reply)));
         let auth = self.event(&format!(r#"42{a}["auth",{{}}"#), None, client);
         plan.acts.push(Act::Expect(client, auth));
-        self.clients[client as usize].order.push(Ns::Anchor);
+        let c = &mut self.clients[client as usize];
+        c.order.push(Ns::Anchor);
+        // A fresh connection of a polling-then-upgrade client upgrades once its namespaces
+        // are joined (their CONNECT replies and `auth` events came over polling).
+        if c.transport == ClientTransport::PollingThenUpgrade && c.polling {
+            plan.acts.push(Act::Upgrade(client));
+            c.polling = false;
+        }
     }
 
     fn open(&mut self, plan: &mut Plan, client: u8) {
         plan.acts.push(Act::Open(client));
         let c = &mut self.clients[client as usize];
         c.engine = true;
+        c.polling = c.transport != ClientTransport::Websocket;
+        c.phase = Phase::Idle;
         c.order.clear();
     }
 
@@ -423,10 +470,17 @@ impl Model {
         let candidates: Vec<u8> = (0..clients)
             .filter(|c| {
                 let c = &self.clients[*c as usize];
+                // A paused client neither sends nor reads until it finishes its upgrade.
+                if c.phase == Phase::Paused {
+                    return op.needs() == Need::Paused;
+                }
                 match op.needs() {
                     Need::Socket => c.main.is_some(),
                     Need::NoSocket => c.main.is_none(),
                     Need::Connection => c.engine,
+                    Need::Polling => c.engine && c.polling && c.phase == Phase::Idle,
+                    Need::Probing => c.phase == Phase::Probing,
+                    Need::Paused => false,
                 }
             })
             .collect();
@@ -551,7 +605,7 @@ impl Model {
                     format!("42{n}{id}{}", json!(["emit-with-ack", spec])),
                 ));
                 let expected = match self.kind {
-                    Kind::Rooms => {
+                    Kind::Rooms | Kind::Upgrade => {
                         self.next_server_ack += 1;
                         Some(self.next_server_ack - 1)
                     }
@@ -611,6 +665,7 @@ impl Model {
                     }
                     plan.acts.push(Act::ExpectClose(client));
                     c.engine = false;
+                    c.phase = Phase::Idle;
                     c.order.clear();
                 } else {
                     plan.acts
@@ -619,13 +674,17 @@ impl Model {
                 }
                 c.main = None;
             }
-            Op::Drop { .. } => {
+            Op::Drop { at, .. } => {
                 if !self.clients[client as usize].engine {
                     return None;
                 }
-                plan.acts.push(Act::Drop(client));
+                let how = DropAct::resolve(*at, self.clients[client as usize].polling);
+                plan.desc = format!("c{client} {}", how.describe());
+                plan.acts.push(Act::Drop(client, how));
                 let stamped = self.stamped();
                 let c = &mut self.clients[client as usize];
+                c.dropped_pid = c.pid.clone();
+                c.phase = Phase::Idle;
                 if let (true, Some(sock), Some(pid)) = (stamped, &c.main, &c.pid) {
                     self.sessions.insert(
                         pid.clone(),
@@ -646,6 +705,9 @@ impl Model {
                 }
                 self.reconnect(&mut plan, client, *restore, *late, now);
             }
+            Op::UpgradeProbe { .. } | Op::UpgradePause { .. } | Op::UpgradeFinish { .. } => {
+                self.upgrade_step(op, client, &mut plan)?;
+            }
         }
         Some(plan)
     }
@@ -659,7 +721,7 @@ impl Model {
         now: Instant,
     ) {
         let fresh_engine = !self.clients[client as usize].engine;
-        if self.kind == Kind::Rooms {
+        if self.kind != Kind::Recovery {
             // No recovery on sio-main: the payload is only the handshake auth.
             if fresh_engine {
                 self.open(plan, client);

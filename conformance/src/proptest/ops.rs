@@ -7,12 +7,15 @@
 //! counterexample.
 //!
 //! ```text
-//! case      = clients (2..=4, all connected first) + ops (1..=N)
+//! case      = clients (2..=4, all connected first) + a transport per client + ops (1..=N)
 //! op        = connect | join | leave | broadcast | emit-with-ack | client-disconnect
-//!           | server-disconnect | drop | reconnect
+//!           | server-disconnect | drop [at a drop point] | reconnect
+//!           | upgrade-probe | upgrade-pause | upgrade-finish        (the `upgrade` set)
 //! room-ref  = named room 0..2 | the private room (socket id) of client 0..3
 //! ```
 
+pub use super::transports::{ClientTransport, DropPoint};
+use super::transports::{drop_point, mixed, mostly_polling};
 use ::proptest::collection::vec;
 use ::proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -26,6 +29,9 @@ pub enum Kind {
     Rooms,
     /// sio-recovery (`/socket.io-recovery/`): namespace `/`, anchor `/custom`, recovery on.
     Recovery,
+    /// sio-main as `rooms`, mostly polling clients that upgrade to WebSocket in steps
+    /// (probe, pause, `5`) while events flow both ways.
+    Upgrade,
 }
 
 impl Kind {
@@ -34,6 +40,7 @@ impl Kind {
         match self {
             Kind::Rooms => "rooms",
             Kind::Recovery => "recovery",
+            Kind::Upgrade => "upgrade",
         }
     }
 }
@@ -160,10 +167,14 @@ pub enum Op {
         /// `close`.
         close: bool,
     },
-    /// The TCP connection drops without a close frame (recoverable: "transport close").
+    /// The transport drops (recoverable): a WebSocket's TCP connection without a close frame,
+    /// or on polling at the drop point `at`.
     Drop {
         /// Client index.
         client: u8,
+        /// Where, for a polling client (a WebSocket client always drops its TCP connection).
+        #[serde(default)]
+        at: DropPoint,
     },
     /// CONNECT with a recovery payload, on the open connection or a new WebSocket.
     Reconnect {
@@ -173,6 +184,23 @@ pub enum Op {
         restore: Restore,
         /// Wait out maxDisconnectionDuration first (a real wait, at most one per case).
         late: bool,
+    },
+    /// A polling client starts the upgrade: a WebSocket with its sid, `2probe` (the answer is
+    /// read by `upgrade-pause`; polling goes on meanwhile, sends included).
+    UpgradeProbe {
+        /// Client index.
+        client: u8,
+    },
+    /// A probing client reads `3probe` and pauses polling: no new GET, the pending one must be
+    /// released by the server's noop. Until `upgrade-finish` the client neither sends nor reads.
+    UpgradePause {
+        /// Client index.
+        client: u8,
+    },
+    /// A paused client sends `5`: the WebSocket is its transport from now on.
+    UpgradeFinish {
+        /// Client index.
+        client: u8,
     },
 }
 
@@ -187,8 +215,11 @@ impl Op {
             | Op::EmitWithAck { client, .. }
             | Op::ClientDisconnect { client }
             | Op::ServerDisconnect { client, .. }
-            | Op::Drop { client }
-            | Op::Reconnect { client, .. } => *client,
+            | Op::Drop { client, .. }
+            | Op::Reconnect { client, .. }
+            | Op::UpgradeProbe { client }
+            | Op::UpgradePause { client }
+            | Op::UpgradeFinish { client } => *client,
         }
     }
 }
@@ -205,8 +236,11 @@ impl Op {
             | Op::EmitWithAck { client, .. }
             | Op::ClientDisconnect { client }
             | Op::ServerDisconnect { client, .. }
-            | Op::Drop { client }
-            | Op::Reconnect { client, .. } => *client = c,
+            | Op::Drop { client, .. }
+            | Op::Reconnect { client, .. }
+            | Op::UpgradeProbe { client }
+            | Op::UpgradePause { client }
+            | Op::UpgradeFinish { client } => *client = c,
         }
         op
     }
@@ -216,6 +250,9 @@ impl Op {
         match self {
             Op::Connect { .. } | Op::Reconnect { .. } => Need::NoSocket,
             Op::Drop { .. } => Need::Connection,
+            Op::UpgradeProbe { .. } => Need::Polling,
+            Op::UpgradePause { .. } => Need::Probing,
+            Op::UpgradeFinish { .. } => Need::Paused,
             _ => Need::Socket,
         }
     }
@@ -230,6 +267,12 @@ pub enum Need {
     NoSocket,
     /// An open connection.
     Connection,
+    /// An open polling connection, no upgrade under way.
+    Polling,
+    /// An upgrade probe sent, not paused yet.
+    Probing,
+    /// Polling paused for the upgrade, `5` not sent yet.
+    Paused,
 }
 
 fn refs(r: &[RoomRef]) -> String {
@@ -266,7 +309,16 @@ impl fmt::Display for Op {
             Op::ServerDisconnect { client, close } => {
                 write!(f, "c{client} server-disconnect close={close}")
             }
-            Op::Drop { client } => write!(f, "c{client} drops TCP"),
+            Op::Drop {
+                client,
+                at: DropPoint::Transport,
+            } => write!(f, "c{client} drops TCP"),
+            Op::Drop { client, at } => write!(f, "c{client} drops ({at:?} when polling)"),
+            Op::UpgradeProbe { client } => write!(f, "c{client} upgrade: probe (2probe)"),
+            Op::UpgradePause { client } => {
+                write!(f, "c{client} upgrade: 3probe, pause polling")
+            }
+            Op::UpgradeFinish { client } => write!(f, "c{client} upgrade: 5"),
             Op::Reconnect {
                 client,
                 restore,
@@ -289,6 +341,24 @@ pub struct Case {
     pub clients: u8,
     /// The operations (each `client` picks among the clients the operation can act on).
     pub ops: Vec<Op>,
+    /// Client `i`'s transport (WebSocket when missing: cases saved before transports existed).
+    #[serde(default)]
+    pub transports: Vec<ClientTransport>,
+}
+
+impl Case {
+    /// Client `c`'s transport.
+    pub fn transport(&self, c: u8) -> ClientTransport {
+        self.transports.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// `c0 polling, c1 websocket`, for reports.
+    pub fn describe_transports(&self) -> String {
+        (0..self.clients)
+            .map(|c| format!("c{c} {}", self.transport(c).name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn room_ref() -> impl Strategy<Value = RoomRef> {
@@ -339,6 +409,7 @@ fn op(kind: Kind) -> impl Strategy<Value = Op> {
     let (w_bc, w_join, w_drop, w_rec) = match kind {
         Kind::Rooms => (8, 5, 1, 1),
         Kind::Recovery => (6, 3, 3, 4),
+        Kind::Upgrade => unreachable!("the upgrade set has its own mix"),
     };
     prop_oneof![
         w_bc => broadcast,
@@ -347,18 +418,62 @@ fn op(kind: Kind) -> impl Strategy<Value = Op> {
         1 => (c(), reply).prop_map(|(client, reply)| Op::EmitWithAck { client, reply }),
         1 => c().prop_map(|client| Op::ClientDisconnect { client }),
         1 => (c(), any::<bool>()).prop_map(|(client, close)| Op::ServerDisconnect { client, close }),
-        w_drop => c().prop_map(|client| Op::Drop { client }),
+        w_drop => (c(), drop_point()).prop_map(|(client, at)| Op::Drop { client, at }),
         2 => c().prop_map(|client| Op::Connect { client }),
         w_rec => (c(), restore(), prop::bool::weighted(0.25))
             .prop_map(|(client, restore, late)| Op::Reconnect { client, restore, late }),
     ]
 }
 
+/// The `upgrade` set: room traffic in every direction around the three upgrade steps (no
+/// drops, no server disconnects: the upgrade is the subject).
+fn upgrade_op() -> impl Strategy<Value = Op> {
+    let c = || 0u8..4;
+    let rooms = || vec(0u8..3, 1..=2);
+    let except = prop_oneof![3 => Just(Vec::new()), 1 => vec(room_ref(), 1..=2)];
+    let broadcast = (c(), target(), vec(room_ref(), 0..=2), except).prop_map(
+        |(client, target, rooms, except)| Op::Broadcast {
+            client,
+            target,
+            rooms,
+            except,
+        },
+    );
+    prop_oneof![
+        8 => broadcast,
+        3 => (c(), rooms()).prop_map(|(client, rooms)| Op::Join { client, rooms }),
+        1 => (c(), rooms()).prop_map(|(client, rooms)| Op::Leave { client, rooms }),
+        1 => c().prop_map(|client| Op::EmitWithAck { client, reply: AckReply::Once }),
+        1 => c().prop_map(|client| Op::ClientDisconnect { client }),
+        1 => c().prop_map(|client| Op::Connect { client }),
+        3 => c().prop_map(|client| Op::UpgradeProbe { client }),
+        3 => c().prop_map(|client| Op::UpgradePause { client }),
+        3 => c().prop_map(|client| Op::UpgradeFinish { client }),
+    ]
+}
+
 /// Cases of `kind` with up to `max_ops` operations.
-pub fn cases(kind: Kind, max_ops: usize) -> impl Strategy<Value = Case> {
-    (2u8..=4, vec(op(kind), 1..=max_ops)).prop_map(move |(clients, ops)| Case {
-        kind,
-        clients,
-        ops,
-    })
+pub fn cases(kind: Kind, max_ops: usize) -> BoxedStrategy<Case> {
+    match kind {
+        Kind::Upgrade => (
+            2u8..=3,
+            vec(mostly_polling(), 4),
+            vec(upgrade_op(), 1..=max_ops),
+        )
+            .prop_map(move |(clients, transports, ops)| Case {
+                kind,
+                clients,
+                ops,
+                transports,
+            })
+            .boxed(),
+        _ => (2u8..=4, vec(mixed(), 4), vec(op(kind), 1..=max_ops))
+            .prop_map(move |(clients, transports, ops)| Case {
+                kind,
+                clients,
+                ops,
+                transports,
+            })
+            .boxed(),
+    }
 }

@@ -41,6 +41,7 @@ pub fn ci_seed(kind: Kind) -> u64 {
     match kind {
         Kind::Rooms => 0x5101_0000_0000_0001,
         Kind::Recovery => 0x5101_0000_0000_0002,
+        Kind::Upgrade => 0x5101_0000_0000_0003,
     }
 }
 
@@ -49,6 +50,7 @@ pub fn persistence_file(kind: Kind) -> &'static str {
     match kind {
         Kind::Rooms => "proptest-regressions/rooms.txt",
         Kind::Recovery => "proptest-regressions/recovery.txt",
+        Kind::Upgrade => "proptest-regressions/upgrade.txt",
     }
 }
 
@@ -71,6 +73,7 @@ impl Settings {
             max_ops: match kind {
                 Kind::Rooms => 24,
                 Kind::Recovery => 16,
+                Kind::Upgrade => 20,
             },
             seed,
             persistence: Some(persistence_file(kind)),
@@ -155,11 +158,12 @@ impl Failure {
     /// The replayable transcript: operations, the failure, the frames, the command.
     pub fn render(&self) -> String {
         let mut out = format!(
-            "PROPERTY FAILED; minimal case: {} operations (shrunk from {} in {} runs), {} clients\n",
+            "PROPERTY FAILED; minimal case: {} operations (shrunk from {} in {} runs), {} clients ({})\n",
             self.case.ops.len(),
             self.original_ops,
             self.shrink_runs,
-            self.case.clients
+            self.case.clients,
+            self.case.describe_transports()
         );
         for (i, op) in self.steps.iter().enumerate() {
             out.push_str(&format!("  {:>2}. {op}\n", i + 1));
@@ -271,6 +275,7 @@ pub fn run(settings: &Settings) -> Report {
                 kind: settings.kind,
                 clients: 0,
                 ops: Vec::new(),
+                transports: Vec::new(),
             },
             original_ops: 0,
             shrink_runs: 0,
