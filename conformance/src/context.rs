@@ -313,6 +313,39 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// Upgrades `query` on the case's server with the raw frame client
+    /// ([`crate::driver::frames`]); anything but a 101 is an assertion failure, no connection
+    /// at all a harness error.
+    pub async fn raw_ws(&self, query: &str) -> Result<crate::driver::frames::RawWs, Failure> {
+        use crate::driver::frames::{self, RawConnect};
+        let target = self.url(query);
+        let step = format!("WebSocket upgrade {target} (raw frame client)");
+        match frames::connect(
+            &self.settings.endpoint,
+            &target,
+            self.step(),
+            &self.transcript,
+        )
+        .await
+        {
+            Ok(RawConnect::Open(ws)) => {
+                self.exchanged.store(true, Ordering::SeqCst);
+                Ok(ws)
+            }
+            Ok(RawConnect::Refused(status)) => {
+                self.exchanged.store(true, Ordering::SeqCst);
+                Err(Failure::assertion(step, "101 Switching Protocols", status))
+            }
+            Ok(RawConnect::Failed(e)) if self.exchanged.load(Ordering::SeqCst) => {
+                Err(Failure::assertion(step, "101 Switching Protocols", e))
+            }
+            Ok(RawConnect::Failed(e)) => Err(Failure::harness(step, e)),
+            Err(e) => Err(Failure::harness(step, e.to_string())),
+        }
+    }
+}
+
 impl<T> WsConnect<T> {
     /// A short description for failure reports.
     pub fn describe(&self) -> String {
@@ -483,9 +516,10 @@ impl Ws {
 
     /// Queues a frame to go out in one write with the next send (see [`WsConn::queue`]).
     pub async fn queue(&self, frame: OutFrame<'_>) -> CaseResult {
-        self.conn.queue(frame).await.map_err(|e| {
-            Failure::assertion("queue frame", "the connection to accept the frame", e)
-        })
+        self.conn
+            .queue(frame)
+            .await
+            .map_err(|e| Failure::assertion("queue frame", "the connection to accept the frame", e))
     }
 
     /// Sends a close frame (1005 for `None`).

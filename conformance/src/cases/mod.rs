@@ -12,6 +12,7 @@ pub mod eio_heartbeat;
 pub mod eio_limits;
 pub mod eio_message;
 pub mod eio_upgrade;
+pub mod eio_ws_frames;
 pub mod sio_binary;
 pub mod sio_connect;
 pub mod sio_disconnect;
@@ -60,6 +61,7 @@ pub fn all() -> Vec<Case> {
     all.extend(eio_close::cases());
     all.extend(eio_upgrade::cases());
     all.extend(eio_limits::cases());
+    all.extend(eio_ws_frames::cases());
     all.extend(sio_connect::cases());
     all.extend(sio_disconnect::cases());
     all.extend(sio_message::cases());

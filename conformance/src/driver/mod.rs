@@ -4,6 +4,7 @@
 //! log every exchange with its time offset, so a report can show exactly what went on the wire.
 
 pub mod endpoint;
+pub mod frames;
 pub mod http;
 pub mod tls;
 pub mod transcript;
