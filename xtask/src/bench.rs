@@ -3,9 +3,12 @@
 //!
 //! Each server runs alone, pinned to core 0 (`taskset`), started from its release build (Node
 //! as it is); the load generator `sio-bench` (crate sio-conformance) runs pinned to core 1 and
-//! reads the server's CPU time and memory from /proc. The machine is shared and noisy, so only
-//! the ratios of one run mean something; `--rounds N` alternates the servers N times and keeps
-//! each figure's best (lowest) value. Linux only.
+//! reads the server's CPU time (its threads' schedstat, in nanoseconds) and resident memory
+//! from /proc. The machine is shared and noisy, so only the ratios of one run mean something;
+//! `--rounds N` alternates the servers N times and keeps each figure's best (lowest) value.
+//! Memory per idle connection is RSS growth (allocator overhead included), counted at the
+//! larger of "all connected" and "after the idle window" so that dropped sessions cannot lower
+//! it; see sio-bench's doc. Linux only.
 
 use crate::contract::{self, Target};
 use anyhow::{Context, Result, bail};
@@ -181,7 +184,7 @@ fn print_table(rounds: &[(Target, Value)]) {
         );
     }
     println!(
-        "\n({connections} idle connections; CPU from /proc in clock ticks, 10 ms resolution; best of {} round(s))",
+        "\n({connections} idle connections; CPU from /proc/<pid>/task/*/schedstat; memory = RSS growth; best of {} round(s))",
         rounds.len() / 2
     );
 }

@@ -1,6 +1,7 @@
-//! A lean Socket.IO client for load: one WebSocket per client, a writer task, and a reader task
-//! that answers pings and counts acks and events. No transcript, no per-frame allocation beyond
-//! what tungstenite does: the client must stay cheaper than the server it measures.
+//! A lean Socket.IO client for load: one WebSocket per client and one task that reads, answers
+//! pings, counts acks and events, and writes what the driver queues. No transcript, no
+//! per-frame allocation beyond what tungstenite does: the client must stay cheaper than the
+//! server it measures.
 
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
@@ -85,32 +86,39 @@ impl Client {
                 }
             }
         }
-        let (mut sink, mut stream) = ws.split();
+        // One task per client that reads, answers pings in place and writes what the driver
+        // queues: the generator must stay far cheaper than the server it measures, or its own
+        // lateness (a pong after pingTimeout) would be counted as sessions the server dropped.
         let (outgoing, mut queue) = mpsc::unbounded_channel::<Message>();
-        tokio::spawn(async move {
-            while let Some(message) = queue.recv().await {
-                if sink.send(message).await.is_err() {
-                    break;
-                }
-            }
-        });
         let counters = Arc::new(Counters::default());
-        let (reader_counters, pong) = (counters.clone(), outgoing.clone());
+        let c = counters.clone();
         tokio::spawn(async move {
-            let c = reader_counters;
-            while let Some(Ok(frame)) = stream.next().await {
-                let Message::Text(text) = frame else { continue };
-                match text.as_bytes() {
-                    b"2" => {
-                        let _ = pong.send(Message::text("3"));
-                        c.pongs.fetch_add(1, Ordering::Relaxed);
-                        continue;
+            loop {
+                tokio::select! {
+                    frame = ws.next() => {
+                        let Some(Ok(frame)) = frame else { break };
+                        let Message::Text(text) = frame else { continue };
+                        match text.as_bytes() {
+                            b"2" => {
+                                if ws.send(Message::text("3")).await.is_err() {
+                                    break;
+                                }
+                                c.pongs.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                            [b'4', b'3', ..] => c.acks.fetch_add(1, Ordering::Relaxed),
+                            [b'4', b'2', ..] => c.events.fetch_add(1, Ordering::Relaxed),
+                            _ => continue,
+                        };
+                        c.changed.notify_one();
                     }
-                    [b'4', b'3', ..] => c.acks.fetch_add(1, Ordering::Relaxed),
-                    [b'4', b'2', ..] => c.events.fetch_add(1, Ordering::Relaxed),
-                    _ => continue,
-                };
-                c.changed.notify_one();
+                    message = queue.recv() => {
+                        let Some(message) = message else { break };
+                        if ws.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                }
             }
             c.closed.store(true, Ordering::Relaxed);
             c.changed.notify_one();
