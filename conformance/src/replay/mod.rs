@@ -23,7 +23,6 @@ mod embedded {
 /// Spec document of a replay case: its section lists the transcript's `covers` tags.
 pub const COVERS: &str = "transcript covers";
 
-const ACK_COUNTER: &str = "server ack ids come from one counter per namespace (nsp._ids) that the transcript saw start at 0 on a fresh server; on a long-running target shared by the suite's other cases the ids depend on what ran before on `/`";
 const PROXY_POLLING: &str = "socket.io-client keeps a long poll in flight while it POSTs; the transcript records issue order but not when each GET was answered, so which packets land in which GET (and whether a ping does) depends on timing and Node itself does not reproduce it under replay";
 
 /// Transcripts that are not replayed, with the reason (their cases are `unsupported`).
@@ -31,10 +30,6 @@ pub const NOT_REPLAYABLE: &[(&str, &str)] = &[
     ("client.middleware-refusal", PROXY_POLLING),
     ("client.polling-only", PROXY_POLLING),
     ("client.polling-then-upgrade", PROXY_POLLING),
-    ("sio.recovery.offsets", ACK_COUNTER),
-    ("sio.server-ack.answered", ACK_COUNTER),
-    ("sio.server-ack.binary", ACK_COUNTER),
-    ("sio.server-ack.timeout", ACK_COUNTER),
 ];
 
 /// One embedded transcript and the case made from it.

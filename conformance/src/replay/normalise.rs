@@ -15,6 +15,13 @@
 //!
 //! N counts distinct values per kind in order of first appearance; replacement is longest value
 //! first, so a value that contains another is replaced whole.
+//!
+//! Server ack ids are volatile too (one counter per namespace, `nsp._ids`, which the transcript
+//! saw start at 0 on a fresh server), but a number cannot be replaced by text search, so they
+//! are aligned by position instead ([`Volatiles::align_ack`]): a server EVENT / BINARY_EVENT
+//! that equals the expected one except for its ack id binds the expected id to the live one,
+//! and the client's ACK / BINARY_ACK for that id in that namespace is sent with the live id
+//! ([`Volatiles::live_ack`]).
 
 use serde_json::Value;
 
@@ -29,6 +36,8 @@ pub const T_VALUE: &str = "ReplayT0";
 pub struct Volatiles {
     /// `(live value, token)`, in order of birth.
     values: Vec<(String, String)>,
+    /// Server ack ids: `(namespace prefix, id in the transcript, live id)`.
+    acks: Vec<(String, String, String)>,
     /// Counters per kind: eio-sid, sio-sid, pid, offset.
     counts: [u32; 4],
     /// Whether offsets are born (the `sio-recovery` server only).
@@ -168,6 +177,92 @@ impl Volatiles {
     }
 }
 
+/// A Socket.IO packet inside an Engine.IO `message` packet, split around its ack id:
+/// `4` + type + `[N-]` + `[/nsp,]` (the head), the id's digits, and the rest (`[…]`).
+struct AckParts<'a> {
+    kind: char,
+    /// `[/nsp,]`: the namespace part, empty for `/`.
+    nsp: &'a str,
+    head: &'a str,
+    id: &'a str,
+    rest: &'a str,
+}
+
+fn ack_parts(packet: &str) -> Option<AckParts<'_>> {
+    let sio = packet.strip_prefix('4')?;
+    let kind = sio.chars().next().filter(|c| ('2'..='6').contains(c))?;
+    let mut at = 2; // after `4` and the type
+    if matches!(kind, '5' | '6') {
+        let digits = packet[at..].bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || packet.as_bytes().get(at + digits) != Some(&b'-') {
+            return None;
+        }
+        at += digits + 1;
+    }
+    let nsp_start = at;
+    if packet[at..].starts_with('/') {
+        at += packet[at..].find(',')? + 1;
+    }
+    let nsp = &packet[nsp_start..at];
+    let digits = packet[at..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    Some(AckParts {
+        kind,
+        nsp,
+        head: &packet[..at],
+        id: &packet[at..at + digits],
+        rest: &packet[at + digits..],
+    })
+}
+
+impl Volatiles {
+    /// Aligns the ack id of a server packet `got` (normalised) with the `expected` one: when
+    /// both are an EVENT / BINARY_EVENT with an ack id and equal but for the id, binds the
+    /// expected id to the live one and returns `got` written with the expected id; otherwise
+    /// `got` unchanged.
+    pub fn align_ack(&mut self, expected: &str, got: &str) -> String {
+        let (Some(want), Some(live)) = (ack_parts(expected), ack_parts(got)) else {
+            return got.to_string();
+        };
+        let event = matches!(want.kind, '2' | '5');
+        if !event || want.head != live.head || want.rest != live.rest {
+            return got.to_string();
+        }
+        // Two pending acks never share an id (Node's counter only goes up): a live id bound to
+        // another expected id is a real difference, left for the comparison to report.
+        let reused = self
+            .acks
+            .iter()
+            .any(|(n, w, l)| n == want.nsp && l == live.id && w != want.id);
+        if reused {
+            return got.to_string();
+        }
+        let binding = (
+            want.nsp.to_string(),
+            want.id.to_string(),
+            live.id.to_string(),
+        );
+        self.acks
+            .retain(|(n, w, _)| (n, w) != (&binding.0, &binding.1));
+        self.acks.push(binding);
+        expected.to_string()
+    }
+
+    /// A client packet with the live ack id: an ACK / BINARY_ACK whose id the server used under
+    /// another number ([`Volatiles::align_ack`]) is rewritten; anything else is unchanged.
+    pub fn live_ack(&self, packet: &str) -> String {
+        let Some(p) = ack_parts(packet).filter(|p| matches!(p.kind, '3' | '6')) else {
+            return packet.to_string();
+        };
+        match self.acks.iter().find(|(n, w, _)| n == p.nsp && w == p.id) {
+            Some((_, _, live)) => format!("{}{live}{}", p.head, p.rest),
+            None => packet.to_string(),
+        }
+    }
+}
+
 /// Splits an Engine.IO v3 string payload (`<length>:<packet>…`, lengths in UTF-16 units) into
 /// its packets; `None` when it is not well framed.
 pub fn split_v3(text: &str) -> Option<Vec<String>> {
@@ -286,6 +381,48 @@ mod tests {
         assert_eq!(
             v.substitute("sid=<eio-sid-1>&t=<t>&x=<pid-1><sio-sid-9>"),
             "sid=AAA&t=ReplayT0&x=CCC<sio-sid-9>"
+        );
+    }
+
+    #[test]
+    fn server_ack_ids_are_aligned_by_position() {
+        let mut v = Volatiles::new(false);
+        // Equal but for the id: bound, and written with the transcript's id.
+        assert_eq!(
+            v.align_ack(r#"42/custom,0["ask",1]"#, r#"42/custom,7["ask",1]"#),
+            r#"42/custom,0["ask",1]"#
+        );
+        assert_eq!(
+            v.align_ack(
+                r#"451-3["b",{"_placeholder":true,"num":0}]"#,
+                r#"451-12["b",{"_placeholder":true,"num":0}]"#
+            ),
+            r#"451-3["b",{"_placeholder":true,"num":0}]"#
+        );
+        // A live id already given to another expected id is not aligned again.
+        assert_eq!(
+            v.align_ack(r#"42/custom,1["ask",1]"#, r#"42/custom,7["ask",1]"#),
+            r#"42/custom,7["ask",1]"#
+        );
+        // Other differences are left for the comparison to report.
+        assert_eq!(
+            v.align_ack(r#"420["ask",1]"#, r#"421["ask",2]"#),
+            r#"421["ask",2]"#
+        );
+        assert_eq!(
+            v.align_ack(r#"420["ask"]"#, r#"42/x,5["ask"]"#),
+            r#"42/x,5["ask"]"#
+        );
+        // The client's acks for bound ids go out with the live id, in their namespace only.
+        assert_eq!(v.live_ack(r#"43/custom,0["yes"]"#), r#"43/custom,7["yes"]"#);
+        assert_eq!(
+            v.live_ack(r#"461-3[{"_placeholder":true,"num":0}]"#),
+            r#"461-12[{"_placeholder":true,"num":0}]"#
+        );
+        assert_eq!(v.live_ack(r#"430["yes"]"#), r#"430["yes"]"#);
+        assert_eq!(
+            v.live_ack(r#"42/custom,0["not an ack"]"#),
+            r#"42/custom,0["not an ack"]"#
         );
     }
 

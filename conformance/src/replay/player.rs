@@ -198,7 +198,10 @@ impl Player {
                         t.records.get(i + 1),
                         Some(Record::WsMessage(n)) if n.dir == Direction::C2s && n.ws == m.ws
                     );
-                    let text = m.body.text().map(|t| self.vol.substitute(t));
+                    let text = m
+                        .body
+                        .text()
+                        .map(|t| self.vol.live_ack(&self.vol.substitute(t)));
                     let bytes = match &m.body {
                         Body::Text(_) => None,
                         _ => Some(m.body.bytes().map_err(|e| Failure::harness(&step, e))?),
@@ -289,8 +292,15 @@ impl Player {
         let body = match &h.request.body {
             None => Vec::new(),
             Some(Body::Text(text)) => {
+                let packet = |p: &str| self.vol.live_ack(&self.vol.substitute(p));
                 if self.eio == 3 && h.oracle_for("request").is_some() {
-                    norm::map_payload(text, 3, |p| self.vol.substitute(p)).into_bytes()
+                    norm::map_payload(text, 3, packet).into_bytes()
+                } else if h.oracle_for("request").is_some() {
+                    let packets: Vec<String> = norm::packets(text, self.eio)
+                        .iter()
+                        .map(|p| packet(p))
+                        .collect();
+                    norm::join(&packets, self.eio).into_bytes()
                 } else {
                     self.vol.substitute(text).into_bytes()
                 }
@@ -535,6 +545,9 @@ impl Player {
                     }
                 }
             }
+            for (g, w) in got.iter_mut().zip(&want) {
+                *g = self.vol.align_ack(w, g);
+            }
             let prefix_ok = got.len() <= want.len()
                 && got.iter().zip(&want).all(|(g, w)| norm::packet_eq(w, g));
             if prefix_ok && got.len() == want.len() {
@@ -609,6 +622,10 @@ impl Player {
                 Next::Event(WsEvent::Text(t)) => {
                     self.vol.learn_packet(&t, socketio);
                     let got = self.vol.normalise(&t);
+                    let got = match want_text {
+                        Some(w) => self.vol.align_ack(w, &got),
+                        None => got,
+                    };
                     return match want_text {
                         Some(w) if norm::packet_eq(w, &got) => Ok(()),
                         _ => Err(Failure::assertion(
