@@ -23,7 +23,8 @@ pub struct Args {
     /// Start this contract server on an ephemeral port and test it (default: reference).
     #[arg(long, value_enum, conflicts_with = "url")]
     target: Option<Target>,
-    /// Test the server at this URL (`http://host:port[/prefix]`) instead.
+    /// Test the server at this URL (`http://host:port[/prefix]`, or `https://…` with `--ca-cert`
+    /// or `--insecure` among the runner flags for a private certificate) instead.
     #[arg(long)]
     url: Option<String>,
     /// Build the runner (and the reference server) in release mode.
