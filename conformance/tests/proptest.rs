@@ -121,6 +121,7 @@ fn node_validates_the_model() {
     run_named(&url, &expired_session());
     run_drops(&url);
     run_named(&url, &upgrade_under_load());
+    run_named(&url, &upgrade_after_a_failed_probe());
 }
 
 // ---- the properties can fail ----------------------------------------------------------------
@@ -167,6 +168,26 @@ fn a_model_that_expects_missed_events_after_connect_fails_and_shrinks() {
         f.case.ops.len()
     );
     assert!(f.case.ops.len() <= 4, "not minimal:\n{}", f.render());
+}
+
+#[test]
+fn a_model_that_forgets_what_a_paused_client_missed_fails_and_shrinks() {
+    let report = broken(Kind::Upgrade, Fault::ForgetPausedFrames, 13);
+    let f = report.failure.expect("the broken model must fail");
+    eprintln!(
+        "forget-paused-frames: shrunk from {} to {} operations",
+        f.original_ops,
+        f.case.ops.len()
+    );
+    // probe, pause, a broadcast that reaches the paused client (finish: at the end).
+    assert!(f.case.ops.len() <= 4, "not minimal:\n{}", f.render());
+    assert!(
+        f.failure
+            .as_ref()
+            .is_some_and(|s| s.what.contains("received more than predicted")),
+        "{}",
+        f.render()
+    );
 }
 
 // ---- named regressions ----------------------------------------------------------------------
@@ -222,6 +243,39 @@ fn regression_every_polling_drop_point_recovers() {
 #[test]
 fn regression_upgrade_under_load() {
     run_named(&reference_url(), &upgrade_under_load());
+}
+
+#[test]
+fn regression_upgrade_after_a_failed_probe() {
+    run_named(&reference_url(), &upgrade_after_a_failed_probe());
+}
+
+/// c0 probes, loses the probe WebSocket, keeps polling while c1 broadcasts to it, then
+/// upgrades for real: the failed probe loses nothing and does not block the next upgrade.
+fn upgrade_after_a_failed_probe() -> Case {
+    let b = |client, target| Op::Broadcast {
+        client,
+        target,
+        rooms: vec![],
+        except: vec![],
+    };
+    Case {
+        kind: Kind::Upgrade,
+        clients: 2,
+        transports: vec![ClientTransport::Polling, ClientTransport::Websocket],
+        ops: vec![
+            Op::UpgradeProbe { client: 0 },
+            b(1, Target::Others),
+            Op::UpgradeAbort { client: 0 },
+            b(1, Target::All),
+            b(0, Target::All),
+            Op::UpgradeProbe { client: 0 },
+            Op::UpgradePause { client: 0 },
+            b(1, Target::All),
+            Op::UpgradeFinish { client: 0 },
+            b(0, Target::Others),
+        ],
+    }
 }
 
 /// For each drop point of a polling client: join a room, drop there, miss a room broadcast and

@@ -205,6 +205,7 @@ impl Exec<'_> {
             Act::Probe(client) => self.probe(client).await?,
             Act::Pause(client) => self.pause(client, Some(NOOP_BOUND)).await?,
             Act::Finish(client) => self.finish(client).await?,
+            Act::AbortProbe(client) => self.abort_probe(client).await?,
             Act::Send(client, text) => {
                 let text = match self.vars.get("srv") {
                     Some(v) => text.replace("<srv>", v),
@@ -277,7 +278,9 @@ impl Exec<'_> {
         for client in 0..clients {
             let mut expected = others.remove(&client).unwrap_or_default();
             if self.model.phase(client) == Phase::Paused {
-                self.deferred.entry(client).or_default().extend(expected);
+                if self.model.fault() != Some(Fault::ForgetPausedFrames) {
+                    self.deferred.entry(client).or_default().extend(expected);
+                }
                 continue;
             }
             if let Some(mut before) = self.deferred.remove(&client) {

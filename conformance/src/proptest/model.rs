@@ -47,6 +47,9 @@ pub enum Fault {
     ForgetExcept,
     /// Missed events are expected after the CONNECT reply instead of before it.
     MissedAfterConnect,
+    /// What a client is sent while paused for its upgrade is expected to be lost at the
+    /// switch (the executor forgets it).
+    ForgetPausedFrames,
 }
 
 /// A frame a client must receive: a pattern with `<holes>` and what to learn from it.
@@ -105,6 +108,8 @@ pub enum Act {
     Pause(u8),
     /// Upgrade step: `5`.
     Finish(u8),
+    /// The probe WebSocket drops before `5`; polling goes on.
+    AbortProbe(u8),
     /// Send a text frame (`<srv>` is replaced by the captured server ack id).
     Send(u8, String),
     /// The client's next frame.
@@ -255,6 +260,11 @@ impl Model {
             late_used: false,
             recoveries: 0,
         }
+    }
+
+    /// The deliberate model bug, if any.
+    pub fn fault(&self) -> Option<Fault> {
+        self.fault
     }
 
     /// The test namespace.
@@ -705,7 +715,10 @@ impl Model {
                 }
                 self.reconnect(&mut plan, client, *restore, *late, now);
             }
-            Op::UpgradeProbe { .. } | Op::UpgradePause { .. } | Op::UpgradeFinish { .. } => {
+            Op::UpgradeProbe { .. }
+            | Op::UpgradePause { .. }
+            | Op::UpgradeFinish { .. }
+            | Op::UpgradeAbort { .. } => {
                 self.upgrade_step(op, client, &mut plan)?;
             }
         }

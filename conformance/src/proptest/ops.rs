@@ -202,6 +202,12 @@ pub enum Op {
         /// Client index.
         client: u8,
     },
+    /// A probing client loses its probe WebSocket (TCP drop) before `5`: the upgrade fails,
+    /// polling goes on.
+    UpgradeAbort {
+        /// Client index.
+        client: u8,
+    },
 }
 
 impl Op {
@@ -219,7 +225,8 @@ impl Op {
             | Op::Reconnect { client, .. }
             | Op::UpgradeProbe { client }
             | Op::UpgradePause { client }
-            | Op::UpgradeFinish { client } => *client,
+            | Op::UpgradeFinish { client }
+            | Op::UpgradeAbort { client } => *client,
         }
     }
 }
@@ -240,7 +247,8 @@ impl Op {
             | Op::Reconnect { client, .. }
             | Op::UpgradeProbe { client }
             | Op::UpgradePause { client }
-            | Op::UpgradeFinish { client } => *client = c,
+            | Op::UpgradeFinish { client }
+            | Op::UpgradeAbort { client } => *client = c,
         }
         op
     }
@@ -251,7 +259,7 @@ impl Op {
             Op::Connect { .. } | Op::Reconnect { .. } => Need::NoSocket,
             Op::Drop { .. } => Need::Connection,
             Op::UpgradeProbe { .. } => Need::Polling,
-            Op::UpgradePause { .. } => Need::Probing,
+            Op::UpgradePause { .. } | Op::UpgradeAbort { .. } => Need::Probing,
             Op::UpgradeFinish { .. } => Need::Paused,
             _ => Need::Socket,
         }
@@ -319,6 +327,12 @@ impl fmt::Display for Op {
                 write!(f, "c{client} upgrade: 3probe, pause polling")
             }
             Op::UpgradeFinish { client } => write!(f, "c{client} upgrade: 5"),
+            Op::UpgradeAbort { client } => {
+                write!(
+                    f,
+                    "c{client} upgrade: probe WebSocket lost, polling goes on"
+                )
+            }
             Op::Reconnect {
                 client,
                 restore,
@@ -449,6 +463,7 @@ fn upgrade_op() -> impl Strategy<Value = Op> {
         3 => c().prop_map(|client| Op::UpgradeProbe { client }),
         3 => c().prop_map(|client| Op::UpgradePause { client }),
         3 => c().prop_map(|client| Op::UpgradeFinish { client }),
+        1 => c().prop_map(|client| Op::UpgradeAbort { client }),
     ]
 }
 

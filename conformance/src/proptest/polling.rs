@@ -393,6 +393,14 @@ impl PollingConn {
         Ok(())
     }
 
+    /// A failed upgrade: the probe WebSocket drops (TCP, no close frame) before `5`; polling
+    /// goes on. Its `3probe`, if it came, is never read.
+    pub async fn drop_probe(&mut self) {
+        if let Some(ws) = self.probe.take() {
+            ws.drop_connection().await;
+        }
+    }
+
     /// Upgrade, step 2: the probe's answer, `3probe`, must be the WebSocket's first frame.
     pub async fn probe_reply(&mut self, bound: Duration) -> Result<(), String> {
         let Some(ws) = self.probe.as_mut() else {

@@ -175,6 +175,13 @@ impl Exec<'_> {
         }
     }
 
+    /// The probe WebSocket drops (TCP, no close frame) before `5`; the poller goes on.
+    pub(super) async fn abort_probe(&mut self, client: u8) -> Result<(), StepFailure> {
+        let p = self.polling_of(client, "upgrade abort")?;
+        p.drop_probe().await;
+        Ok(())
+    }
+
     /// Sends `5` for every client paused longer than [`PAUSE_WINDOW`] (see the module doc of
     /// `live`): the model still counts it as paused, so its frames are still checked later.
     pub(super) async fn keep_paused_sessions_alive(&mut self) -> Result<(), StepFailure> {

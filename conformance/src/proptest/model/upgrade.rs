@@ -29,6 +29,12 @@ impl Model {
                 c.phase = Phase::Idle;
                 c.polling = false;
             }
+            // Node discards the probe (upgrade check and timeout cleared) and the session goes
+            // on over polling: nothing changes but the phase.
+            Op::UpgradeAbort { .. } => {
+                plan.acts.push(Act::AbortProbe(client));
+                c.phase = Phase::Idle;
+            }
             _ => return None,
         }
         Some(())
