@@ -150,20 +150,29 @@ impl Shared {
         Some(r)
     }
 
-    /// A timer fired for `entry` at `at`.
-    fn fire(self: &Arc<Self>, entry: &EntryRef, at: Instant) {
+    /// A timer fired for `entry` at `at`. Returns the entry's next deadline for the driver to
+    /// queue itself (the driver is the caller: no message to its own channel).
+    fn fire(self: &Arc<Self>, entry: &EntryRef, at: Instant) -> Option<Instant> {
         let mut e = lock(entry);
         if e.scheduled != Some(at) {
-            return; // superseded by an earlier deadline
+            return None; // superseded by an earlier deadline
         }
         e.scheduled = None;
         e.session.handle_timeout(Instant::now());
-        self.dispatch(entry, &mut e);
+        self.settle(entry, &mut e)
     }
 
     /// Carries out every pending output, forgets a closed session, and tells the timer driver
     /// about the next deadline if it is earlier than the one it holds.
     fn dispatch(&self, entry: &EntryRef, e: &mut Entry) {
+        if let Some(deadline) = self.settle(entry, e) {
+            self.timer.schedule(deadline, Arc::downgrade(entry));
+        }
+    }
+
+    /// [`Shared::dispatch`] but for the deadline: returns it (recorded as scheduled) when the
+    /// driver must be told, instead of telling it.
+    fn settle(&self, entry: &EntryRef, e: &mut Entry) -> Option<Instant> {
         let mut events = Vec::new();
         let mut await_application = false;
         while let Some(out) = e.session.poll_output() {
@@ -203,7 +212,7 @@ impl Shared {
             // Nobody listens any more: nothing can close the session first.
             if e.events.send(batch).is_err() && await_application {
                 e.session.application_done(Instant::now());
-                return self.dispatch(entry, e);
+                return self.settle(entry, e);
             }
         }
         if e.session.is_closed() {
@@ -220,8 +229,9 @@ impl Shared {
             && e.scheduled.is_none_or(|s| deadline < s)
         {
             e.scheduled = Some(deadline);
-            self.timer.schedule(deadline, Arc::downgrade(entry));
+            return Some(deadline);
         }
+        None
     }
 
     /// Handles one request under the engine's path.

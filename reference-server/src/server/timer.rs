@@ -2,6 +2,10 @@
 //! Sessions report their next deadline only when it is earlier than the one already queued;
 //! a deadline that moved later fires early, finds nothing due, and re-queues itself. An idle
 //! session therefore costs one heap slot, not a task or a sleep.
+//!
+//! The driver sleeps on one long-lived tokio `Sleep`, moved only when the earliest deadline
+//! changes, takes every deadline already sent in one turn, and queues the next deadline of a
+//! session it fired itself (no message to its own channel).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -56,33 +60,51 @@ pub(crate) fn spawn(shared: Weak<Shared>) -> TimerHandle {
 async fn run(mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>, shared: Weak<Shared>) {
     let mut heap: BinaryHeap<Reverse<Item>> = BinaryHeap::new();
     let mut seq = 0u64;
+    let mut push = |heap: &mut BinaryHeap<Reverse<Item>>, at, entry| {
+        seq += 1;
+        heap.push(Reverse(Item { at, seq, entry }));
+    };
+    // One sleep for the driver's life, moved only when the earliest deadline changes: a new
+    // `Sleep` per loop turn registers with tokio's timer each time (and may wake its driver
+    // through an eventfd write), which at thousands of sessions was a good part of the
+    // heartbeats' cost.
+    let sleep = tokio::time::sleep(std::time::Duration::ZERO);
+    tokio::pin!(sleep);
+    let mut armed: Option<Instant> = None;
     loop {
         let next = heap.peek().map(|Reverse(i)| i.at);
+        if next != armed
+            && let Some(at) = next
+        {
+            sleep.as_mut().reset(tokio::time::Instant::from_std(at));
+        }
+        armed = next;
         tokio::select! {
+            biased;
             msg = rx.recv() => match msg {
                 Some((at, entry)) => {
-                    seq += 1;
-                    heap.push(Reverse(Item { at, seq, entry }));
+                    push(&mut heap, at, entry);
+                    // Everything already queued, before the sleep is moved again.
+                    while let Ok((at, entry)) = rx.try_recv() {
+                        push(&mut heap, at, entry);
+                    }
                 }
                 None => return,
             },
-            () = sleep_until(next) => {
+            () = &mut sleep, if armed.is_some() => {
+                // The sleep has completed: re-arm it next turn whatever the next deadline is.
+                armed = None;
                 let now = Instant::now();
                 let Some(shared) = shared.upgrade() else { return };
                 while heap.peek().is_some_and(|Reverse(i)| i.at <= now) {
                     let Some(Reverse(item)) = heap.pop() else { break };
-                    if let Some(entry) = item.entry.upgrade() {
-                        shared.fire(&entry, item.at);
+                    if let Some(entry) = item.entry.upgrade()
+                        && let Some(next) = shared.fire(&entry, item.at)
+                    {
+                        push(&mut heap, next, item.entry);
                     }
                 }
             }
         }
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-        None => std::future::pending().await,
     }
 }
