@@ -59,7 +59,7 @@ pub(super) fn coverage(targets: &[&str]) -> Result<ExitCode> {
                     .context("running llvm-cov report")?;
                 let text = String::from_utf8_lossy(&out.stdout).into_owned();
                 println!(
-                    "== {target} (llvm-cov, protocol sources)\n{}",
+                    "== {target} (llvm-cov, our sources)\n{}",
                     protocol_rows(&text)
                 );
                 let total = text
@@ -97,24 +97,35 @@ pub(super) fn coverage(targets: &[&str]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The coverage-instrumented binary `cargo fuzz coverage` built.
+/// The coverage-instrumented binary `cargo fuzz coverage` built: under fuzz/target, or under
+/// the workspace's target directory (where cargo-fuzz puts it when run from the workspace root).
 fn coverage_binary(target: &str) -> Result<PathBuf> {
-    let base = fuzz_dir().join("target");
-    for entry in std::fs::read_dir(&base)? {
-        let triple = entry?.path();
-        let candidate = triple
-            .join("coverage")
-            .join(triple.file_name().unwrap_or_default())
-            .join("release")
-            .join(target);
-        if candidate.is_file() {
-            return Ok(candidate);
+    let bases = [fuzz_dir().join("target"), workspace::root().join("target")];
+    for base in &bases {
+        let Ok(entries) = std::fs::read_dir(base) else {
+            continue;
+        };
+        for entry in entries {
+            let triple = entry?.path();
+            let candidate = triple
+                .join("coverage")
+                .join(triple.file_name().unwrap_or_default())
+                .join("release")
+                .join(target);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
         }
     }
-    bail!("no coverage binary for {target} under {}", base.display())
+    bail!(
+        "no coverage binary for {target} under {} or {}",
+        bases[0].display(),
+        bases[1].display()
+    )
 }
 
-/// The header and the protocol/ rows of an llvm-cov report.
+/// The header and the rows of our sources (protocol/, reference-server/session/) of an llvm-cov
+/// report.
 fn protocol_rows(report: &str) -> String {
     report
         .lines()
@@ -122,6 +133,7 @@ fn protocol_rows(report: &str) -> String {
             l.starts_with("Filename")
                 || l.starts_with("---")
                 || l.contains("protocol/src")
+                || l.contains("session/src")
                 || l.starts_with("TOTAL")
         })
         .collect::<Vec<_>>()
