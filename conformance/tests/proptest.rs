@@ -270,7 +270,10 @@ fn upgrade_after_a_failed_probe() -> Case {
             b(1, Target::All),
             b(0, Target::All),
             Op::UpgradeProbe { client: 0 },
-            Op::UpgradePause { client: 0 },
+            Op::UpgradePause {
+                client: 0,
+                in_flight: true,
+            },
             b(1, Target::All),
             Op::UpgradeFinish { client: 0 },
             b(0, Target::Others),
@@ -345,7 +348,10 @@ fn upgrade_under_load() -> Case {
             Op::UpgradeProbe { client: 0 },
             b(0, Target::All),
             b(1, Target::Others),
-            Op::UpgradePause { client: 0 },
+            Op::UpgradePause {
+                client: 0,
+                in_flight: true,
+            },
             b(0, Target::All),
             b(0, Target::Others),
             b(0, Target::All),

@@ -199,11 +199,13 @@ impl Exec<'_> {
             }
             Act::Upgrade(client) => {
                 self.probe(client).await?;
-                self.pause(client, None).await?;
+                self.pause(client, None, None).await?;
                 self.finish(client).await?;
             }
             Act::Probe(client) => self.probe(client).await?,
-            Act::Pause(client) => self.pause(client, Some(NOOP_BOUND)).await?,
+            Act::Pause(client, in_flight) => {
+                self.pause(client, Some(NOOP_BOUND), in_flight).await?
+            }
             Act::Finish(client) => self.finish(client).await?,
             Act::AbortProbe(client) => self.abort_probe(client).await?,
             Act::Send(client, text) => {

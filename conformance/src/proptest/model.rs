@@ -104,8 +104,9 @@ pub enum Act {
     Upgrade(u8),
     /// Upgrade step: WebSocket with the sid, `2probe`.
     Probe(u8),
-    /// Upgrade step: `3probe`, then pause polling (the pending GET must be released promptly).
-    Pause(u8),
+    /// Upgrade step: `3probe`, then pause polling (the pending GET must be released promptly),
+    /// with a packet POSTed as the pause starts (its answer is predicted in `others`).
+    Pause(u8, Option<String>),
     /// Upgrade step: `5`.
     Finish(u8),
     /// The probe WebSocket drops before `5`; polling goes on.

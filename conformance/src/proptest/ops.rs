@@ -196,6 +196,10 @@ pub enum Op {
     UpgradePause {
         /// Client index.
         client: u8,
+        /// A `message` is POSTed as the pause starts (a send under way when `3probe` came):
+        /// its `message-back` lands in the last GET or in the server's buffer for the WebSocket.
+        #[serde(default)]
+        in_flight: bool,
     },
     /// A paused client sends `5`: the WebSocket is its transport from now on.
     UpgradeFinish {
@@ -224,7 +228,7 @@ impl Op {
             | Op::Drop { client, .. }
             | Op::Reconnect { client, .. }
             | Op::UpgradeProbe { client }
-            | Op::UpgradePause { client }
+            | Op::UpgradePause { client, .. }
             | Op::UpgradeFinish { client }
             | Op::UpgradeAbort { client } => *client,
         }
@@ -246,7 +250,7 @@ impl Op {
             | Op::Drop { client, .. }
             | Op::Reconnect { client, .. }
             | Op::UpgradeProbe { client }
-            | Op::UpgradePause { client }
+            | Op::UpgradePause { client, .. }
             | Op::UpgradeFinish { client }
             | Op::UpgradeAbort { client } => *client = c,
         }
@@ -323,9 +327,15 @@ impl fmt::Display for Op {
             } => write!(f, "c{client} drops TCP"),
             Op::Drop { client, at } => write!(f, "c{client} drops ({at:?} when polling)"),
             Op::UpgradeProbe { client } => write!(f, "c{client} upgrade: probe (2probe)"),
-            Op::UpgradePause { client } => {
-                write!(f, "c{client} upgrade: 3probe, pause polling")
-            }
+            Op::UpgradePause { client, in_flight } => write!(
+                f,
+                "c{client} upgrade: 3probe, pause polling{}",
+                if *in_flight {
+                    " (a message POSTed as it starts)"
+                } else {
+                    ""
+                }
+            ),
             Op::UpgradeFinish { client } => write!(f, "c{client} upgrade: 5"),
             Op::UpgradeAbort { client } => {
                 write!(
@@ -461,7 +471,8 @@ fn upgrade_op() -> impl Strategy<Value = Op> {
         1 => c().prop_map(|client| Op::ClientDisconnect { client }),
         1 => c().prop_map(|client| Op::Connect { client }),
         3 => c().prop_map(|client| Op::UpgradeProbe { client }),
-        3 => c().prop_map(|client| Op::UpgradePause { client }),
+        3 => (c(), any::<bool>())
+            .prop_map(|(client, in_flight)| Op::UpgradePause { client, in_flight }),
         3 => c().prop_map(|client| Op::UpgradeFinish { client }),
         1 => c().prop_map(|client| Op::UpgradeAbort { client }),
     ]

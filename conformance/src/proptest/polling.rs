@@ -418,8 +418,18 @@ impl PollingConn {
     /// (so the server's next ping is about pingInterval away) and the pending GET must come
     /// back within `strict`: only the server's noop can release it that early. Otherwise the
     /// wait is `bound`.
-    pub async fn pause(&mut self, strict: Option<Duration>, bound: Duration) -> Result<(), String> {
-        if strict.is_some() {
+    ///
+    /// With `in_flight`, that packet is POSTed right after the pause starts, as when the
+    /// official client's `3probe` arrives while a POST is under way: the server writes its
+    /// answer into the GET still pending (or, if a noop released it first, into its buffer for
+    /// the WebSocket), so the last GET carries data the upgrade must not lose or double.
+    pub async fn pause(
+        &mut self,
+        strict: Option<Duration>,
+        bound: Duration,
+        in_flight: Option<&str>,
+    ) -> Result<(), String> {
+        if strict.is_some() && in_flight.is_none() {
             let deadline = Instant::now() + Duration::from_millis(500);
             loop {
                 let recent = self
@@ -436,6 +446,9 @@ impl PollingConn {
         }
         self.shared.pausing.store(true, Ordering::SeqCst);
         let started = Instant::now();
+        if let Some(text) = in_flight {
+            self.send_text(text).await?;
+        }
         let wait = strict.unwrap_or(bound);
         match tokio::time::timeout(wait, &mut self.poller).await {
             Ok(_) => {

@@ -5,7 +5,7 @@
 
 use super::live::{Live, Outcome, StepFailure, run_case};
 use super::model::Fault;
-use super::ops::{Case, Kind, cases};
+use super::ops::{Case, ClientTransport, Kind, cases};
 use ::proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -304,11 +304,21 @@ pub fn run(settings: &Settings) -> Report {
             let mut deleted = true;
             while deleted && budget > 0 {
                 deleted = false;
-                let mut i = case.ops.len() + 1;
+                // Candidates, tried last first: each operation deleted, one client fewer, each
+                // client's transport made plain WebSocket (proptest shrinks the transports only
+                // before the operations, so one can stay needlessly polling).
+                let mut i = case.ops.len() + 1 + case.clients as usize;
                 while i > 0 && budget > 0 {
                     i -= 1;
                     let mut smaller = case.clone();
-                    if i == case.ops.len() {
+                    if i > case.ops.len() {
+                        let c = i - case.ops.len() - 1;
+                        if case.transport(c as u8) == ClientTransport::Websocket {
+                            continue;
+                        }
+                        smaller.transports.resize(4, ClientTransport::Websocket);
+                        smaller.transports[c] = ClientTransport::Websocket;
+                    } else if i == case.ops.len() {
                         if case.clients <= 2 {
                             continue;
                         }

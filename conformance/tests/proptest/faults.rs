@@ -101,6 +101,8 @@ struct Caught {
     at: String,
     /// The minimal case: its clients and operations, as applied (client picked).
     clients: u8,
+    /// `c0 polling, c1 websocket`.
+    transports: String,
     ops: usize,
     steps: Vec<String>,
     original: usize,
@@ -167,6 +169,7 @@ fn run_fault(fault: Fault, kind: Kind) -> Caught {
         property,
         at,
         clients: f.case.clients,
+        transports: f.case.describe_transports(),
         ops: f.case.ops.len(),
         steps: f.steps.clone(),
         original: f.original_ops,
@@ -196,8 +199,9 @@ fn section(results: &[Caught]) -> String {
          with each fault the properties can observe, runs the property set that exercises it \
          (the fixed CI seed, at most {CASES} new cases, at most {SHRINK_RUNS} shrink runs, \
          no persistence, {WORKERS} faults at a time) and asserts that a property FAILS. Each row \
-         is the property the minimal case broke, where, and the minimal case (operations as \
-         applied; the clients are connected first). The test checks this table's faults, sets \
+         is the property the minimal case broke, where, and the minimal case (each client's \
+         transport, the operations as applied; the clients are connected first, and an upgrade \
+         still under way at the end is completed). The test checks this table's faults, sets \
          and properties; the minimal cases are printed when they differ (timing). A failing \
          case replays with `cargo xtask proptest --url http://127.0.0.1:PORT --replay FILE` \
          against `cargo run -p sio-reference-server --features faults --bin sio-contract-server \
@@ -207,11 +211,15 @@ fn section(results: &[Caught]) -> String {
     md.push_str("|---|---|---|---|---|---|\n");
     for r in results {
         let case = if r.steps.is_empty() {
-            format!("{} clients; fails while connecting them", r.clients)
+            format!(
+                "{} clients ({}); fails while connecting them",
+                r.clients, r.transports
+            )
         } else {
             format!(
-                "{} clients: {}",
+                "{} clients ({}): {}",
                 r.clients,
+                r.transports,
                 r.steps
                     .iter()
                     .map(|s| format!("`{s}`"))

@@ -137,6 +137,7 @@ impl Exec<'_> {
         &mut self,
         client: u8,
         strict: Option<Duration>,
+        in_flight: Option<String>,
     ) -> Result<(), StepFailure> {
         let bound = self.live.step;
         let p = self.polling_of(client, "upgrade pause")?;
@@ -149,7 +150,7 @@ impl Exec<'_> {
             ));
         }
         let p = self.polling_of(client, "upgrade pause")?;
-        if let Err(e) = p.pause(strict, bound).await {
+        if let Err(e) = p.pause(strict, bound, in_flight.as_deref()).await {
             return Err(self.fail(
                 client,
                 "upgrade: the pending GET is released (noop) once the probe succeeded",
@@ -222,7 +223,7 @@ impl Exec<'_> {
             }
             DropAct::AfterUpgrade => {
                 self.probe(client).await?;
-                self.pause(client, None).await?;
+                self.pause(client, None, None).await?;
                 self.finish(client).await?;
                 if let Some(conn) = self.conns[client as usize].take() {
                     conn.drop_connection().await;

@@ -14,15 +14,27 @@ use std::time::Instant;
 impl Model {
     /// The plan of an upgrade step for `client` (already picked by its phase), or `None`.
     pub(super) fn upgrade_step(&mut self, op: &Op, client: u8, plan: &mut Plan) -> Option<()> {
+        if let Op::UpgradePause { in_flight, .. } = op {
+            // The in-flight packet is a marker `message`: its `message-back` is the first
+            // thing the paused client must receive (checked after `5`).
+            let echo = if *in_flight {
+                self.marker(client, &format!("p{}-{client}", self.counter))
+            } else {
+                None
+            };
+            let send = echo.map(|(send, frame)| {
+                plan.others.entry(client).or_default().push(frame);
+                send
+            });
+            plan.acts.push(Act::Pause(client, send));
+            self.clients[client as usize].phase = Phase::Paused;
+            return Some(());
+        }
         let c = &mut self.clients[client as usize];
         match op {
             Op::UpgradeProbe { .. } => {
                 plan.acts.push(Act::Probe(client));
                 c.phase = Phase::Probing;
-            }
-            Op::UpgradePause { .. } => {
-                plan.acts.push(Act::Pause(client));
-                c.phase = Phase::Paused;
             }
             Op::UpgradeFinish { .. } => {
                 plan.acts.push(Act::Finish(client));
@@ -55,7 +67,7 @@ impl Model {
         let c = &mut self.clients[client as usize];
         match c.phase {
             Phase::Idle => return None,
-            Phase::Probing => plan.acts.push(Act::Pause(client)),
+            Phase::Probing => plan.acts.push(Act::Pause(client, None)),
             Phase::Paused => {}
         }
         plan.acts.push(Act::Finish(client));
