@@ -96,12 +96,12 @@ pub struct Outcome {
 /// The longest an upgrade pause is kept open before the executor sends `5` by itself: the
 /// server pings at most pingInterval (300 ms) after the last pong and closes the session
 /// pingTimeout (200 ms) later; a paused client has no GET for the ping to go out on.
-pub const PAUSE_WINDOW: Duration = Duration::from_millis(250);
+pub const PAUSE_WINDOW: Duration = Duration::from_millis(200);
 
 /// How long the pending GET may take to come back once the client pauses right after a pong:
 /// Node releases it with a noop within 100 ms (its upgrade check runs every 100 ms); the next
 /// ping, the only other thing that would release it, is about 300 ms after the pong.
-pub const NOOP_BOUND: Duration = Duration::from_millis(200);
+pub const NOOP_BOUND: Duration = Duration::from_millis(230);
 
 /// Bound on the wait for a server to close a session the client stopped polling (ping
 /// interval + ping timeout = 500 ms, with room for a loaded machine).

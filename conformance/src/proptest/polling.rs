@@ -429,7 +429,10 @@ impl PollingConn {
         bound: Duration,
         in_flight: Option<&str>,
     ) -> Result<(), String> {
-        if strict.is_some() && in_flight.is_none() {
+        // After a pong the server's next ping is pingInterval away: the pending GET cannot be
+        // released by a ping before the noop must have come, and the paused window (up to
+        // `live::PAUSE_WINDOW`) ends before a ping buffered meanwhile could time out.
+        if strict.is_some() {
             let deadline = Instant::now() + Duration::from_millis(500);
             loop {
                 let recent = self
@@ -437,7 +440,7 @@ impl PollingConn {
                     .last_pong
                     .lock()
                     .expect("last pong")
-                    .is_some_and(|t| t.elapsed() < Duration::from_millis(60));
+                    .is_some_and(|t| t.elapsed() < Duration::from_millis(40));
                 if recent || Instant::now() >= deadline || self.poller.is_finished() {
                     break;
                 }
