@@ -14,6 +14,7 @@
 mod http;
 mod polling;
 mod queue;
+mod read_ahead;
 mod socket;
 mod timer;
 mod websocket;

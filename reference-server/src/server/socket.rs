@@ -155,7 +155,12 @@ impl HandshakeRequest {
         HandshakeRequest {
             uri: detached_uri(req.uri()),
             headers: detached_headers(req.headers()),
-            query: crate::query::parse_ordered(req.uri().query().unwrap_or("")),
+            query: {
+                // Kept for the session's life: no spare room.
+                let mut query = crate::query::parse_ordered(req.uri().query().unwrap_or(""));
+                query.shrink_to_fit();
+                query
+            },
             transport,
         }
     }

@@ -29,11 +29,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
+use super::read_ahead::ReadAhead;
 use super::{EntryRef, Shared, WsCommand, http, queue};
 use crate::session::{Framing, Session, TransportKind, WsEnd, WsId, WsMessage};
 use crate::verify::{self, Verified};
 
-type Ws = WebSocketStream<TokioIo<Upgraded>>;
+type Ws = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
 
 /// `ws` waits this long for the peer's close frame before dropping the connection.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -133,11 +134,13 @@ pub(super) async fn handle(
     resp
 }
 
-/// The initial room of a connection's read buffer, which is also the most one read takes.
-/// tungstenite's default is 128 KiB, allocated up front for every connection; an idle Engine.IO
-/// connection reads a 3-byte pong per interval. The buffer grows to hold a bigger frame when
-/// one arrives (tungstenite reserves a frame's whole length), so it is sized by the traffic.
-const READ_BUFFER: usize = 1024;
+/// The initial room of a connection's read buffer, which is also the most tungstenite asks
+/// for at once. tungstenite's default is 128 KiB, allocated up front for every connection; an
+/// idle Engine.IO connection reads a 9-byte pong frame per interval. The buffer grows to hold a
+/// bigger frame when one arrives (tungstenite reserves a frame's whole length), so it is sized
+/// by the traffic; the syscalls are [`ReadAhead`]'s (16 KiB at a time), so a small buffer does
+/// not mean a syscall per 256 bytes.
+const READ_BUFFER: usize = 256;
 
 /// Frames queued together are written with one syscall: the pump `feed`s a batch into
 /// tungstenite's write buffer and flushes once. Past this many bytes a feed writes at once.
@@ -194,7 +197,7 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
                     return;
                 }
             };
-            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
             let (tx, rx) = queue::queue();
             let session = Session::open_websocket_with(
@@ -214,7 +217,7 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
             },
             _,
         ) => {
-            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
             let id = WsId(shared.next_id());
             let (tx, rx) = queue::queue();
             let entry = shared.lookup(&sid);
@@ -232,7 +235,7 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
         }
         // "transport doesn't handle upgraded requests" → websocket.close().
         _ => {
-            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
             Box::pin(close_and_drain(ws, None)).await;
         }
     }

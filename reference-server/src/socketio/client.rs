@@ -18,6 +18,7 @@
 //! completing join writes (missed packets, CONNECT reply, the connection handlers' emits) is
 //! flushed together.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,11 +26,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
-use indexmap::IndexMap;
 use sio_protocol::Limits;
 use sio_protocol::binary::Reassembler;
 use sio_protocol::engineio::Data;
 use sio_protocol::socketio::{Message, PacketType};
+use tokio::time::Sleep;
 
 use super::namespace::Namespace;
 use super::socket::{Restored, Socket};
@@ -38,14 +39,44 @@ use super::{ServerInner, Value, lock, packet};
 use crate::server::{Connection, HandshakeRequest, SocketEvent};
 use crate::session::SharedMessage;
 
-/// The sockets of one connection, as Node's `Client` keeps them.
+/// The sockets of one connection, as Node's `Client` keeps them. Short lists keyed by what
+/// each socket knows (its id, its namespace's name), with a map's semantics (an insert under a
+/// key already there replaces in place, a removal keeps the order): a connection joins a
+/// namespace or two, and two hash maps with copied keys cost every idle connection ~0.4 KiB.
 #[derive(Default)]
 struct Sockets {
     /// `this.sockets`: every connected socket by id, in join order (two joins of one namespace
     /// started in one burst both end up here).
-    by_id: IndexMap<String, Socket>,
+    by_id: Vec<Socket>,
     /// `this.nsps`: the socket that gets a namespace's packets (the last one joined).
-    by_nsp: IndexMap<String, Socket>,
+    by_nsp: Vec<Socket>,
+}
+
+/// Inserts `socket` under `key(socket)`: replaces the socket with that key in place, or appends.
+fn insert_keyed(list: &mut Vec<Socket>, socket: &Socket, key: fn(&Socket) -> &str) {
+    match list.iter_mut().find(|s| key(s) == key(socket)) {
+        Some(slot) => *slot = socket.clone(),
+        None => list.push(socket.clone()),
+    }
+}
+
+/// Removes the socket whose `key` is `wanted`, keeping the order of the others.
+fn remove_keyed(list: &mut Vec<Socket>, wanted: &str, key: fn(&Socket) -> &str) -> bool {
+    match list.iter().position(|s| key(s) == wanted) {
+        Some(i) => {
+            list.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+fn id_of(s: &Socket) -> &str {
+    s.id()
+}
+
+fn nsp_of(s: &Socket) -> &str {
+    s.nsp().name()
 }
 
 /// The state of one engine connection shared with its sockets.
@@ -101,28 +132,27 @@ impl ClientInner {
     /// whichever socket it points to.
     pub(crate) fn remove(&self, socket: &Socket) {
         let mut sockets = lock(&self.sockets);
-        if sockets.by_id.shift_remove(socket.id()).is_some() {
-            sockets.by_nsp.shift_remove(socket.nsp().name());
+        if remove_keyed(&mut sockets.by_id, socket.id(), id_of) {
+            remove_keyed(&mut sockets.by_nsp, socket.nsp().name(), nsp_of);
         }
     }
 
     /// `this.sockets`, in join order.
     fn sockets(&self) -> Vec<Socket> {
-        lock(&self.sockets).by_id.values().cloned().collect()
+        lock(&self.sockets).by_id.clone()
     }
 
     /// The socket that gets `nsp`'s packets (`this.nsps.get(nsp)`).
     fn socket_of(&self, nsp: &str) -> Option<Socket> {
-        lock(&self.sockets).by_nsp.get(nsp).cloned()
+        let sockets = lock(&self.sockets);
+        sockets.by_nsp.iter().find(|s| nsp_of(s) == nsp).cloned()
     }
 
     /// The end of a successful join (`doConnect`'s callback).
     fn add(&self, socket: &Socket) {
         let mut sockets = lock(&self.sockets);
-        sockets.by_id.insert(socket.id().to_owned(), socket.clone());
-        sockets
-            .by_nsp
-            .insert(socket.nsp().name().to_owned(), socket.clone());
+        insert_keyed(&mut sockets.by_id, socket, id_of);
+        insert_keyed(&mut sockets.by_nsp, socket, nsp_of);
     }
 
     fn clear(&self) {
@@ -195,9 +225,9 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
     });
     let mut decoder = Reassembler::new(Limits::NODE);
     let mut pending: FuturesUnordered<PendingJoin> = FuturesUnordered::new();
-    let timeout = tokio::time::sleep(server.config.connect_timeout);
-    tokio::pin!(timeout);
-    let mut timer_armed = true;
+    // Both timers live on the heap and only while they run (`None` otherwise): a joined, idle
+    // connection keeps neither in its task.
+    let mut timeout = Some(Box::pin(tokio::time::sleep(server.config.connect_timeout)));
     // `onconnection`: "if (conn.protocol === 3) client.connect('/')" — the server joins the main
     // namespace by itself, with an empty auth.
     if client.v3 {
@@ -211,21 +241,23 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
     }
     #[cfg(feature = "faults")]
     if server.config.fault == Some(crate::fault::Fault::ConnectTimeoutNeverFires) {
-        timer_armed = false;
+        timeout = None;
     }
     // Joins started by WebSocket input wait out the burst window (see `BURST_WINDOW`).
-    let hold = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(hold);
-    let mut holding = false;
+    let mut hold: Option<Pin<Box<Sleep>>> = None;
     loop {
         tokio::select! {
             biased;
-            Some(join) = pending.next(), if !pending.is_empty() && !holding => {
+            Some(join) = pending.next(), if !pending.is_empty() && hold.is_none() => {
                 finish_join(&client, join);
+                // Node clears the connect timer once a namespace is joined.
+                if client.joined.load(Ordering::SeqCst) {
+                    timeout = None;
+                }
             }
-            () = &mut hold, if holding => holding = false,
-            () = &mut timeout, if timer_armed => {
-                timer_armed = false;
+            () = expiry(&mut hold), if hold.is_some() => hold = None,
+            () = expiry(&mut timeout), if timeout.is_some() => {
+                timeout = None;
                 if !client.joined.load(Ordering::SeqCst) {
                     client.close();
                 }
@@ -248,8 +280,11 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
                 if pending.len() > joins
                     && client.conn.transport() == Some(crate::TransportKind::WebSocket)
                 {
-                    holding = true;
-                    hold.as_mut().reset(tokio::time::Instant::now() + BURST_WINDOW);
+                    let until = tokio::time::Instant::now() + BURST_WINDOW;
+                    match &mut hold {
+                        Some(sleep) => sleep.as_mut().reset(until),
+                        None => hold = Some(Box::pin(tokio::time::sleep_until(until))),
+                    }
                 }
             }
         }
@@ -263,6 +298,14 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
                 finish_join(&client, join);
             }
         });
+    }
+}
+
+/// Completes when the timer `sleep` holds expires (never when it holds none).
+async fn expiry(sleep: &mut Option<Pin<Box<Sleep>>>) {
+    match sleep {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
     }
 }
 
