@@ -6,20 +6,22 @@
 //! schedstat, resident memory) before and after each phase; the client runs in this process,
 //! ideally pinned to another core (xtask does that with `taskset`). Phases, each on fresh
 //! connections:
-//! 1. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined;
-//! 2. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
-//!    every socket of a dynamic namespace, many receivers count what arrives;
-//! 3. idle connections: many connected sockets that only answer pings, for the memory each one
-//!    costs and for the CPU the heartbeats alone burn (and whether any session is dropped).
+//! 1. idle connections: many connected sockets that only answer pings, for the memory each one
+//!    costs and for the CPU the heartbeats alone burn (and whether any session is dropped);
+//! 2. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined;
+//! 3. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
+//!    every socket of a dynamic namespace, many receivers count what arrives.
 //!
 //! Memory per idle connection is resident memory (what the OS charges the process: heap,
 //! allocator overhead and fragmentation, runtime structures), not the allocator's own count,
 //! because that is what Node's figure can be compared with: the growth of RSS from before the
 //! connections to the larger of "all connected" and "after the idle window", divided by the
 //! connections asked for. Taking the larger keeps sessions dropped during the window (their
-//! memory freed) from making the figure look better. The baseline is taken after the earlier
-//! phases and a pause, so memory the allocator kept from them may be reused; with the earlier
-//! phases shrunk to almost nothing the reference server's figure stays the same (±2%).
+//! memory freed) from making the figure look better. The idle phase runs first, on a server
+//! that has served nothing yet: memory an allocator kept from earlier phases would be reused by
+//! the idle connections and hide part of their cost (measured on the reference server: 8%
+//! less when the idle phase ran last). One-time growth (the session table, the runtime's I/O
+//! slabs) is counted in, so the figure errs on the high side.
 //!
 //! Linux only (it reads /proc). Every wait is bounded; a phase that does not complete in its
 //! bound fails the run instead of reporting a number.
@@ -85,9 +87,11 @@ async fn run(args: &Args) -> Result<serde_json::Value, String> {
     let ws_url = args.url.replacen("http://", "ws://", 1);
     let endpoint = format!("{ws_url}/socket.io/?EIO=4&transport=websocket");
 
+    let idle = idle(&server, &endpoint, args).await?;
+    // Let the idle sessions close, so their teardown is not counted in the next phase.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let acks = echo_acks(&server, &endpoint, args).await?;
     let broadcast = broadcasts(&server, &endpoint, args).await?;
-    let idle = idle(&server, &endpoint, args).await?;
     Ok(json!({ "acks": acks, "broadcast": broadcast, "idle": idle }))
 }
 
@@ -161,8 +165,8 @@ async fn idle(
     endpoint: &str,
     args: &Args,
 ) -> Result<serde_json::Value, String> {
-    // Let the previous phases' sessions close, so their memory is not counted here.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let the server settle after its start.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let before = server.sample()?;
     let clients = Client::connect_many(endpoint, "/", args.idle).await?;
     let connected = server.sample()?;
