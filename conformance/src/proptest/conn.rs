@@ -20,7 +20,7 @@ pub enum Conn {
         rest: VecDeque<WsEvent>,
     },
     /// A polling session.
-    Polling(PollingConn),
+    Polling(Box<PollingConn>),
 }
 
 impl Conn {

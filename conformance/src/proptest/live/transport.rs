@@ -22,7 +22,7 @@ impl Exec<'_> {
             return match opened {
                 Ok((conn, open)) => {
                     self.check_upgrades(client, &open, r#"["websocket"]"#)?;
-                    Ok(Conn::Polling(conn))
+                    Ok(Conn::Polling(Box::new(conn)))
                 }
                 Err(got) => Err(self.fail(
                     client,
