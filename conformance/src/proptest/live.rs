@@ -103,6 +103,10 @@ pub const PAUSE_WINDOW: Duration = Duration::from_millis(200);
 /// ping, the only other thing that would release it, is about 300 ms after the pong.
 pub const NOOP_BOUND: Duration = Duration::from_millis(230);
 
+/// The longest a polling client may go without a ping: the official client gives up after
+/// pingInterval + pingTimeout (500 ms); 200 ms more for a loaded machine.
+pub const HEARTBEAT_BOUND: Duration = Duration::from_millis(700);
+
 /// Bound on the wait for a server to close a session the client stopped polling (ping
 /// interval + ping timeout = 500 ms, with room for a loaded machine).
 const CLOSE_BOUND: Duration = Duration::from_millis(1200);
@@ -289,6 +293,7 @@ impl Exec<'_> {
                 before.extend(expected);
                 expected = before;
             }
+            self.check_heartbeat(client)?;
             let tag = format!("m{}-{client}", self.step);
             let Some((send, echo)) = self.model.marker(client, &tag) else {
                 if !expected.is_empty() {

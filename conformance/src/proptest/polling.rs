@@ -38,6 +38,8 @@ struct Shared {
     silent: AtomicBool,
     /// When the last pong was POSTed (the server pings again pingInterval after it).
     last_pong: std::sync::Mutex<Option<Instant>>,
+    /// When the last ping arrived (the session's open, before the first).
+    last_ping: std::sync::Mutex<Instant>,
     /// Since when the current GET has been pending (`None` between two GETs).
     get_since: std::sync::Mutex<Option<Instant>>,
     /// One POST at a time.
@@ -184,6 +186,7 @@ async fn poll_loop(target: Target, shared: Arc<Shared>, tx: mpsc::UnboundedSende
         for packet in packets {
             match packet.kind {
                 PacketType::Ping => {
+                    *shared.last_ping.lock().expect("last ping") = Instant::now();
                     if shared.silent.load(Ordering::SeqCst) {
                         continue;
                     }
@@ -263,6 +266,7 @@ pub async fn open(
         silent: AtomicBool::new(false),
         last_pong: std::sync::Mutex::new(None),
         get_since: std::sync::Mutex::new(None),
+        last_ping: std::sync::Mutex::new(Instant::now()),
         post: Mutex::new(()),
     });
     let (tx, rx) = mpsc::unbounded_channel();
@@ -289,6 +293,13 @@ impl PollingConn {
             Ok(None) => Next::Ended,
             Err(_) => Next::Timeout,
         }
+    }
+
+    /// How long since the server last pinged this session (or since it opened). The official
+    /// client closes the connection ("ping timeout") when no ping comes within pingInterval +
+    /// pingTimeout.
+    pub fn since_last_ping(&self) -> Duration {
+        self.shared.last_ping.lock().expect("last ping").elapsed()
     }
 
     /// POSTs one packet.

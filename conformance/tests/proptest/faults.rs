@@ -28,6 +28,7 @@ const CAUGHT: &[(Fault, Kind)] = &[
     // The slowest first (each failing run waits out a bound), so the 3 workers finish together.
     (Fault::PingTimeoutNeverFires, Kind::Recovery),
     (Fault::UpgradeNoNoop, Kind::Upgrade),
+    (Fault::PongNotRescheduling, Kind::Recovery),
     (Fault::BroadcastReachesSender, Kind::Rooms),
     (Fault::RoomsDeliverTwice, Kind::Rooms),
     (Fault::ExceptIgnored, Kind::Rooms),
@@ -59,11 +60,6 @@ const NOT_OBSERVABLE: &[(Fault, &str)] = &[
     (
         Fault::WsLimitUnenforced,
         "no message over maxHttpBufferSize is sent",
-    ),
-    (
-        Fault::PongNotRescheduling,
-        "the clients do not time the server's pings; only a `stops polling` drop after a first \
-         pong would notice (the session never times out), which the fixed-seed cases rarely reach",
     ),
     (Fault::ClientPingAnswered, "the clients never send a ping"),
     (

@@ -183,6 +183,27 @@ impl Exec<'_> {
         Ok(())
     }
 
+    /// A polling client has been pinged within [`super::HEARTBEAT_BOUND`] (checked at each
+    /// marker, while the poller runs: not while paused for an upgrade).
+    pub(super) fn check_heartbeat(&mut self, client: u8) -> Result<(), StepFailure> {
+        let gap = match self.conns[client as usize].as_mut().and_then(Conn::polling) {
+            Some(p) if p.paused_at.is_none() => p.since_last_ping(),
+            _ => return Ok(()),
+        };
+        if gap <= super::HEARTBEAT_BOUND {
+            return Ok(());
+        }
+        Err(self.fail(
+            client,
+            "heartbeat: a ping at least every pingInterval + pingTimeout",
+            vec![format!(
+                "a ping within {} ms",
+                super::HEARTBEAT_BOUND.as_millis()
+            )],
+            vec![format!("no ping for {} ms", gap.as_millis())],
+        ))
+    }
+
     /// Sends `5` for every client paused longer than [`PAUSE_WINDOW`] (see the module doc of
     /// `live`): the model still counts it as paused, so its frames are still checked later.
     pub(super) async fn keep_paused_sessions_alive(&mut self) -> Result<(), StepFailure> {
