@@ -340,7 +340,7 @@ fn on_data(
 fn on_decoded(
     server: &Arc<ServerInner>,
     client: &Arc<ClientInner>,
-    msg: Message,
+    mut msg: Message,
     pending: &mut FuturesUnordered<PendingJoin>,
 ) {
     // `_parseNamespace`: under EIO3 the nsp carries the auth as its query string, and any
@@ -349,7 +349,8 @@ fn on_decoded(
         let (name, auth) = parse_v3_namespace(&msg.nsp);
         (name, Some(auth))
     } else {
-        (msg.nsp.clone(), None)
+        // Taken, not copied: the socket's `_onpacket` does not read it.
+        (std::mem::take(&mut msg.nsp), None)
     };
     // Only a join that has completed counts: a second CONNECT while the first join of the
     // namespace is under way starts a second join (Node then has two sockets).
