@@ -188,7 +188,7 @@ fn section(results: &[Caught]) -> String {
     );
     let _ = write!(
         md,
-        "The reference server's fault injection (`reference-server/src/fault.rs`, cargo feature \
+        "The reference server's fault injection (`reference-server/session/src/fault.rs`, cargo feature \
          `faults`, on for this crate's tests through its dev-dependency; \
          [FAULTS.md](../reference-server/FAULTS.md)) gives the contract router one realistic bug \
          at a time. `faults::every_room_and_recovery_fault_fails_a_property` serves it in-process \
