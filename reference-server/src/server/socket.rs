@@ -191,8 +191,8 @@ fn detached_headers(headers: &HeaderMap) -> HeaderMap {
     let mut copy = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         // Copies the bytes (`from_bytes` allocates); a value valid in `headers` stays valid.
-        let mut owned = axum::http::HeaderValue::from_bytes(value.as_bytes())
-            .unwrap_or_else(|_| value.clone());
+        let mut owned =
+            axum::http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
         owned.set_sensitive(value.is_sensitive());
         copy.append(name.clone(), owned);
     }

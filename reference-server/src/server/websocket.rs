@@ -197,7 +197,9 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
                     return;
                 }
             };
-            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
+            let ws =
+                WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config))
+                    .await;
             let id = WsId(shared.next_id());
             let (tx, rx) = queue::queue();
             let session = Session::open_websocket_with(
@@ -217,7 +219,9 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
             },
             _,
         ) => {
-            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
+            let ws =
+                WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config))
+                    .await;
             let id = WsId(shared.next_id());
             let (tx, rx) = queue::queue();
             let entry = shared.lookup(&sid);
@@ -235,7 +239,9 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
         }
         // "transport doesn't handle upgraded requests" → websocket.close().
         _ => {
-            let ws = WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config)).await;
+            let ws =
+                WebSocketStream::from_raw_socket(ReadAhead::new(io), Role::Server, Some(config))
+                    .await;
             Box::pin(close_and_drain(ws, None)).await;
         }
     }
