@@ -36,6 +36,10 @@ struct Shared {
     pausing: AtomicBool,
     /// Pings are left unanswered (the client stops polling: the server must time it out).
     silent: AtomicBool,
+    /// Whether the last GET's payload held nothing but pings: a GET pending during an upgrade
+    /// must be released by a noop (or by the answer to a message POSTed meanwhile), never left
+    /// for the next ping (the check in [`PollingConn::pause`] is on content, not on timing).
+    last_get_only_pings: AtomicBool,
     /// When the last pong was POSTed (the server pings again pingInterval after it).
     last_pong: std::sync::Mutex<Option<Instant>>,
     /// When the last ping arrived (the session's open, before the first).
@@ -183,6 +187,10 @@ async fn poll_loop(target: Target, shared: Arc<Shared>, tx: mpsc::UnboundedSende
             Ok(p) => p,
             Err(e) => return close(1002, format!("undecodable polling payload: {e}")),
         };
+        let only_pings = packets.iter().all(|p| p.kind == PacketType::Ping);
+        shared
+            .last_get_only_pings
+            .store(only_pings, Ordering::SeqCst);
         for packet in packets {
             match packet.kind {
                 PacketType::Ping => {
@@ -263,6 +271,7 @@ pub async fn open(
     };
     let shared = Arc::new(Shared {
         pausing: AtomicBool::new(false),
+        last_get_only_pings: AtomicBool::new(false),
         silent: AtomicBool::new(false),
         last_pong: std::sync::Mutex::new(None),
         get_since: std::sync::Mutex::new(None),
@@ -427,8 +436,9 @@ impl PollingConn {
 
     /// Upgrade, step 3: pause the polling. With `strict`, the pause starts right after a pong
     /// (so the server's next ping is about pingInterval away) and the pending GET must come
-    /// back within `strict`: only the server's noop can release it that early. Otherwise the
-    /// wait is `bound`.
+    /// back within `strict`, released by the server's noop (or by the answer to `in_flight`)
+    /// rather than by that ping: checking what released it rather than when keeps the verdict
+    /// the same on a loaded machine. Otherwise the wait is `bound`.
     ///
     /// With `in_flight`, that packet is POSTed right after the pause starts, as when the
     /// official client's `3probe` arrives while a POST is under way: the server writes its
@@ -465,6 +475,14 @@ impl PollingConn {
         }
         let wait = strict.unwrap_or(bound);
         match tokio::time::timeout(wait, &mut self.poller).await {
+            Ok(_) if strict.is_some() && self.shared.last_get_only_pings.load(Ordering::SeqCst) => {
+                Err(format!(
+                    "the pending GET came back after {} ms with only a ping: it waited for the \
+                     next heartbeat (the server must release it with a noop once the probe \
+                     succeeded)",
+                    started.elapsed().as_millis()
+                ))
+            }
             Ok(_) => {
                 self.paused_at = Some(Instant::now());
                 Ok(())
