@@ -164,11 +164,11 @@ impl Client {
     }
 
     /// Asks the contract's `broadcast` control event `n` times to emit `b` to every socket of
-    /// the namespace (16 requests in flight at most), and waits for every ack.
-    pub async fn broadcast_all(&self, n: usize) -> Result<(), String> {
+    /// the namespace (`window` requests in flight at most), and waits for every ack.
+    pub async fn broadcast_all(&self, n: usize, window: usize) -> Result<(), String> {
         for i in 0..n {
             self.wait_until(
-                |c| i - c.acks.load(Ordering::Relaxed) as usize <= 16,
+                |c| i - (c.acks.load(Ordering::Relaxed) as usize) < window.max(1),
                 "ack window",
             )
             .await?;

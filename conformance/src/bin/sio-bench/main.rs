@@ -47,22 +47,26 @@ struct Args {
     /// The server's process id (its CPU and memory are read from /proc/<pid>).
     #[arg(long)]
     pid: u32,
-    /// Echo acks to send in phase 1.
+    /// Echo acks to send in phase 2.
     #[arg(long, default_value_t = 50_000)]
     acks: usize,
-    /// Connections sharing phase 1.
+    /// Connections sharing phase 2.
     #[arg(long, default_value_t = 10)]
     ack_connections: usize,
-    /// Receivers in phase 2.
+    /// Receivers in phase 3.
     #[arg(long, default_value_t = 100)]
     receivers: usize,
-    /// Broadcasts in phase 2 (deliveries = broadcasts × (receivers + 1)).
+    /// Broadcasts in phase 3 (deliveries = broadcasts × (receivers + 1)).
     #[arg(long, default_value_t = 1_000)]
     broadcasts: usize,
-    /// Idle connections in phase 3.
+    /// Broadcast requests in flight at once in phase 3 (a server may write the frames of
+    /// several pending broadcasts to one recipient together; 1 leaves nothing to coalesce).
+    #[arg(long, default_value_t = 16)]
+    broadcast_window: usize,
+    /// Idle connections in phase 1.
     #[arg(long, default_value_t = 2_000)]
     idle: usize,
-    /// How long phase 3 keeps the idle connections, in seconds.
+    /// How long phase 1 keeps the idle connections, in seconds.
     #[arg(long, default_value_t = 10)]
     idle_secs: u64,
 }
@@ -95,7 +99,7 @@ async fn run(args: &Args) -> Result<serde_json::Value, String> {
     Ok(json!({ "acks": acks, "broadcast": broadcast, "idle": idle }))
 }
 
-/// Phase 1: pipelined echo acks over a few connections.
+/// Phase 2: pipelined echo acks over a few connections.
 async fn echo_acks(
     server: &procfs::Process,
     endpoint: &str,
@@ -129,7 +133,7 @@ async fn echo_acks(
     }))
 }
 
-/// Phase 2: one sender, many receivers, `broadcast` to every socket of a fresh namespace.
+/// Phase 3: one sender, many receivers, `broadcast` to every socket of a fresh namespace.
 async fn broadcasts(
     server: &procfs::Process,
     endpoint: &str,
@@ -142,7 +146,7 @@ async fn broadcasts(
     let expected = args.broadcasts;
     let before = server.sample()?;
     let start = Instant::now();
-    sender.broadcast_all(expected).await?;
+    sender.broadcast_all(expected, args.broadcast_window).await?;
     let bound = Duration::from_secs(60);
     for receiver in receivers.iter().chain(std::iter::once(&sender)) {
         receiver.wait_for_events(expected, bound).await?;
@@ -159,7 +163,7 @@ async fn broadcasts(
     }))
 }
 
-/// Phase 3: idle connected sockets: memory each, CPU of heartbeats alone, sessions dropped.
+/// Phase 1: idle connected sockets: memory each, CPU of heartbeats alone, sessions dropped.
 async fn idle(
     server: &procfs::Process,
     endpoint: &str,
