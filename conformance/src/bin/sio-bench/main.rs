@@ -146,7 +146,9 @@ async fn broadcasts(
     let expected = args.broadcasts;
     let before = server.sample()?;
     let start = Instant::now();
-    sender.broadcast_all(expected, args.broadcast_window).await?;
+    sender
+        .broadcast_all(expected, args.broadcast_window)
+        .await?;
     let bound = Duration::from_secs(60);
     for receiver in receivers.iter().chain(std::iter::once(&sender)) {
         receiver.wait_for_events(expected, bound).await?;
