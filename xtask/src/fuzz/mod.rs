@@ -47,17 +47,11 @@ pub const TARGETS: [&str; 7] = [
     "session",
 ];
 
-/// The parser targets: their seeds come from the transcripts (`seed`) and their inputs mean
-/// the same to Node's parsers (`diff`). The `session` target's input is a structured sequence
-/// of session inputs with no Node counterpart; its seeds are a committed campaign selection.
-pub const PARSER_TARGETS: [&str; 6] = [
-    "engine_packet",
-    "engine_payload_v4",
-    "engine_payload_v3",
-    "socketio_packet",
-    "binary_reassembly",
-    "roundtrip",
-];
+/// The parser targets (all but the last, `session`): their seeds come from the transcripts
+/// (`seed`) and their inputs mean the same to Node's parsers (`diff`). The `session` target's
+/// input is a structured sequence of session inputs with no Node counterpart; its seeds are a
+/// committed campaign selection.
+pub const PARSER_TARGETS: &[&str] = TARGETS.split_at(TARGETS.len() - 1).0;
 
 /// Arguments of `cargo xtask fuzz`.
 #[derive(clap::Args)]
