@@ -137,6 +137,12 @@ pub fn number_to_string(n: f64) -> String {
             "-Infinity".into()
         };
     }
+    // Integers below 2^53 (ack ids, counters, most numbers on the wire): their decimal digits
+    // are the shortest round-tripping ones, so the integer's own formatting is `String(n)`,
+    // without the scientific detour below (a hot path of every ack).
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        return (n as i64).to_string();
+    }
     let sign = if n < 0.0 { "-" } else { "" };
     // Rust's `{:e}` gives the shortest round-tripping digits, as ECMAScript requires.
     let sci = format!("{:e}", n.abs());
@@ -219,6 +225,14 @@ mod tests {
             (0.1, "0.1"),
             (12345678901234567890.0, "12345678901234567000"),
             (f64::NAN, "NaN"),
+            // Around the integer fast path's edge: 2^53 − 1 is exact; 2^53 and above take the
+            // shortest-digits path (2^60 is "1152921504606847000" in Node, not its exact value).
+            (9007199254740991.0, "9007199254740991"),
+            (-9007199254740991.0, "-9007199254740991"),
+            (9007199254740992.0, "9007199254740992"),
+            (1152921504606846976.0, "1152921504606847000"),
+            (-42.0, "-42"),
+            (1000.0, "1000"),
         ];
         for (n, want) in cases {
             assert_eq!(number_to_string(*n), *want);
