@@ -161,9 +161,20 @@ fn regression_v3_binary_payload_framing_error_rejects_the_whole_payload() {
     let input = [0u8, 1, 0xFF, b'4', 0x2C];
     fuzzing::engine_payload_v3(&input);
     let decoded = v3::decode_binary_payload(&input, &Limits::NODE);
-    assert!(decoded.packets.is_empty(), "no packet before Node's whole-payload error");
-    assert_eq!(decoded.error.map(|e| (e.index, e.error)), Some((0, EngineError::V3BinaryLength)));
+    assert!(
+        decoded.packets.is_empty(),
+        "no packet before Node's whole-payload error"
+    );
+    assert_eq!(
+        decoded.error.map(|e| (e.index, e.error)),
+        Some((0, EngineError::V3BinaryLength))
+    );
     // The same records with correct framing decode both.
     let fine = [0u8, 1, 0xFF, b'4', 0, 1, 0xFF, b'4'];
-    assert_eq!(v3::decode_binary_payload(&fine, &Limits::NODE).packets.len(), 2);
+    assert_eq!(
+        v3::decode_binary_payload(&fine, &Limits::NODE)
+            .packets
+            .len(),
+        2
+    );
 }

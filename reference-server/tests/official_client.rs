@@ -24,7 +24,10 @@ fn fixtures_node() -> PathBuf {
 /// Prints a SKIP line for a developer without Node; in CI (`CI` set) a skip is a failure, so
 /// the interop tests cannot pass by not running.
 fn skip(why: &str) {
-    assert!(std::env::var_os("CI").is_none(), "CI must run the interop tests, but {why}");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the interop tests, but {why}"
+    );
     eprintln!("SKIP {why}");
 }
 
@@ -34,7 +37,9 @@ fn client_installed(what: &str) -> bool {
         .join("node_modules/socket.io-client/package.json")
         .exists();
     if !ok {
-        skip(&format!("official client ({what}): run `npm ci` in fixtures/node first"));
+        skip(&format!(
+            "official client ({what}): run `npm ci` in fixtures/node first"
+        ));
     }
     ok
 }
@@ -51,11 +56,13 @@ async fn run_script(url: &str, mode: &str, server: &str) -> bool {
         .kill_on_drop(true)
         .output();
     let out = match tokio::time::timeout(SCRIPT_LIMIT, child).await {
-        Err(_) => panic!(
-            "the official client ({mode}, {server}) did not finish within {SCRIPT_LIMIT:?}"
-        ),
+        Err(_) => {
+            panic!("the official client ({mode}, {server}) did not finish within {SCRIPT_LIMIT:?}")
+        }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            skip(&format!("official client ({mode}): `node` is not installed"));
+            skip(&format!(
+                "official client ({mode}): `node` is not installed"
+            ));
             return false;
         }
         Ok(r) => r.unwrap(),
@@ -74,7 +81,12 @@ async fn run(mode: &str) {
         return;
     }
     let srv = Server::start().await;
-    run_script(&format!("http://{}", srv.addr), mode, "the reference server").await;
+    run_script(
+        &format!("http://{}", srv.addr),
+        mode,
+        "the reference server",
+    )
+    .await;
 }
 
 #[tokio::test]

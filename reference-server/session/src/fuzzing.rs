@@ -181,7 +181,11 @@ pub enum DataInput {
 impl DataInput {
     /// The text an application may send: without the v4 record separator (module docs).
     fn text(t: &str, v3: bool) -> String {
-        if v3 { t.to_owned() } else { t.replace('\u{1e}', " ") }
+        if v3 {
+            t.to_owned()
+        } else {
+            t.replace('\u{1e}', " ")
+        }
     }
 
     fn data(&self, v3: bool) -> Data {
@@ -282,7 +286,8 @@ impl Harness {
                 let framing = Framing::new(if v3 { 3 } else { 4 }, b64.then_some("1"));
                 let req = RequestId(0);
                 let upgrades = vec!["websocket".to_owned()];
-                let s = Session::open_polling_with("sid".into(), cfg, framing, upgrades, start, req);
+                let s =
+                    Session::open_polling_with("sid".into(), cfg, framing, upgrades, start, req);
                 (s, v3, Some(req))
             }
             OpenInput::WebSocket { v3 } => {
@@ -373,7 +378,9 @@ impl Harness {
             Step::DropGet(n) => {
                 if !self.held_gets.is_empty() {
                     self.client();
-                    let req = self.held_gets.remove(usize::from(*n) % self.held_gets.len());
+                    let req = self
+                        .held_gets
+                        .remove(usize::from(*n) % self.held_gets.len());
                     // The adapter answers nothing more on a request whose client went away.
                     self.answered.insert(req);
                     self.session.poll_get_dropped(now, req);
@@ -444,7 +451,8 @@ impl Harness {
             }
             Step::SendShared(messages) => {
                 self.sent += messages.len();
-                let shared: Vec<SharedMessage> = messages.iter().map(|m| m.shared(self.v3)).collect();
+                let shared: Vec<SharedMessage> =
+                    messages.iter().map(|m| m.shared(self.v3)).collect();
                 self.session.send_shared(now, &shared);
             }
             Step::Close => self.session.close(now),
@@ -551,7 +559,10 @@ impl Harness {
     fn carry_out(&mut self, output: Output) {
         match output {
             Output::Respond { req, reply } => {
-                assert!(self.requests.contains(&req), "a reply to no request: {req:?}");
+                assert!(
+                    self.requests.contains(&req),
+                    "a reply to no request: {req:?}"
+                );
                 assert!(
                     self.answered.insert(req),
                     "{req:?} answered twice (or after its client went away): {reply:?}"
@@ -563,7 +574,10 @@ impl Harness {
             Output::WsSend { ws, .. } | Output::WsSendShared { ws, .. } => {
                 let s = self.known_socket(ws);
                 assert!(!s.ended, "a frame sent on {ws:?} after it ended");
-                assert!(!s.closed_by_server, "a frame sent on {ws:?} after its close");
+                assert!(
+                    !s.closed_by_server,
+                    "a frame sent on {ws:?} after its close"
+                );
             }
             Output::WsClose { ws } => {
                 let i = self
@@ -605,7 +619,10 @@ impl Harness {
                 } else {
                     engineio::decode_payload(text.as_bytes(), &Limits::UNLIMITED)
                 };
-                assert_eq!(decoded.error, None, "the server wrote a bad payload: {text:?}");
+                assert_eq!(
+                    decoded.error, None,
+                    "the server wrote a bad payload: {text:?}"
+                );
                 assert!(!decoded.packets.is_empty(), "an empty polling payload");
             }
             HttpReply::BinaryPayload(bytes) => {
@@ -620,9 +637,17 @@ impl Harness {
     /// Invariants that hold between inputs.
     fn check_state(&self) {
         let s = &self.session;
-        assert_eq!(s.is_closed(), self.closed, "is_closed() and the Close event disagree");
+        assert_eq!(
+            s.is_closed(),
+            self.closed,
+            "is_closed() and the Close event disagree"
+        );
         if s.is_closed() {
-            assert_eq!(s.next_deadline(), None, "a closed session still wants waking");
+            assert_eq!(
+                s.next_deadline(),
+                None,
+                "a closed session still wants waking"
+            );
         }
         let heartbeats = (self.now - self.start).as_millis() / PING_INTERVAL.as_millis() + 1;
         let bound = self.sent + self.client_inputs + heartbeats as usize + 4;
@@ -631,7 +656,10 @@ impl Harness {
             "the write buffer holds {} packets, more than the {bound} ever due",
             s.buffer.len()
         );
-        assert!(s.deferred.len() <= self.posts_taken, "more deferred POSTs than POSTs");
+        assert!(
+            s.deferred.len() <= self.posts_taken,
+            "more deferred POSTs than POSTs"
+        );
     }
 
     /// No pong can have come from a client silent for a whole heartbeat: its session is over.

@@ -25,8 +25,16 @@ fn every_committed_session_seed_replays() {
             failures.push(path.display().to_string());
         }
     }
-    assert!(failures.is_empty(), "seeds that fail:\n{}", failures.join("\n"));
-    assert!(paths.len() >= 10, "only {} session seeds: is fuzz/seeds/session there?", paths.len());
+    assert!(
+        failures.is_empty(),
+        "seeds that fail:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        paths.len() >= 10,
+        "only {} session seeds: is fuzz/seeds/session there?",
+        paths.len()
+    );
 }
 
 use fuzzing::{BodyInput, DataInput, OpenInput, PacketInput, SessionInput, Step};
@@ -54,7 +62,10 @@ fn well_behaved(v3: bool) -> SessionInput {
         Step::ApplicationDone,
         Step::Wait(300),
         Step::Get,
-        Step::Post(fuzzing::ContentType::Text, BodyInput::Packets(vec![packet(3, "")])),
+        Step::Post(
+            fuzzing::ContentType::Text,
+            BodyInput::Packets(vec![packet(3, "")]),
+        ),
         Step::Upgrade { binary: true },
         Step::WsPacket(1, packet(2, "probe")),
         Step::WsPacket(1, packet(5, "")),
@@ -87,7 +98,10 @@ fn the_fuzz_harness_catches_session_faults() {
     };
     // The liveness invariant: a session that never times out outlives its silent client.
     let silent = SessionInput {
-        open: OpenInput::Polling { v3: false, b64: false },
+        open: OpenInput::Polling {
+            v3: false,
+            b64: false,
+        },
         max_payload: 1000,
         steps: vec![Step::Get, Step::Wait(1000)],
     };
@@ -95,7 +109,10 @@ fn the_fuzz_harness_catches_session_faults() {
     assert!(caught(Fault::PingTimeoutNeverFires, &silent));
     // The overlap rule: a second GET while one is held must close the session.
     let overlap = SessionInput {
-        open: OpenInput::Polling { v3: false, b64: false },
+        open: OpenInput::Polling {
+            v3: false,
+            b64: false,
+        },
         max_payload: 1000,
         steps: vec![Step::Get, Step::Get],
     };
@@ -103,7 +120,10 @@ fn the_fuzz_harness_catches_session_faults() {
     assert!(caught(Fault::DuplicateGetAccepted, &overlap));
     // The 413 rule: a body over maxPayload is answered 413 by the session.
     let large = SessionInput {
-        open: OpenInput::Polling { v3: false, b64: false },
+        open: OpenInput::Polling {
+            v3: false,
+            b64: false,
+        },
         max_payload: 10,
         steps: vec![Step::Post(
             fuzzing::ContentType::Text,
@@ -127,7 +147,6 @@ fn explain_a_session_input() {
     fuzzing::session(&input);
 }
 
-
 /// Found by the session fuzzer (its first minutes): an upgrade that completes between a ping
 /// and its pong leaves a v4 session with no heartbeat timer, so a client that then goes silent
 /// keeps its session. It is engine.io 6.6.12's behaviour (`clearTransport()` clears
@@ -150,7 +169,8 @@ fn regression_an_upgrade_between_ping_and_pong_leaves_no_heartbeat_as_in_node() 
         let t0 = Instant::now();
         let framing = Framing::new(if v3 { 3 } else { 4 }, None);
         let upgrades = vec!["websocket".to_owned()];
-        let mut s = Session::open_polling_with("sid".into(), cfg, framing, upgrades, t0, RequestId(0));
+        let mut s =
+            Session::open_polling_with("sid".into(), cfg, framing, upgrades, t0, RequestId(0));
         s.poll_get(t0, RequestId(1));
         // v4: the ping goes out at 300 ms and its pong is awaited.
         let at = t0 + Duration::from_millis(310);
@@ -161,8 +181,15 @@ fn regression_an_upgrade_between_ping_and_pong_leaves_no_heartbeat_as_in_node() 
         s.ws_message(at, WsId(1), text("5"));
         while s.poll_output().is_some() {}
         assert_eq!(s.transport(), sio_session::TransportKind::WebSocket);
-        assert_eq!(s.next_deadline(), None, "v3={v3}: no heartbeat timer is left");
+        assert_eq!(
+            s.next_deadline(),
+            None,
+            "v3={v3}: no heartbeat timer is left"
+        );
         s.handle_timeout(t0 + Duration::from_secs(60));
-        assert!(!s.is_closed(), "v3={v3}: the silent client keeps its session, as in Node");
+        assert!(
+            !s.is_closed(),
+            "v3={v3}: the silent client keeps its session, as in Node"
+        );
     }
 }
