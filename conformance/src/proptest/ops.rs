@@ -412,18 +412,24 @@ fn restore() -> impl Strategy<Value = Restore> {
     ]
 }
 
-fn op(kind: Kind) -> impl Strategy<Value = Op> {
-    let c = || 0u8..4;
-    let rooms = || vec(0u8..3, 1..=2);
-    let except = prop_oneof![2 => Just(Vec::new()), 1 => vec(room_ref(), 1..=2)];
-    let broadcast = (c(), target(), vec(room_ref(), 0..=2), except).prop_map(
+/// A broadcast from one of the clients; an empty `except` list `empty_except` times as likely
+/// as one or two rooms excepted.
+fn broadcast(empty_except: u32) -> impl Strategy<Value = Op> {
+    let except = prop_oneof![empty_except => Just(Vec::new()), 1 => vec(room_ref(), 1..=2)];
+    (0u8..4, target(), vec(room_ref(), 0..=2), except).prop_map(
         |(client, target, rooms, except)| Op::Broadcast {
             client,
             target,
             rooms,
             except,
         },
-    );
+    )
+}
+
+fn op(kind: Kind) -> impl Strategy<Value = Op> {
+    let c = || 0u8..4;
+    let rooms = || vec(0u8..3, 1..=2);
+    let broadcast = broadcast(2);
     let reply = prop_oneof![
         Just(AckReply::Once),
         Just(AckReply::Twice),
@@ -454,15 +460,7 @@ fn op(kind: Kind) -> impl Strategy<Value = Op> {
 fn upgrade_op() -> impl Strategy<Value = Op> {
     let c = || 0u8..4;
     let rooms = || vec(0u8..3, 1..=2);
-    let except = prop_oneof![3 => Just(Vec::new()), 1 => vec(room_ref(), 1..=2)];
-    let broadcast = (c(), target(), vec(room_ref(), 0..=2), except).prop_map(
-        |(client, target, rooms, except)| Op::Broadcast {
-            client,
-            target,
-            rooms,
-            except,
-        },
-    );
+    let broadcast = broadcast(3);
     prop_oneof![
         8 => broadcast,
         3 => (c(), rooms()).prop_map(|(client, rooms)| Op::Join { client, rooms }),

@@ -131,8 +131,8 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Upgrade step 2 and 3: `3probe`, then the pause (with `strict`, the pending GET must be
-    /// released within it).
+    /// Upgrade step 2 and 3: `3probe`, then the pause (with `strict`, the pending GET must come
+    /// back within it, released by the server's noop or an answer, not by the next ping).
     pub(super) async fn pause(
         &mut self,
         client: u8,
@@ -154,7 +154,7 @@ impl Exec<'_> {
             return Err(self.fail(
                 client,
                 "upgrade: the pending GET is released (noop) once the probe succeeded",
-                vec!["6 (noop) on the pending GET".into()],
+                vec!["the pending GET back with a noop (or an answer), not only a ping".into()],
                 vec![e],
             ));
         }
