@@ -35,6 +35,13 @@ pub struct EngineConfig {
     /// to the application synchronously before writing `ok`, so it has no such option; this
     /// bound only keeps a stuck application from holding the POST forever.
     pub application_wait: Duration,
+    /// How late a session timer (the next ping, a pong's deadline, an upgrade's timeout) may
+    /// fire, so that timers falling due close together fire in one wakeup (default 10 ms; not
+    /// a Node option, Node's timers fire to the millisecond). A ping may leave up to this long
+    /// after `pingInterval`, and a missing pong closes the session up to this long after
+    /// `pingTimeout`. With thousands of idle connections the server otherwise wakes for almost
+    /// every ping and every pong on its own; `Duration::ZERO` gives exact timing.
+    pub timer_slack: Duration,
     /// Fault injection (feature `faults`, tests only): the one protocol bug this engine has.
     #[cfg(feature = "faults")]
     pub fault: Option<crate::fault::Fault>,
@@ -53,6 +60,7 @@ impl Default for EngineConfig {
             allow_eio3: false,
             cors: None,
             application_wait: Duration::from_millis(1_000),
+            timer_slack: Duration::from_millis(10),
             #[cfg(feature = "faults")]
             fault: None,
         }

@@ -35,6 +35,9 @@ mod sio_recovery;
 /// keeps FAULTS.md in sync.
 mod faults;
 
+/// `timer_slack`: session timers due close together share one wakeup.
+mod timer;
+
 /// The chat example (examples/chat) in-process: HTTP routes, token auth, rooms, admin metrics.
 mod chat;
 

@@ -389,3 +389,32 @@ fn regression_serde_json_raw_value_token_is_an_ordinary_key() {
         Ok(text.to_owned())
     );
 }
+
+/// Advisory (reserved event names): every name of socket.io-parser's `RESERVED_EVENTS` is
+/// refused as an event, plain or binary, in any namespace and with an ack id; names that only
+/// look like one are ordinary events.
+#[test]
+fn every_reserved_event_name_is_refused() {
+    for name in RESERVED_EVENTS {
+        for input in [
+            format!("2[\"{name}\"]"),
+            format!("2/admin,7[\"{name}\",1]"),
+            format!("51-[\"{name}\",{{\"_placeholder\":true,\"num\":0}}]"),
+        ] {
+            assert_eq!(
+                err(&input),
+                E::ReservedEventName(name.to_owned()),
+                "input {input:?}"
+            );
+        }
+    }
+    for name in [
+        "Connect",
+        "connect ",
+        "connecting",
+        "disconnected",
+        "new_listener",
+    ] {
+        ok(&format!("2[\"{name}\"]"));
+    }
+}

@@ -363,9 +363,9 @@ impl Engine {
     ) -> Engine {
         let shared = Arc::new_cyclic(|weak: &Weak<Shared>| Shared {
             session_cfg: config.session_config(),
+            timer: timer::spawn(weak.clone(), config.timer_slack),
             config,
             sessions: Mutex::new(HashMap::new()),
-            timer: timer::spawn(weak.clone()),
             next_id: AtomicU64::new(0),
             on_connection: Box::new(on_connection),
         });

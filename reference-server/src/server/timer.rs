@@ -6,11 +6,17 @@
 //! The driver sleeps on one long-lived tokio `Sleep`, moved only when the earliest deadline
 //! changes, takes every deadline already sent in one turn, and queues the next deadline of a
 //! session it fired itself (no message to its own channel).
+//!
+//! It wakes `slack` (`EngineConfig::timer_slack`) after the earliest deadline and fires every
+//! deadline due by then, so sessions whose timers fall due within `slack` of each other share
+//! one wakeup; their pings leave together and their pongs come back close together. Without
+//! it, 2000 idle connections at a 300 ms ping interval woke the server about 7000 times a
+//! second, and the context switches were a good part of what the heartbeats cost.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::{Mutex, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -51,13 +57,17 @@ impl TimerHandle {
 }
 
 /// Starts the driver; it stops when the engine is dropped.
-pub(crate) fn spawn(shared: Weak<Shared>) -> TimerHandle {
+pub(crate) fn spawn(shared: Weak<Shared>, slack: Duration) -> TimerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(rx, shared));
+    tokio::spawn(run(rx, shared, slack));
     TimerHandle { tx }
 }
 
-async fn run(mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>, shared: Weak<Shared>) {
+async fn run(
+    mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>,
+    shared: Weak<Shared>,
+    slack: Duration,
+) {
     let mut heap: BinaryHeap<Reverse<Item>> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut push = |heap: &mut BinaryHeap<Reverse<Item>>, at, entry| {
@@ -68,7 +78,7 @@ async fn run(mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>, sha
     // `Sleep` per loop turn registers with tokio's timer each time (and may wake its driver
     // through an eventfd write), which at thousands of sessions was a good part of the
     // heartbeats' cost.
-    let sleep = tokio::time::sleep(std::time::Duration::ZERO);
+    let sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(sleep);
     let mut armed: Option<Instant> = None;
     loop {
@@ -76,7 +86,9 @@ async fn run(mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>, sha
         if next != armed
             && let Some(at) = next
         {
-            sleep.as_mut().reset(tokio::time::Instant::from_std(at));
+            sleep
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(at + slack));
         }
         armed = next;
         tokio::select! {

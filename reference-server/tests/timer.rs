@@ -1,0 +1,71 @@
+//! `EngineConfig::timer_slack`: timers that fall due within the slack of each other fire in one
+//! wakeup, never before they are due. Real time, with margins wide enough for a loaded machine:
+//! two sessions opened [`SPACING`] apart get their first pings together with a slack that covers
+//! the spacing, and [`SPACING`] apart without one.
+
+use std::time::{Duration, Instant};
+
+use sio_reference_server::{EngineConfig, contract};
+
+use crate::support::{Seen, Server, WsClient};
+
+const PING_INTERVAL: Duration = Duration::from_millis(200);
+/// Between the two sessions' opens, so between their first pings' deadlines.
+const SPACING: Duration = Duration::from_millis(100);
+
+/// When `ws`'s first ping arrived.
+async fn first_ping(ws: &mut WsClient) -> Instant {
+    assert_eq!(ws.next().await, Seen::Text("2".into()));
+    Instant::now()
+}
+
+/// Opens two WebSocket sessions [`SPACING`] apart; returns how long the first one waited for
+/// its first ping, and the time between the two first pings.
+async fn two_sessions(slack: Duration) -> (Duration, Duration) {
+    let srv = Server::start_with(EngineConfig {
+        ping_interval: PING_INTERVAL,
+        ping_timeout: Duration::from_secs(2),
+        timer_slack: slack,
+        ..contract::echo_config()
+    })
+    .await;
+    let query = "EIO=4&transport=websocket";
+    let mut a = srv.ws(query).await;
+    a.open_packet().await;
+    let opened = Instant::now();
+    tokio::time::sleep(SPACING).await;
+    let mut b = srv.ws(query).await;
+    b.open_packet().await;
+    let (ping_a, ping_b) = tokio::join!(first_ping(&mut a), first_ping(&mut b));
+    let between = ping_b
+        .checked_duration_since(ping_a)
+        .unwrap_or_else(|| ping_a - ping_b);
+    (ping_a - opened, between)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_due_within_the_slack_fire_together() {
+    // The first session's ping is due at 200 ms, the second's at about 300 ms; the driver wakes
+    // at 200 + 150 ms and sends both.
+    let (waited, between) = two_sessions(Duration::from_millis(150)).await;
+    assert!(
+        between < SPACING / 2,
+        "pings {between:?} apart: not coalesced"
+    );
+    // The session was created before its open packet reached us: a ping sent on time could
+    // arrive a hair under the interval after that.
+    assert!(
+        waited >= PING_INTERVAL - Duration::from_millis(10),
+        "ping after {waited:?}: earlier than pingInterval"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_slack_each_timer_fires_when_due() {
+    let (waited, between) = two_sessions(Duration::ZERO).await;
+    assert!(
+        between >= SPACING / 2,
+        "pings {between:?} apart: fired together without slack"
+    );
+    assert!(waited >= PING_INTERVAL - Duration::from_millis(10));
+}
