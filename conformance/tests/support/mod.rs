@@ -10,6 +10,14 @@ use std::time::Duration;
 /// The Node harness process, killed (by its own handle) when the test ends.
 pub struct Harness(Child);
 
+impl Harness {
+    /// The harness's process id (the benchmark reads its CPU and memory from /proc).
+    #[allow(dead_code)] // not every test binary that shares this module asks for it
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Harness {
     fn drop(&mut self) {
         let _ = self.0.kill();

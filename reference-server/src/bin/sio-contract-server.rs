@@ -79,6 +79,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let args = parse_args(&args)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await

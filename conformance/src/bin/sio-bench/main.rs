@@ -4,11 +4,14 @@
 //!
 //! The server's cost is read from `/proc/<pid>` (CPU time of its threads in nanoseconds from
 //! schedstat, resident memory) before and after each phase; the client runs in this process,
-//! ideally pinned to another core (xtask does that with `taskset`). Phases, each on fresh
+//! ideally pinned to another core (xtask does that with `taskset`). Phases, each but 2b on fresh
 //! connections:
 //! 1. idle connections: many connected sockets that only answer pings, for the memory each one
 //!    costs and for the CPU the heartbeats alone burn (and whether any session is dropped);
-//! 2. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined;
+//! 2. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined (`--ack-window`
+//!    in flight per connection), then the same with one in flight per connection (2b): the
+//!    first is what a server costs when requests queue up, the second when every request is
+//!    read and answered on its own (the per-syscall and per-wakeup cost dominates);
 //! 3. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
 //!    every socket of a dynamic namespace, many receivers count what arrives.
 //!
@@ -53,6 +56,13 @@ struct Args {
     /// Connections sharing phase 2.
     #[arg(long, default_value_t = 10)]
     ack_connections: usize,
+    /// Ack requests in flight at once on each phase-2 connection.
+    #[arg(long, default_value_t = 64)]
+    ack_window: usize,
+    /// Echo acks of phase 2b: the same connections, one request in flight on each (every
+    /// request waits for the previous ack, so a server has nothing to read or write together).
+    #[arg(long, default_value_t = 10_000)]
+    serial_acks: usize,
     /// Receivers in phase 3.
     #[arg(long, default_value_t = 100)]
     receivers: usize,
@@ -94,36 +104,42 @@ async fn run(args: &Args) -> Result<serde_json::Value, String> {
     let idle = idle(&server, &endpoint, args).await?;
     // Let the idle sessions close, so their teardown is not counted in the next phase.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let acks = echo_acks(&server, &endpoint, args).await?;
+    let clients = Client::connect_many(&endpoint, "/", args.ack_connections).await?;
+    let acks = echo_acks(&server, &clients, args.acks, args.ack_window).await?;
+    let serial_acks = echo_acks(&server, &clients, args.serial_acks, 1).await?;
+    drop(clients);
     let broadcast = broadcasts(&server, &endpoint, args).await?;
-    Ok(json!({ "acks": acks, "broadcast": broadcast, "idle": idle }))
+    Ok(json!({
+        "acks": acks,
+        "serial_acks": serial_acks,
+        "broadcast": broadcast,
+        "idle": idle,
+    }))
 }
 
-/// Phase 2: pipelined echo acks over a few connections.
+/// Phase 2: about `acks` echo acks shared by `clients`, `window` in flight on each.
 async fn echo_acks(
     server: &procfs::Process,
-    endpoint: &str,
-    args: &Args,
+    clients: &[Client],
+    acks: usize,
+    window: usize,
 ) -> Result<serde_json::Value, String> {
-    let clients = Client::connect_many(endpoint, "/", args.ack_connections).await?;
-    let per_client = args.acks.div_ceil(args.ack_connections.max(1));
+    let per_client = acks.div_ceil(clients.len().max(1));
     let before = server.sample()?;
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for client in clients {
-        tasks.push(tokio::spawn(async move {
-            client.echo_acks(per_client, 64).await?;
-            Ok::<_, String>(client)
-        }));
-    }
-    let mut clients = Vec::new();
-    for task in tasks {
-        clients.push(task.await.map_err(|e| e.to_string())??);
+    let runs: Vec<_> = clients
+        .iter()
+        .map(|c| {
+            let c = c.clone();
+            tokio::spawn(async move { c.echo_acks(per_client, window).await })
+        })
+        .collect();
+    for run in runs {
+        run.await.map_err(|e| e.to_string())??;
     }
     let wall = start.elapsed();
     let after = server.sample()?;
-    drop(clients);
-    let count = per_client * args.ack_connections;
+    let count = per_client * clients.len();
     let cpu_ms = after.cpu_ms_since(&before);
     Ok(json!({
         "count": count,
