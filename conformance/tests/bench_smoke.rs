@@ -6,7 +6,6 @@
 
 mod support;
 
-use axum::serve::ListenerExt;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -19,33 +18,6 @@ const SERIAL_ACKS: u64 = 60;
 const BROADCASTS: u64 = 5;
 const RECEIVERS: u64 = 4;
 const IDLE: u64 = 20;
-
-/// The contract router on an ephemeral port, served by this process on its own runtime.
-fn serve_reference() -> String {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                .await
-                .expect("bind 127.0.0.1:0");
-            let addr = listener.local_addr().expect("local addr");
-            tx.send(format!("http://{addr}")).expect("send url");
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, sio_reference_server::contract::router())
-                .await
-                .expect("serve");
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("the reference server started")
-}
 
 /// Runs `sio-bench` against `url` (its server's CPU and memory read from `pid`), bounded.
 fn run_bench(url: &str, pid: u32) -> Value {
@@ -118,7 +90,7 @@ fn check(report: &Value) {
 
 #[test]
 fn the_load_generator_measures_the_reference_server() {
-    let url = serve_reference();
+    let url = support::serve_reference(sio_reference_server::contract::router);
     check(&run_bench(&url, std::process::id()));
 }
 

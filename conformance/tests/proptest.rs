@@ -16,7 +16,6 @@
 mod faults;
 mod support;
 
-use axum::serve::ListenerExt;
 use sio_conformance::driver::Endpoint;
 use sio_conformance::proptest::model::Fault;
 use sio_conformance::proptest::ops::{
@@ -24,7 +23,6 @@ use sio_conformance::proptest::ops::{
 };
 use sio_conformance::proptest::runner::{self, Settings};
 use sio_conformance::proptest::{Live, replay};
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// A fresh reference server (its contract router) on 127.0.0.1:0, on a runtime of its own that
@@ -36,34 +34,10 @@ fn reference_url() -> String {
 
 /// As [`reference_url`], the contract router built with one injected server bug (`faults`).
 fn serve(fault: Option<sio_reference_server::fault::Fault>) -> String {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                .await
-                .expect("bind 127.0.0.1:0");
-            let addr = listener.local_addr().expect("local addr");
-            tx.send(format!("http://{addr}")).expect("send url");
-            // TCP_NODELAY, as Node's HTTP server sets it: without it each second small frame
-            // waits ~40 ms for the client's delayed ACK (Nagle), steps take longer than the
-            // recovery window and recoveries become rare (PROPTEST.md, findings).
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let router = match fault {
-                None => sio_reference_server::contract::router(),
-                Some(_) => sio_reference_server::contract::build_with_fault(fault).router,
-            };
-            axum::serve(listener, router).await.expect("serve");
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("the reference server started")
+    support::serve_reference(move || match fault {
+        None => sio_reference_server::contract::router(),
+        Some(_) => sio_reference_server::contract::build_with_fault(fault).router,
+    })
 }
 
 fn live(url: &str) -> Live {

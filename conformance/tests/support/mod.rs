@@ -1,5 +1,6 @@
-//! What the integration tests share: starting the pinned Node harness (the oracle) on an
-//! ephemeral port, one copy for every test binary so the copies cannot drift.
+//! What the integration tests share: starting the pinned Node harness (the oracle) or the
+//! reference server's contract router on an ephemeral port, one copy for every test binary so
+//! the copies cannot drift.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -67,4 +68,36 @@ pub fn start_node_harness() -> Option<(Harness, String)> {
     let v: serde_json::Value = serde_json::from_str(line.trim()).expect("listening line is JSON");
     let url = v["listening"].as_str().expect("listening URL").to_string();
     Some((harness, url))
+}
+
+/// Serves `router` (a contract router of the reference server, built on the server's runtime by
+/// `make`) on 127.0.0.1:0, on a runtime of its own that lives as long as the test process, and
+/// returns its URL.
+#[allow(dead_code)] // not every test binary that shares this module serves the reference server
+pub fn serve_reference(make: impl FnOnce() -> axum::Router + Send + 'static) -> String {
+    use axum::serve::ListenerExt;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().expect("local addr");
+            tx.send(format!("http://{addr}")).expect("send url");
+            // TCP_NODELAY, as Node's HTTP server sets it: without it each second small frame
+            // waits ~40 ms for the client's delayed ACK (Nagle), and the property tests' steps
+            // take longer than the recovery window (PROPTEST.md, findings).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, make()).await.expect("serve");
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the reference server started")
 }
