@@ -1,5 +1,6 @@
 //! The polling → WebSocket upgrade: `2probe`/`3probe`, the pending GET released with a noop,
-//! `5`, then the old transport refused and a second WebSocket with the same sid refused.
+//! `5`, what the server had queued for polling carried over to the WebSocket, then the old
+//! transport refused and a second WebSocket with the same sid refused.
 
 use super::support::*;
 use crate::case::{Case, NOTES};
@@ -73,6 +74,45 @@ async fn noop_after_probe(cx: &mut Ctx) -> CaseResult {
     probe_first(cx, &mut ws).await
 }
 
+/// The echoes of these messages wait in the session's buffer across the upgrade.
+const QUEUED: [&str; 3] = ["4one", "4two", "4three"];
+
+async fn buffered_packets(cx: &mut Ctx) -> CaseResult {
+    let sid = open_polling(cx).await?;
+    let pending = cx.spawn_get(&q(&sid));
+    let mut ws = cx.ws(&wsq(&sid)).await?;
+    ws.send("2probe").await?;
+    ws.expect("probe reply", t("3probe")).await?;
+    // Once the held GET is released the polling transport is not writable: nothing is polled
+    // from here on, so the echoes of the POST below can only wait in the session's buffer.
+    let released = pending.response().await?;
+    expect_response("pending GET during the upgrade", &released, 200, &t("6"))?;
+    let r = cx.post(&q(&sid), &QUEUED.join(RS)).await?;
+    expect_response("POST of messages during the upgrade", &r, 200, &t("ok"))?;
+    // `5` and the marker go out back to back: the server switches and flushes its buffer on
+    // `5` before it reads the marker, so whatever the buffer held arrives before the marker's
+    // echo, and a packet sent twice (or lost) shows as a wrong frame, not as a wait.
+    ws.send("5").await?;
+    ws.send("4marker").await?;
+    for (i, want) in QUEUED.iter().enumerate() {
+        ws.expect(
+            &format!(
+                "queued echo {} of {} over the WebSocket",
+                i + 1,
+                QUEUED.len()
+            ),
+            t(want),
+        )
+        .await?;
+    }
+    ws.expect(
+        "next frame is the marker's echo (each queued echo came exactly once)",
+        t("4marker"),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The upgrade cases.
 pub fn cases() -> Vec<Case> {
     let mut v = Vec::new();
@@ -105,6 +145,15 @@ pub fn cases() -> Vec<Case> {
         )
         .spec(NOTES, "§4 #17; §1.7")
         .tags(&["upgrade", "polling"]),
+    );
+    v.push(
+        Case::new(
+            "eio.upgrade.buffered-packets",
+            "Packets queued while no GET is held during the upgrade go out over the WebSocket after `5`, once each, in order",
+            crate::body!(buffered_packets),
+        )
+        .spec(NOTES, "§1.7 step 4")
+        .tags(&["upgrade", "polling", "websocket"]),
     );
     v
 }

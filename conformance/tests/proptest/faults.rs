@@ -28,6 +28,8 @@ const CAUGHT: &[(Fault, Kind)] = &[
     // The slowest first (each failing run waits out a bound), so the 3 workers finish together.
     (Fault::PingTimeoutNeverFires, Kind::Recovery),
     (Fault::UpgradeNoNoop, Kind::Upgrade),
+    (Fault::UpgradeDropsBuffered, Kind::Upgrade),
+    (Fault::UpgradeSendsBufferedTwice, Kind::Upgrade),
     (Fault::PongNotRescheduling, Kind::Recovery),
     (Fault::BroadcastReachesSender, Kind::Rooms),
     (Fault::RoomsDeliverTwice, Kind::Rooms),

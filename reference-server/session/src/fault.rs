@@ -70,6 +70,14 @@ faults! {
     UpgradeNoNoop => "upgrade-no-noop",
         "after `2probe` a held polling GET is never released with a noop `6`",
         "upgrade implementations that forget the pending long poll, so the client cannot pause polling";
+    /// `session/src/upgrade.rs#complete_upgrade`.
+    UpgradeDropsBuffered => "upgrade-drops-buffered",
+        "packets queued for the polling transport (no GET held) when `5` completes the upgrade are discarded instead of being sent over the WebSocket",
+        "the transport swapped without carrying over the old transport's write buffer";
+    /// `session/src/upgrade.rs#complete_upgrade`.
+    UpgradeSendsBufferedTwice => "upgrade-sends-buffered-twice",
+        "packets queued for the polling transport (no GET held) when `5` completes the upgrade are sent over the WebSocket twice: the whole queue, then the whole queue again",
+        "the write buffer handed to the new transport without being cleared, then flushed again";
     /// `server/polling.rs#request`.
     PostLimitUnenforced => "post-limit-unenforced",
         "a POST body over maxHttpBufferSize is accepted (200) instead of refused with 413",

@@ -129,6 +129,21 @@ impl Session {
             state: TransportState::Open,
         };
         self.out.push_back(Output::Event(Event::Upgrade));
+        // What the polling transport had not sent yet (no GET was held) goes out here, over the
+        // new transport: the buffer belongs to the socket, not to the transport.
+        #[cfg(feature = "faults")]
+        if self.cfg.fault == Some(crate::fault::Fault::UpgradeDropsBuffered) {
+            self.buffer.clear();
+        }
+        #[cfg(feature = "faults")]
+        if self.cfg.fault == Some(crate::fault::Fault::UpgradeSendsBufferedTwice) {
+            // Written to the new transport without being taken out of the buffer, so the
+            // flush below writes the same packets again.
+            for packet in self.buffer.clone() {
+                let output = super::framing::ws_output(self.framing, ws, packet);
+                self.out.push_back(output);
+            }
+        }
         self.flush();
         // "if readyState is closing, close the new transport, then onClose('forced close')".
         if self.state == ReadyState::Closing {
