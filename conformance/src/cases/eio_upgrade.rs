@@ -20,7 +20,9 @@ async fn upgraded(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
     Ok((ws, sid))
 }
 
-async fn success(cx: &mut Ctx) -> CaseResult {
+/// A fresh polling session with a GET held, probed over a WebSocket: `3probe`, and the held
+/// GET released with a noop. The upgrade waits for `5`; returns the WebSocket and the sid.
+async fn probed_with_held_get(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
     let sid = open_polling(cx).await?;
     let pending = cx.spawn_get(&q(&sid));
     let mut ws = cx.ws(&wsq(&sid)).await?;
@@ -28,6 +30,11 @@ async fn success(cx: &mut Ctx) -> CaseResult {
     ws.expect("probe reply", t("3probe")).await?;
     let released = pending.response().await?;
     expect_response("pending GET during the upgrade", &released, 200, &t("6"))?;
+    Ok((ws, sid))
+}
+
+async fn success(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, _) = probed_with_held_get(cx).await?;
     ws.send("5").await?;
     probe_first(cx, &mut ws).await
 }
@@ -78,15 +85,9 @@ async fn noop_after_probe(cx: &mut Ctx) -> CaseResult {
 const QUEUED: [&str; 3] = ["4one", "4two", "4three"];
 
 async fn buffered_packets(cx: &mut Ctx) -> CaseResult {
-    let sid = open_polling(cx).await?;
-    let pending = cx.spawn_get(&q(&sid));
-    let mut ws = cx.ws(&wsq(&sid)).await?;
-    ws.send("2probe").await?;
-    ws.expect("probe reply", t("3probe")).await?;
     // Once the held GET is released the polling transport is not writable: nothing is polled
     // from here on, so the echoes of the POST below can only wait in the session's buffer.
-    let released = pending.response().await?;
-    expect_response("pending GET during the upgrade", &released, 200, &t("6"))?;
+    let (mut ws, sid) = probed_with_held_get(cx).await?;
     let r = cx.post(&q(&sid), &QUEUED.join(RS)).await?;
     expect_response("POST of messages during the upgrade", &r, 200, &t("ok"))?;
     // `5` and the marker go out back to back: the server switches and flushes its buffer on
