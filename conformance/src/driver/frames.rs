@@ -313,14 +313,7 @@ pub async fn connect(
         transcript.note(&label, Transport::Websocket, e.clone());
         return Ok(RawConnect::Failed(e));
     }
-    transcript.push(
-        &label,
-        Transport::Websocket,
-        Dir::In,
-        "open 101",
-        Vec::new(),
-        Payload::None,
-    );
+    transcript.ws_opened(&label);
     Ok(RawConnect::Open(RawWs {
         label,
         stream,

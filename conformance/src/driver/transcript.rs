@@ -154,6 +154,19 @@ impl Transcript {
         self.push(conn, transport, Dir::Note, what, Vec::new(), Payload::None);
     }
 
+    /// The server's 101 on WebSocket connection `conn`: the connection is open.
+    pub fn ws_opened(&self, conn: &str) {
+        let what = "open 101";
+        self.push(
+            conn,
+            Transport::Websocket,
+            Dir::In,
+            what,
+            Vec::new(),
+            Payload::None,
+        );
+    }
+
     /// A copy of the entries so far.
     pub fn entries(&self) -> Vec<Entry> {
         self.entries.lock().expect("transcript lock").clone()

@@ -165,14 +165,7 @@ pub async fn connect(
             )));
         }
     };
-    transcript.push(
-        &label,
-        Transport::Websocket,
-        Dir::In,
-        "open 101",
-        Vec::new(),
-        Payload::None,
-    );
+    transcript.ws_opened(&label);
     let (sink, mut stream) = ws.split();
     let sink = Arc::new(Mutex::new(sink));
     let (tx, rx) = mpsc::unbounded_channel();

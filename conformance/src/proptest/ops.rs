@@ -478,26 +478,24 @@ fn upgrade_op() -> impl Strategy<Value = Op> {
 
 /// Cases of `kind` with up to `max_ops` operations.
 pub fn cases(kind: Kind, max_ops: usize) -> BoxedStrategy<Case> {
-    match kind {
+    let (clients, transports, ops) = match kind {
         Kind::Upgrade => (
             2u8..=3,
-            vec(mostly_polling(), 4),
-            vec(upgrade_op(), 1..=max_ops),
-        )
-            .prop_map(move |(clients, transports, ops)| Case {
-                kind,
-                clients,
-                ops,
-                transports,
-            })
-            .boxed(),
-        _ => (2u8..=4, vec(mixed(), 4), vec(op(kind), 1..=max_ops))
-            .prop_map(move |(clients, transports, ops)| Case {
-                kind,
-                clients,
-                ops,
-                transports,
-            })
-            .boxed(),
-    }
+            vec(mostly_polling(), 4).boxed(),
+            vec(upgrade_op(), 1..=max_ops).boxed(),
+        ),
+        _ => (
+            2u8..=4,
+            vec(mixed(), 4).boxed(),
+            vec(op(kind), 1..=max_ops).boxed(),
+        ),
+    };
+    (clients, transports, ops)
+        .prop_map(move |(clients, transports, ops)| Case {
+            kind,
+            clients,
+            ops,
+            transports,
+        })
+        .boxed()
 }

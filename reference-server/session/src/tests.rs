@@ -371,17 +371,23 @@ fn an_application_close_before_the_ok_reaches_the_next_get_as_noop_close() {
     // replay.sio.errors.event-before-connect: socket.io closes the connection while handling
     // the POST's packet, before Node writes `ok`; the GET issued after the `ok` gets `6␞1`
     // (never a bare `1`, which would mean the GET was held when the close happened).
+    application_close_while_a_post_is_handled("42[\"x\"]", "2[\"x\"]");
+}
+
+/// A POST of `body` whose first message is `first`; the application closes the session while
+/// it handles it, then says it is done: the POST gets `ok` and the next GET noop + close.
+fn application_close_while_a_post_is_handled(body: &str, first: &str) {
     let mut h = Harness::polling();
     assert_eq!(
-        h.post(1, 1, "42[\"x\"]"),
-        vec![message("2[\"x\"]"), Output::AwaitApplication]
+        h.post(1, 1, body),
+        vec![message(first), Output::AwaitApplication]
     );
     h.s.close(h.at(2));
-    assert_eq!(h.drain(), vec![]);
-    h.s.application_done(h.at(2));
+    assert_eq!(h.drain(), vec![], "nothing before the application is done");
+    h.s.application_done(h.at(3));
     assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
     assert_eq!(
-        h.get(3, 2),
+        h.get(4, 2),
         vec![
             payload(2, "6\u{1e}1"),
             closed(CloseReason::ForcedClose, None)
@@ -570,22 +576,7 @@ fn unparsable_post_answers_ok_then_the_session_is_gone() {
 fn an_application_close_before_the_deferred_parse_error_wins() {
     // eio3.polling.bad-length (third session), the v4 equivalent: socket.io closes on `4hell`
     // before the parse error reaches the socket, so the next GET gets noop + close.
-    let mut h = Harness::polling();
-    assert_eq!(
-        h.post(1, 1, "4hell\u{1e}zz"),
-        vec![message("hell"), Output::AwaitApplication]
-    );
-    h.s.close(h.at(2));
-    assert_eq!(h.drain(), vec![]);
-    h.s.application_done(h.at(3));
-    assert_eq!(h.drain(), vec![reply(1, HttpReply::Ok)]);
-    assert_eq!(
-        h.get(4, 2),
-        vec![
-            payload(2, "6\u{1e}1"),
-            closed(CloseReason::ForcedClose, None)
-        ]
-    );
+    application_close_while_a_post_is_handled("4hell\u{1e}zz", "hell");
 }
 
 #[test]

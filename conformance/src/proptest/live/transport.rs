@@ -120,18 +120,33 @@ impl Exec<'_> {
         let path = self.server().path();
         let bound = self.live.step;
         let p = self.polling_of(client, "upgrade probe")?;
-        if let Err(e) = p.probe(path, bound).await {
-            return Err(self.fail(
+        let probed = p.probe(path, bound).await;
+        probed.map_err(|e| {
+            self.fail(
                 client,
                 "upgrade: the probe",
                 vec!["101, 2probe sent".into()],
                 vec![e],
-            ));
-        }
-        Ok(())
+            )
+        })
     }
 
-    /// Upgrade step 2 and 3: `3probe`, then the pause (with `strict`, the pending GET must come
+    /// Upgrade step 2: `3probe` on the probe WebSocket (`op` names the operation waiting).
+    async fn probe_answered(&mut self, client: u8, op: &str) -> Result<(), StepFailure> {
+        let bound = self.live.step;
+        let p = self.polling_of(client, op)?;
+        let answered = p.probe_reply(bound).await;
+        answered.map_err(|e| {
+            self.fail(
+                client,
+                "upgrade: the probe's answer",
+                vec!["3probe".into()],
+                vec![e],
+            )
+        })
+    }
+
+    /// Upgrade steps 2 and 3: `3probe`, then the pause (with `strict`, the pending GET must come
     /// back within it, released by the server's noop or an answer, not by the next ping).
     pub(super) async fn pause(
         &mut self,
@@ -139,26 +154,18 @@ impl Exec<'_> {
         strict: Option<Duration>,
         in_flight: Option<String>,
     ) -> Result<(), StepFailure> {
+        self.probe_answered(client, "upgrade pause").await?;
         let bound = self.live.step;
         let p = self.polling_of(client, "upgrade pause")?;
-        if let Err(e) = p.probe_reply(bound).await {
-            return Err(self.fail(
-                client,
-                "upgrade: the probe's answer",
-                vec!["3probe".into()],
-                vec![e],
-            ));
-        }
-        let p = self.polling_of(client, "upgrade pause")?;
-        if let Err(e) = p.pause(strict, bound, in_flight.as_deref()).await {
-            return Err(self.fail(
+        let paused = p.pause(strict, bound, in_flight.as_deref()).await;
+        paused.map_err(|e| {
+            self.fail(
                 client,
                 "upgrade: the pending GET is released (noop) once the probe succeeded",
                 vec!["the pending GET back with a noop (or an answer), not only a ping".into()],
                 vec![e],
-            ));
-        }
-        Ok(())
+            )
+        })
     }
 
     /// Upgrade step 4: `5`; the WebSocket becomes the connection (a no-op when the executor
@@ -261,17 +268,8 @@ impl Exec<'_> {
             }
             DropAct::DuringProbe => {
                 self.probe(client).await?;
-                let bound = self.live.step;
-                let p = self.polling_of(client, "drop")?;
-                if let Err(e) = p.probe_reply(bound).await {
-                    return Err(self.fail(
-                        client,
-                        "upgrade: the probe's answer",
-                        vec!["3probe".into()],
-                        vec![e],
-                    ));
-                }
-                p.abort().await;
+                self.probe_answered(client, "drop").await?;
+                self.polling_of(client, "drop")?.abort().await;
             }
         }
         let Some(Conn::Polling(p)) = self.conns[client as usize].take() else {
