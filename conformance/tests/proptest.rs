@@ -224,33 +224,56 @@ fn regression_upgrade_after_a_failed_probe() {
     run_named(&reference_url(), &upgrade_after_a_failed_probe());
 }
 
-/// c0 probes, loses the probe WebSocket, keeps polling while c1 broadcasts to it, then
-/// upgrades for real: the failed probe loses nothing and does not block the next upgrade.
-fn upgrade_after_a_failed_probe() -> Case {
-    let b = |client, target| Op::Broadcast {
+/// `client` emits to `target` (not a room target), no rooms, no `except`.
+fn to(client: u8, target: Target) -> Op {
+    Op::Broadcast {
         client,
         target,
         rooms: vec![],
         except: vec![],
-    };
+    }
+}
+
+/// `client` emits to `rooms`, no `except`.
+fn to_rooms(client: u8, rooms: Vec<RoomRef>) -> Op {
+    Op::Broadcast {
+        client,
+        target: Target::Rooms,
+        rooms,
+        except: vec![],
+    }
+}
+
+/// `client` reconnects with its last offset; `late`: after maxDisconnectionDuration.
+fn reconnect_last(client: u8, late: bool) -> Op {
+    Op::Reconnect {
+        client,
+        restore: Restore::Last,
+        late,
+    }
+}
+
+/// c0 probes, loses the probe WebSocket, keeps polling while c1 broadcasts to it, then
+/// upgrades for real: the failed probe loses nothing and does not block the next upgrade.
+fn upgrade_after_a_failed_probe() -> Case {
     Case {
         kind: Kind::Upgrade,
         clients: 2,
         transports: vec![ClientTransport::Polling, ClientTransport::Websocket],
         ops: vec![
             Op::UpgradeProbe { client: 0 },
-            b(1, Target::Others),
+            to(1, Target::Others),
             Op::UpgradeAbort { client: 0 },
-            b(1, Target::All),
-            b(0, Target::All),
+            to(1, Target::All),
+            to(0, Target::All),
             Op::UpgradeProbe { client: 0 },
             Op::UpgradePause {
                 client: 0,
                 in_flight: true,
             },
-            b(1, Target::All),
+            to(1, Target::All),
             Op::UpgradeFinish { client: 0 },
-            b(0, Target::Others),
+            to(0, Target::Others),
         ],
     }
 }
@@ -276,29 +299,10 @@ fn transport_drops() -> Vec<Case> {
                 rooms: vec![1],
             },
             Op::Drop { client: 0, at },
-            Op::Broadcast {
-                client: 1,
-                target: Target::Rooms,
-                rooms: vec![RoomRef::Named(1)],
-                except: vec![],
-            },
-            Op::Broadcast {
-                client: 0,
-                target: Target::All,
-                rooms: vec![],
-                except: vec![],
-            },
-            Op::Reconnect {
-                client: 0,
-                restore: Restore::Last,
-                late: false,
-            },
-            Op::Broadcast {
-                client: 0,
-                target: Target::Rooms,
-                rooms: vec![RoomRef::Named(1)],
-                except: vec![],
-            },
+            to_rooms(1, vec![RoomRef::Named(1)]),
+            to(0, Target::All),
+            reconnect_last(0, false),
+            to_rooms(0, vec![RoomRef::Named(1)]),
         ],
     })
     .collect()
@@ -308,30 +312,24 @@ fn transport_drops() -> Vec<Case> {
 /// broadcasts to it three times (they wait in the server's buffer), c0 finishes: every event
 /// arrives once, in order, across the switch.
 fn upgrade_under_load() -> Case {
-    let b = |client, target| Op::Broadcast {
-        client,
-        target,
-        rooms: vec![],
-        except: vec![],
-    };
     Case {
         kind: Kind::Upgrade,
         clients: 2,
         transports: vec![ClientTransport::Polling, ClientTransport::Polling],
         ops: vec![
             Op::UpgradeProbe { client: 0 },
-            b(0, Target::All),
-            b(1, Target::Others),
+            to(0, Target::All),
+            to(1, Target::Others),
             Op::UpgradePause {
                 client: 0,
                 in_flight: true,
             },
-            b(0, Target::All),
-            b(0, Target::Others),
-            b(0, Target::All),
+            to(0, Target::All),
+            to(0, Target::Others),
+            to(0, Target::All),
             Op::UpgradeFinish { client: 0 },
-            b(0, Target::All),
-            b(1, Target::All),
+            to(0, Target::All),
+            to(1, Target::All),
         ],
     }
 }
@@ -348,23 +346,9 @@ fn expired_session() -> Case {
                 client: 0,
                 at: DropPoint::Transport,
             },
-            Op::Broadcast {
-                client: 0,
-                target: Target::All,
-                rooms: vec![],
-                except: vec![],
-            },
-            Op::Reconnect {
-                client: 0,
-                restore: Restore::Last,
-                late: true,
-            },
-            Op::Broadcast {
-                client: 0,
-                target: Target::Rooms,
-                rooms: vec![RoomRef::Private(0)],
-                except: vec![],
-            },
+            to(0, Target::All),
+            reconnect_last(0, true),
+            to_rooms(0, vec![RoomRef::Private(0)]),
         ],
     }
 }
@@ -436,23 +420,10 @@ fn restore_twice_from_one_session() -> Case {
                 client: 0,
                 at: DropPoint::Transport,
             },
-            Op::Broadcast {
-                client: 1,
-                target: Target::Rooms,
-                rooms: vec![RoomRef::Named(1)],
-                except: vec![],
-            },
-            Op::Reconnect {
-                client: 0,
-                restore: Restore::Last,
-                late: false,
-            },
+            to_rooms(1, vec![RoomRef::Named(1)]),
+            reconnect_last(0, false),
             Op::ClientDisconnect { client: 0 },
-            Op::Reconnect {
-                client: 0,
-                restore: Restore::Last,
-                late: false,
-            },
+            reconnect_last(0, false),
         ],
     }
 }
