@@ -112,11 +112,17 @@ fn text(ws: u64, t: &str) -> Output {
     }
 }
 
-fn closed(reason: CloseReason, description: Option<&'static str>) -> Output {
+/// The session's close event (shared with the v3 tests).
+pub(super) fn closed(reason: CloseReason, description: Option<&'static str>) -> Output {
     Output::Event(Event::Close {
         reason,
         description,
     })
+}
+
+/// The session closes its only WebSocket (`WsId(0)`), then reports the close.
+pub(super) fn ws_closed_by(reason: CloseReason, description: Option<&'static str>) -> Vec<Output> {
+    vec![Output::WsClose { ws: WsId(0) }, closed(reason, description)]
 }
 
 fn message(t: &str) -> Output {
@@ -205,13 +211,7 @@ fn the_first_other_packet_while_awaiting_a_pong_refreshes_the_timeout_once() {
     assert_eq!(h.ws(550, 0, "4b"), vec![message("b")]);
     assert_eq!(h.s.next_deadline(), Some(h.at(600)), "only once per ping");
     h.advance(600);
-    assert_eq!(
-        h.drain(),
-        vec![
-            Output::WsClose { ws: WsId(0) },
-            closed(CloseReason::PingTimeout, None)
-        ]
-    );
+    assert_eq!(h.drain(), ws_closed_by(CloseReason::PingTimeout, None));
 }
 
 #[test]
@@ -237,13 +237,10 @@ fn client_ping_on_an_established_transport_is_invalid_heartbeat_direction() {
         let mut h = Harness::websocket();
         assert_eq!(
             h.ws(10, 0, frame),
-            vec![
-                Output::WsClose { ws: WsId(0) },
-                closed(
-                    CloseReason::TransportError,
-                    Some("invalid heartbeat direction")
-                )
-            ]
+            ws_closed_by(
+                CloseReason::TransportError,
+                Some("invalid heartbeat direction")
+            )
         );
     }
     let mut h = Harness::polling();
@@ -310,10 +307,7 @@ fn an_invalid_packet_over_websocket_is_a_parse_error() {
         let mut h = Harness::websocket();
         assert_eq!(
             h.ws(1, 0, frame),
-            vec![
-                Output::WsClose { ws: WsId(0) },
-                closed(CloseReason::ParseError, None)
-            ]
+            ws_closed_by(CloseReason::ParseError, None)
         );
     }
 }
@@ -657,13 +651,7 @@ fn an_orderly_close_gives_up_after_the_close_timeout_or_the_ping_timeout() {
 fn server_close_over_websocket_closes_without_a_code() {
     let mut h = Harness::websocket();
     h.s.close(h.at(1));
-    assert_eq!(
-        h.drain(),
-        vec![
-            Output::WsClose { ws: WsId(0) },
-            closed(CloseReason::ForcedClose, None)
-        ]
-    );
+    assert_eq!(h.drain(), ws_closed_by(CloseReason::ForcedClose, None));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use sio_protocol::engineio::{Data, Frame};
 
 use super::*;
+use crate::tests::{closed, ws_closed_by};
 
 const SID: &str = "AAAAAAAAAAAAAAAAAAAA";
 const OPEN: &str = r#"0{"sid":"AAAAAAAAAAAAAAAAAAAA","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
@@ -110,13 +111,6 @@ fn ok(id: u64) -> Output {
     }
 }
 
-fn closed(reason: CloseReason, description: Option<&'static str>) -> Output {
-    Output::Event(Event::Close {
-        reason,
-        description,
-    })
-}
-
 const TEXT: &str = "text/plain;charset=UTF-8";
 
 #[test]
@@ -125,13 +119,7 @@ fn the_server_never_pings_and_times_out_after_interval_plus_timeout() {
     let mut h = Harness::websocket();
     assert_eq!(h.s.protocol(), 3);
     assert_eq!(h.advance(499), vec![]);
-    assert_eq!(
-        h.advance(500),
-        vec![
-            Output::WsClose { ws: WsId(0) },
-            closed(CloseReason::PingTimeout, None)
-        ]
-    );
+    assert_eq!(h.advance(500), ws_closed_by(CloseReason::PingTimeout, None));
 }
 
 #[test]
@@ -155,13 +143,10 @@ fn a_client_pong_is_the_wrong_direction() {
     let mut h = Harness::websocket();
     assert_eq!(
         h.ws(10, "3"),
-        vec![
-            Output::WsClose { ws: WsId(0) },
-            closed(
-                CloseReason::TransportError,
-                Some("invalid heartbeat direction")
-            )
-        ]
+        ws_closed_by(
+            CloseReason::TransportError,
+            Some("invalid heartbeat direction")
+        )
     );
 }
 
