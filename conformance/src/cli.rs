@@ -4,7 +4,7 @@
 
 use crate::case::Case;
 use crate::cases;
-use crate::config::{Capability, Settings, Timings};
+use crate::config::{Capability, Server, Settings, Tier, TimingOverrides, Timings};
 use crate::driver::{Endpoint, Trust};
 use crate::filter::{Globs, Selection};
 use crate::report::{self, Report};
@@ -14,9 +14,33 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Examples, tiers, verdicts and exit codes, shown after the flags by `--help`.
+const AFTER_HELP: &str = "\
+Examples:
+  sio-conformance --url http://127.0.0.1:3000                  any server: what it offers is detected
+  sio-conformance --url http://127.0.0.1:3000 --filter 'sio.connect.*' --junit junit.xml
+  sio-conformance --url https://staging.example:443/app --ca-cert ca.pem
+  sio-conformance --url http://127.0.0.1:3000 --capability official   skip detection
+
+Tiers (what the target serves; found by behaviour, cases needing more are `unsupported`):
+  protocol   any Socket.IO server at /socket.io/, no application code
+  official   the official test suites' servers: echo at /engine.io/, auth/message/message-with-ack
+  full       the project's contract: rooms, control events, recovery, EIO=3 (fixtures/CONTRACT.md)
+Timings (pingInterval, pingTimeout, maxPayload) are those the server announces.
+
+Verdicts: pass, fail (a MUST broke), non-strict (a SHOULD broke), unsupported, error (the harness
+could not judge the case), flaky (failed, then passed on --retries).
+
+Exit codes:
+  0  no MUST broke (with --strict: no SHOULD either)
+  1  at least one case failed
+  2  usage error, no case selected, not an Engine.IO server, unreachable, or the server stopped
+     answering during the run (one headline; cut-short cases are `error`)
+  3  --baseline: the verdicts differ from the committed golden results";
+
 /// Runs the Engine.IO v4 / Socket.IO v5 conformance suite against a server.
 #[derive(clap::Parser, Debug, Clone)]
-#[command(name = "sio-conformance", version, about, long_about = None)]
+#[command(name = "sio-conformance", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
@@ -50,23 +74,27 @@ pub struct Args {
     /// Slack added to timing-based deadlines (ping timeout, connect timeout), ms.
     #[arg(long, default_value_t = 400, value_name = "MS")]
     pub margin: u64,
-    /// Bound on a whole case, ms.
-    #[arg(long, default_value_t = 20000, value_name = "MS")]
-    pub case_timeout: u64,
-    /// The server's pingInterval, ms (contract: 300).
-    #[arg(long, default_value_t = 300, value_name = "MS")]
-    pub ping_interval: u64,
-    /// The server's pingTimeout, ms (contract: 200).
-    #[arg(long, default_value_t = 200, value_name = "MS")]
-    pub ping_timeout: u64,
-    /// The server's maxPayload, bytes (contract: 1000000).
-    #[arg(long, default_value_t = 1_000_000, value_name = "BYTES")]
-    pub max_payload: u64,
-    /// The Socket.IO connectTimeout, ms (contract: 1000).
-    #[arg(long, default_value_t = 1000, value_name = "MS")]
-    pub connect_timeout: u64,
-    /// Declare a capability (eio, sio, recovery, eio3, contract-extensions, or all); when none
-    /// is given they are detected by probing the contract paths.
+    /// Bound on a whole case, ms (default: 20 s + 4 × (pingInterval + pingTimeout) +
+    /// connectTimeout of the case's server, so Node's 25 s / 20 s heartbeat fits).
+    #[arg(long, value_name = "MS")]
+    pub case_timeout: Option<u64>,
+    /// Override the pingInterval the server announces, ms.
+    #[arg(long, value_name = "MS")]
+    pub ping_interval: Option<u64>,
+    /// Override the pingTimeout the server announces, ms.
+    #[arg(long, value_name = "MS")]
+    pub ping_timeout: Option<u64>,
+    /// Override the maxPayload the server announces, bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_payload: Option<u64>,
+    /// The Socket.IO connectTimeout, ms (announced nowhere; default: 1000 where the official
+    /// suites' handlers answer, else Node's 45000).
+    #[arg(long, value_name = "MS")]
+    pub connect_timeout: Option<u64>,
+    /// Declare a capability (eio, sio, sio-handlers, contract-timings, recovery, eio3,
+    /// contract-extensions, or all), or a tier (protocol, official, full); when none is given
+    /// they are detected by behaviour. Declared, nothing is probed: timings are the contract's
+    /// unless overridden.
     #[arg(long, value_name = "NAME")]
     pub capability: Vec<String>,
     /// Write the JSON report (index + per-case records with transcripts).
@@ -124,11 +152,12 @@ pub fn list(cases: &[Case], selection: &Selection) -> String {
 
 fn capabilities(names: &[String]) -> Result<Vec<Capability>, String> {
     let mut out = Vec::new();
-    for n in names.iter().flat_map(|n| n.split(',')) {
-        if n == "all" {
-            out.extend(Capability::ALL);
-        } else {
-            out.push(n.trim().parse()?);
+    for n in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
+        match n {
+            "all" | "full" => out.extend(Capability::ALL),
+            "official" => out.extend(Capability::up_to(Tier::Official)),
+            "protocol" => out.extend(Capability::up_to(Tier::Protocol)),
+            _ => out.push(n.parse()?),
         }
     }
     Ok(out)
@@ -184,30 +213,42 @@ pub async fn run(args: Args) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
-    let mut settings = Settings::new(endpoint);
-    settings.timings = Timings {
+    let overrides = TimingOverrides {
         ping_interval: args.ping_interval,
         ping_timeout: args.ping_timeout,
         max_payload: args.max_payload,
         connect_timeout: args.connect_timeout,
     };
+    let mut settings = Settings::new(endpoint);
     settings.step = Duration::from_millis(args.step_timeout);
     settings.margin = Duration::from_millis(args.margin);
-    settings.case_timeout = Duration::from_millis(args.case_timeout);
+    settings.case_timeout = args.case_timeout.map(Duration::from_millis);
+    let selected = cases.iter().filter(|c| selection.selects(c.id)).count();
+    if selected == 0 {
+        return usage(format!(
+            "no case matches the selection (--filter {:?}, --exclude {:?}); `--list` shows the ids",
+            args.filter, args.exclude
+        ));
+    }
+    let mut detection = Vec::new();
     let from = if declared.is_empty() {
         match runner::detect(&settings).await {
-            Ok(found) if found.is_empty() => {
+            Ok(found) if found.capabilities.is_empty() => {
                 return usage(format!(
-                    "{url} answers, but on none of the contract paths (/engine.io/, /socket.io/, …); \
-                     is the path prefix right? (declare capabilities with --capability to run anyway)"
+                    "{url} speaks Engine.IO, but nothing the suite can test answered: {}",
+                    found.notes.join("; ")
                 ));
             }
-            Ok(found) => settings.capabilities = found,
-            Err(e) => return usage(e),
+            Ok(found) => {
+                settings.adopt(&found, overrides);
+                detection = found.notes;
+            }
+            Err(e) => return usage(e.to_string()),
         }
         "detected"
     } else {
         settings.capabilities = declared.into_iter().collect();
+        settings.timings = overrides.apply(Timings::CONTRACT);
         "declared"
     };
     let options = RunOptions {
@@ -218,13 +259,17 @@ pub async fn run(args: Args) -> u8 {
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal() && !args.quiet;
     let mut bad = 0;
-    let timings = settings.timings;
+    let timings = [Server::SioMain, Server::EioEcho]
+        .into_iter()
+        .find(|s| settings.per_server.contains_key(s))
+        .map_or(settings.timings, |s| settings.timings_for(s));
+    let tier = Tier::of(&settings.capabilities).map_or("none", Tier::name);
     let capability_names = settings
         .capabilities
         .iter()
         .map(|c| c.name().to_string())
         .collect();
-    let records = runner::run(&cases, settings, &options, |done, total, record| {
+    let outcome = runner::run_watched(&cases, settings, &options, |done, total, record| {
         if !matches!(record.verdict, Verdict::Pass | Verdict::Unsupported) {
             bad += 1;
         }
@@ -242,11 +287,16 @@ pub async fn run(args: Args) -> u8 {
     if tty {
         eprint!("\r{:<100}\r", "");
     }
+    let records = outcome.records;
     let summary = Summary::of(&records);
     let report = Report {
         target,
         capabilities: capability_names,
         capabilities_from: from.to_string(),
+        tier: tier.to_string(),
+        strict: args.strict,
+        server_stopped: outcome.server_stopped.clone(),
+        detection,
         timings,
         duration_ms: started.elapsed().as_millis() as u64,
         summary: summary.clone(),
@@ -256,6 +306,9 @@ pub async fn run(args: Args) -> u8 {
             .clone()
             .unwrap_or_else(|| format!("cargo xtask conformance --url {url}{trust_flags}")),
     };
+    if let Some(headline) = &outcome.server_stopped {
+        eprintln!("sio-conformance: {headline}");
+    }
     if args.quiet {
         println!("{}", summary.line());
     } else {

@@ -3,12 +3,13 @@
 
 use crate::driver::Endpoint;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// The contract timings (fixtures/CONTRACT.md §3–4), overridable from the command line.
+/// A server's timings: what it announces in its open packet (pingInterval, pingTimeout,
+/// maxPayload) and its Socket.IO connectTimeout, which no packet announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Timings {
     /// pingInterval, ms (contract: 300).
@@ -23,17 +24,57 @@ pub struct Timings {
 
 impl Default for Timings {
     fn default() -> Self {
+        Timings::CONTRACT
+    }
+}
+
+impl Timings {
+    /// The contract's timings (fixtures/CONTRACT.md §3–4, the official suites' values).
+    pub const CONTRACT: Timings = Timings {
+        ping_interval: 300,
+        ping_timeout: 200,
+        max_payload: 1_000_000,
+        connect_timeout: 1000,
+    };
+
+    /// Node's connectTimeout when a server sets none (socket.io's default).
+    pub const NODE_CONNECT_TIMEOUT: u64 = 45_000;
+
+    /// Whether the heartbeat and limit are the contract's (what the replays were recorded at).
+    pub fn announces_contract(&self) -> bool {
+        self.ping_interval == Timings::CONTRACT.ping_interval
+            && self.ping_timeout == Timings::CONTRACT.ping_timeout
+            && self.max_payload == Timings::CONTRACT.max_payload
+    }
+}
+
+/// Timings given on the command line: each replaces what the server announced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimingOverrides {
+    /// `--ping-interval`.
+    pub ping_interval: Option<u64>,
+    /// `--ping-timeout`.
+    pub ping_timeout: Option<u64>,
+    /// `--max-payload`.
+    pub max_payload: Option<u64>,
+    /// `--connect-timeout`.
+    pub connect_timeout: Option<u64>,
+}
+
+impl TimingOverrides {
+    /// `base` with every given override applied.
+    pub fn apply(&self, base: Timings) -> Timings {
         Timings {
-            ping_interval: 300,
-            ping_timeout: 200,
-            max_payload: 1_000_000,
-            connect_timeout: 1000,
+            ping_interval: self.ping_interval.unwrap_or(base.ping_interval),
+            ping_timeout: self.ping_timeout.unwrap_or(base.ping_timeout),
+            max_payload: self.max_payload.unwrap_or(base.max_payload),
+            connect_timeout: self.connect_timeout.unwrap_or(base.connect_timeout),
         }
     }
 }
 
 /// One of the contract's servers, each on its own path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Server {
     /// `/engine.io/`: Engine.IO echo server.
@@ -47,6 +88,14 @@ pub enum Server {
 }
 
 impl Server {
+    /// Every contract server, in a stable order.
+    pub const ALL: [Server; 4] = [
+        Server::EioEcho,
+        Server::SioMain,
+        Server::SioRecovery,
+        Server::SioEio3,
+    ];
+
     /// The contract path, with its trailing slash.
     pub fn path(self) -> &'static str {
         match self {
@@ -74,37 +123,112 @@ impl Server {
     }
 }
 
+/// How much of the server contract (fixtures/CONTRACT.md) a target implements. Each tier includes
+/// the one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Any Socket.IO server, no application code: only what the protocols themselves oblige.
+    Protocol,
+    /// The official engine.io-protocol and socket.io-protocol suites' servers, exactly.
+    Official,
+    /// The contract's extensions: rooms, control events, recovery, EIO=3.
+    Full,
+}
+
+impl Tier {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Protocol => "protocol",
+            Tier::Official => "official",
+            Tier::Full => "full",
+        }
+    }
+
+    /// The highest tier whose every capability is in `capabilities` (`None`: not even a
+    /// Socket.IO server at `/socket.io/`).
+    pub fn of(capabilities: &BTreeSet<Capability>) -> Option<Tier> {
+        [Tier::Full, Tier::Official, Tier::Protocol]
+            .into_iter()
+            .find(|tier| {
+                Capability::ALL
+                    .iter()
+                    .filter(|c| c.tier() <= *tier)
+                    .all(|c| capabilities.contains(c))
+            })
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What a server under test offers; a case needing one the target lacks is `unsupported`.
+/// Detected by behaviour (a `message` answered by `message-back`, a control event acked), never
+/// by a path merely answering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
-    /// The Engine.IO echo server at `/engine.io/`.
+    /// The Engine.IO echo server at `/engine.io/` (official tier).
     Eio,
-    /// The Socket.IO suite server at `/socket.io/`.
+    /// A Socket.IO server at `/socket.io/` that accepts a CONNECT to `/` (protocol tier).
     Sio,
-    /// Connection state recovery at `/socket.io-recovery/`.
+    /// The socket.io-protocol suite's handlers: `/` emits `auth` on connection, answers `message`
+    /// with `message-back` and acks `message-with-ack`; `/custom` emits `auth` (official tier).
+    SioHandlers,
+    /// The contract's heartbeat and limits (pingInterval 300, pingTimeout 200, maxPayload 1e6,
+    /// connectTimeout 1000), at which the Node transcripts were recorded (official tier).
+    ContractTimings,
+    /// Connection state recovery at `/socket.io-recovery/` (full tier).
     Recovery,
-    /// EIO=3 clients at `/socket.io-eio3/`.
+    /// EIO=3 clients at `/socket.io-eio3/` (full tier).
     Eio3,
-    /// The contract's extensions: `/health`, `/admin`, `/plain`, dynamic namespaces, control events.
+    /// The contract's extensions: `/health`, `/custom`'s suite handlers, `/admin`, `/plain`,
+    /// dynamic namespaces, control events (full tier).
     ContractExtensions,
 }
 
 impl Capability {
     /// Every capability, in a stable order.
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 7] = [
         Capability::Eio,
         Capability::Sio,
+        Capability::SioHandlers,
+        Capability::ContractTimings,
         Capability::Recovery,
         Capability::Eio3,
         Capability::ContractExtensions,
     ];
+
+    /// The lowest tier that includes it.
+    pub fn tier(self) -> Tier {
+        match self {
+            Capability::Sio => Tier::Protocol,
+            Capability::Eio | Capability::SioHandlers | Capability::ContractTimings => {
+                Tier::Official
+            }
+            Capability::Recovery | Capability::Eio3 | Capability::ContractExtensions => Tier::Full,
+        }
+    }
+
+    /// Every capability of a tier and the tiers below it.
+    pub fn up_to(tier: Tier) -> BTreeSet<Capability> {
+        Capability::ALL
+            .into_iter()
+            .filter(|c| c.tier() <= tier)
+            .collect()
+    }
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
             Capability::Eio => "eio",
             Capability::Sio => "sio",
+            Capability::SioHandlers => "sio-handlers",
+            Capability::ContractTimings => "contract-timings",
             Capability::Recovery => "recovery",
             Capability::Eio3 => "eio3",
             Capability::ContractExtensions => "contract-extensions",
@@ -136,14 +260,17 @@ impl FromStr for Capability {
 pub struct Settings {
     /// The server under test.
     pub endpoint: Endpoint,
-    /// The contract timings.
+    /// The timings of every server without an entry in `per_server`.
     pub timings: Timings,
+    /// The timings each server announced (with the command line's overrides applied).
+    pub per_server: BTreeMap<Server, Timings>,
     /// Bound on one step (one request, one frame wait).
     pub step: Duration,
     /// Slack added to timing-based bounds (ping timeout, connect timeout) for slow machines.
     pub margin: Duration,
-    /// Bound on a whole case.
-    pub case_timeout: Duration,
+    /// Bound on a whole case; `None`: derived from the case server's timings
+    /// ([`Settings::case_bound`]).
+    pub case_timeout: Option<Duration>,
     /// What the target offers.
     pub capabilities: BTreeSet<Capability>,
 }
@@ -154,10 +281,118 @@ impl Settings {
         Settings {
             endpoint,
             timings: Timings::default(),
+            per_server: BTreeMap::new(),
             step: Duration::from_millis(2000),
             margin: Duration::from_millis(400),
-            case_timeout: Duration::from_secs(20),
+            case_timeout: None,
             capabilities: Capability::ALL.into_iter().collect(),
         }
+    }
+
+    /// Takes what detection found: its capabilities, and each server's announced timings with
+    /// `overrides` applied (the overrides alone, over the contract's, for servers that
+    /// announced nothing).
+    pub fn adopt(&mut self, detected: &crate::detect::Detected, overrides: TimingOverrides) {
+        self.capabilities = detected.capabilities.clone();
+        self.per_server = detected
+            .announced
+            .iter()
+            .map(|(server, timings)| (*server, overrides.apply(*timings)))
+            .collect();
+        self.timings = overrides.apply(Timings::CONTRACT);
+        // A server far away is judged as one nearby: every timing bound gets the round trip
+        // (twice: a request out and its answer back may each wait on one), every step four.
+        self.margin += 2 * detected.round_trip;
+        self.step += 4 * detected.round_trip;
+    }
+
+    /// The timings of one server: what it announced, else [`Settings::timings`].
+    pub fn timings_for(&self, server: Server) -> Timings {
+        self.per_server
+            .get(&server)
+            .copied()
+            .unwrap_or(self.timings)
+    }
+
+    /// The bound on a whole case on `server`: `--case-timeout`, else 20 s plus four heartbeat
+    /// periods (pingInterval + pingTimeout) plus connectTimeout, so a case that must see three
+    /// pings or a connect timeout of a server at Node's defaults (25 s, 20 s, 45 s) can finish.
+    pub fn case_bound(&self, server: Server) -> Duration {
+        self.case_timeout.unwrap_or_else(|| {
+            let t = self.timings_for(server);
+            Duration::from_millis(
+                20_000 + 4 * (t.ping_interval + t.ping_timeout) + t.connect_timeout,
+            )
+        })
+    }
+
+    /// The bound on a polling GET on `server`: a server may hold a long poll for a whole
+    /// pingInterval before its ping answers it, so one step plus pingInterval plus the margin.
+    pub fn poll_bound(&self, server: Server) -> Duration {
+        self.step + Duration::from_millis(self.timings_for(server).ping_interval) + self.margin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_are_made_of_their_capabilities() {
+        assert_eq!(Tier::of(&BTreeSet::new()), None);
+        assert_eq!(
+            Tier::of(&Capability::up_to(Tier::Protocol)),
+            Some(Tier::Protocol)
+        );
+        let mut official = Capability::up_to(Tier::Official);
+        assert_eq!(Tier::of(&official), Some(Tier::Official));
+        assert_eq!(
+            Tier::of(&Capability::ALL.into_iter().collect()),
+            Some(Tier::Full)
+        );
+        // One capability short of the official tier is the protocol tier.
+        official.remove(&Capability::SioHandlers);
+        assert_eq!(Tier::of(&official), Some(Tier::Protocol));
+    }
+
+    #[test]
+    fn overrides_replace_only_what_they_name() {
+        let announced = Timings {
+            ping_interval: 25_000,
+            ping_timeout: 20_000,
+            max_payload: 1_000_000,
+            connect_timeout: Timings::NODE_CONNECT_TIMEOUT,
+        };
+        let overrides = TimingOverrides {
+            ping_timeout: Some(5000),
+            ..TimingOverrides::default()
+        };
+        let t = overrides.apply(announced);
+        assert_eq!((t.ping_interval, t.ping_timeout), (25_000, 5000));
+        assert!(!t.announces_contract());
+        assert!(Timings::CONTRACT.announces_contract());
+    }
+
+    #[test]
+    fn bounds_follow_the_announced_heartbeat() {
+        let mut s = Settings::new(crate::driver::Endpoint::parse("http://127.0.0.1:1").unwrap());
+        assert_eq!(s.case_bound(Server::SioMain), Duration::from_millis(23_000));
+        s.per_server.insert(
+            Server::SioMain,
+            Timings {
+                ping_interval: 25_000,
+                ping_timeout: 20_000,
+                max_payload: 1_000_000,
+                connect_timeout: 45_000,
+            },
+        );
+        assert_eq!(
+            s.case_bound(Server::SioMain),
+            Duration::from_millis(245_000)
+        );
+        assert_eq!(s.poll_bound(Server::SioMain), Duration::from_millis(27_400));
+        assert_eq!(s.poll_bound(Server::EioEcho), Duration::from_millis(2_700));
+        s.case_timeout = Some(Duration::from_secs(5));
+        assert_eq!(s.case_bound(Server::SioMain), Duration::from_secs(5));
     }
 }

@@ -83,9 +83,15 @@ impl Ctx {
         self.ws_attempt_target(target, auto_pong).await
     }
 
-    /// The contract timings.
+    /// The timings of the case's server (announced by it, or overridden on the command line).
     pub fn timings(&self) -> Timings {
-        self.settings.timings
+        self.settings.timings_for(self.server)
+    }
+
+    /// Whether the target offers a capability (a case adapts a shared step to it, e.g. the
+    /// `auth` event that only the suite handlers emit).
+    pub fn offers(&self, capability: crate::config::Capability) -> bool {
+        self.settings.capabilities.contains(&capability)
     }
 
     /// The server the case talks to.
@@ -174,6 +180,7 @@ impl Ctx {
     /// A handle for issuing requests from other tasks (for concurrent polls).
     pub fn http(&self) -> Http {
         Http {
+            poll_bound: self.settings.poll_bound(self.server),
             settings: self.settings.clone(),
             transcript: self.transcript.clone(),
             exchanged: self.exchanged.clone(),
@@ -289,6 +296,7 @@ impl Ctx {
                 Ok(WsConnect::Open(Ws {
                     conn,
                     step: self.step(),
+                    greets: self.offers(crate::config::Capability::SioHandlers),
                 }))
             }
             Ok(WsConnect::Refused { status, body }) => {
@@ -364,6 +372,8 @@ impl<T> WsConnect<T> {
 #[derive(Clone)]
 pub struct Http {
     settings: Arc<Settings>,
+    /// The bound on a GET, which the server may hold as a long poll ([`Settings::poll_bound`]).
+    poll_bound: Duration,
     transcript: Transcript,
     exchanged: Arc<AtomicBool>,
 }
@@ -377,7 +387,12 @@ impl Http {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Result<HttpResponse, HttpError>, Failure> {
-        self.request_within(method, target, headers, body, self.settings.step)
+        let bound = if method == "GET" {
+            self.poll_bound
+        } else {
+            self.settings.step
+        };
+        self.request_within(method, target, headers, body, bound)
             .await
     }
 
@@ -483,9 +498,21 @@ impl Pending {
 pub struct Ws {
     conn: WsConn,
     step: Duration,
+    greets: bool,
 }
 
 impl Ws {
+    /// Whether the server emits `auth` on every connection to `/` and `/custom` (the official
+    /// suites' handlers); a server without application code emits nothing after a CONNECT.
+    pub fn greets(&self) -> bool {
+        self.greets
+    }
+
+    /// The bound on one step.
+    pub fn step(&self) -> Duration {
+        self.step
+    }
+
     /// The connection label (`ws#1`).
     pub fn label(&self) -> &str {
         &self.conn.label

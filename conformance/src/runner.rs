@@ -1,14 +1,13 @@
-//! Running cases: capability detection, selection, `--jobs` concurrency, bounded attempts and
+//! Running cases: selection, `--jobs` concurrency, bounded attempts and
 //! `--retries`, and a progress callback. Results come back in registration order.
 
 use crate::case::Case;
 use crate::config::{Capability, Settings};
 use crate::context::Ctx;
-use crate::driver::http::{self, HttpRequest};
 use crate::failure::Failure;
 use crate::filter::Selection;
 use crate::verdict::{CaseRecord, Verdict, combine, judge};
-use std::collections::BTreeSet;
+use crate::watchdog::{Watchdog, wait_stopped};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{Semaphore, mpsc};
@@ -34,59 +33,7 @@ impl Default for RunOptions {
     }
 }
 
-/// Probes the contract paths and returns the capabilities found: an engine handshake on each
-/// server path, `/health` for the contract extensions. `Err` when nothing answers at all.
-pub async fn detect(settings: &Settings) -> Result<BTreeSet<Capability>, String> {
-    use crate::config::Server;
-    let probe = |target: String| {
-        let endpoint = settings.endpoint.clone();
-        let step = settings.step;
-        async move {
-            let req = HttpRequest {
-                method: "GET".into(),
-                target,
-                headers: Vec::new(),
-                body: Vec::new(),
-            };
-            http::send(&endpoint, &req, step).await
-        }
-    };
-    let mut found = BTreeSet::new();
-    let mut reached = false;
-    let mut last_error = String::new();
-    for server in [
-        Server::EioEcho,
-        Server::SioMain,
-        Server::SioRecovery,
-        Server::SioEio3,
-    ] {
-        let eio = if server == Server::SioEio3 { 3 } else { 4 };
-        let target = format!(
-            "{}?EIO={eio}&transport=polling",
-            settings.endpoint.target(server.path())
-        );
-        match probe(target).await {
-            Ok(r) => {
-                reached = true;
-                if r.status == 200 && (eio == 3 || r.body.first() == Some(&b'0')) {
-                    found.insert(server.capability());
-                }
-            }
-            Err(e) => last_error = e.to_string(),
-        }
-    }
-    if let Ok(r) = probe(settings.endpoint.target("/health")).await {
-        reached = true;
-        if r.status == 200 && r.body == b"ok" {
-            found.insert(Capability::ContractExtensions);
-        }
-    }
-    if reached {
-        Ok(found)
-    } else {
-        Err(format!("cannot reach {}: {last_error}", settings.endpoint))
-    }
-}
+pub use crate::detect::detect;
 
 /// One attempt's outcome.
 struct Attempt {
@@ -99,7 +46,7 @@ struct Attempt {
 }
 
 async fn attempt(case: &Case, settings: Arc<Settings>) -> Attempt {
-    let bound = settings.case_timeout;
+    let bound = settings.case_bound(case.server);
     let mut cx = Ctx::new(settings, case.server);
     cx.set_case_id(case.id);
     let start = Instant::now();
@@ -153,13 +100,47 @@ pub async fn run_case(case: &Case, settings: Arc<Settings>, retries: u32) -> Cas
     record
 }
 
+/// What a run gave.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// One record per selected case, in registration order.
+    pub records: Vec<CaseRecord>,
+    /// Set when the server stopped answering during the run: the one headline. The cases that
+    /// were then in flight or not yet run are `error` (and marked `server_stopped`), not
+    /// failures of the server.
+    pub server_stopped: Option<String>,
+}
+
 /// Runs the selected cases; `progress` is called as each one finishes (done, total, record).
 pub async fn run(
     cases: &[Case],
     settings: Settings,
     options: &RunOptions,
-    mut progress: impl FnMut(usize, usize, &CaseRecord),
+    progress: impl FnMut(usize, usize, &CaseRecord),
 ) -> Vec<CaseRecord> {
+    run_watched(cases, settings, options, progress)
+        .await
+        .records
+}
+
+/// A record for a case the run could not judge because the server had stopped answering.
+fn stopped_record(case: &Case, headline: &str, what: &str) -> CaseRecord {
+    let mut r = CaseRecord::for_case(case, Verdict::Error);
+    r.server_stopped = true;
+    r.failures
+        .push(Failure::harness(what, headline.to_string()));
+    r
+}
+
+/// As [`run`], with the server watched ([`Watchdog`]): once it stops answering, cases in flight
+/// are interrupted and the rest are not started, all as `error`, and the outcome says why.
+pub async fn run_watched(
+    cases: &[Case],
+    settings: Settings,
+    options: &RunOptions,
+    mut progress: impl FnMut(usize, usize, &CaseRecord),
+) -> Outcome {
+    let watchdog = Watchdog::start(&settings);
     let settings = Arc::new(settings);
     let selected: Vec<&Case> = cases
         .iter()
@@ -183,8 +164,15 @@ pub async fn run(
         if !missing.is_empty() {
             let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
             let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
-            record.skipped_because =
-                Some(format!("the target does not offer: {}", names.join(", ")));
+            let tier = missing
+                .iter()
+                .map(|c| c.tier())
+                .max()
+                .expect("one is missing");
+            record.skipped_because = Some(format!(
+                "needs the {tier} tier; the target does not offer: {}",
+                names.join(", ")
+            ));
             let _ = tx.send((index, record));
             continue;
         }
@@ -198,34 +186,74 @@ pub async fn run(
         } else {
             1
         };
+        let stopped = watchdog.stopped();
         tokio::spawn(async move {
             // Fair (FIFO) semaphore: an exclusive case waits for the running ones, and the cases
             // queued after it wait for it.
             let _permit = semaphore.acquire_many_owned(permits).await;
-            let record = run_case(&case, settings, retries).await;
+            let record = if let Some(headline) = stopped.borrow().clone() {
+                stopped_record(&case, &headline, "not run")
+            } else {
+                tokio::select! {
+                    record = run_case(&case, settings, retries) => record,
+                    headline = wait_stopped(stopped) => stopped_record(&case, &headline, "interrupted"),
+                }
+            };
             let _ = tx.send((index, record));
         });
     }
     drop(tx);
-    let mut slots: Vec<Option<CaseRecord>> = (0..total).map(|_| None).collect();
+    let mut slots: Vec<Option<(CaseRecord, Instant)>> = (0..total).map(|_| None).collect();
     let mut done = 0;
     while let Some((index, record)) = rx.recv().await {
         done += 1;
+        if !matches!(record.verdict, Verdict::Pass | Verdict::Unsupported) {
+            watchdog.suspect(&record.id);
+        }
         progress(done, total, &record);
-        slots[index] = Some(record);
+        slots[index] = Some((record, Instant::now()));
     }
-    slots
+    // Cases that did not pass after the server last answered: was it still there?
+    let last_alive = watchdog.last_alive();
+    let unexplained = slots.iter().flatten().find(|(r, ended)| {
+        !matches!(r.verdict, Verdict::Pass | Verdict::Unsupported) && *ended > last_alive
+    });
+    if let Some((record, _)) = unexplained {
+        watchdog.check_now(&record.id).await;
+    }
+    let server_stopped = watchdog.headline();
+    let last_alive = watchdog.last_alive();
+    let records = slots
         .into_iter()
         .zip(selected)
-        .map(|(slot, case)| {
-            slot.unwrap_or_else(|| {
+        .map(|(slot, case)| match slot {
+            // A case that did not pass and ended after the server last answered may have
+            // failed only because the server was going down: not a verdict on the server.
+            Some((mut record, ended)) => {
+                if let Some(headline) = &server_stopped {
+                    let judged = !matches!(record.verdict, Verdict::Pass | Verdict::Unsupported);
+                    if judged && !record.server_stopped && ended > last_alive {
+                        record.verdict = Verdict::Error;
+                        record.server_stopped = true;
+                        record
+                            .failures
+                            .insert(0, Failure::harness("judging the case", headline.clone()));
+                    }
+                }
+                record
+            }
+            None => {
                 let mut r = CaseRecord::for_case(case, Verdict::Error);
                 r.failures.push(Failure::harness(
                     "running the case",
                     "the case task panicked",
                 ));
                 r
-            })
+            }
         })
-        .collect()
+        .collect();
+    Outcome {
+        records,
+        server_stopped,
+    }
 }

@@ -121,6 +121,10 @@ pub struct CaseRecord {
     pub tolerances: Vec<String>,
     /// The wire transcript of the last attempt (of the failed one for flaky cases).
     pub transcript: Vec<Entry>,
+    /// The case is `error` because the server stopped answering during the run (the run's
+    /// headline says when); reports list such cases in one line.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub server_stopped: bool,
 }
 
 impl CaseRecord {
@@ -142,6 +146,7 @@ impl CaseRecord {
             skipped_because: None,
             tolerances: Vec::new(),
             transcript: Vec::new(),
+            server_stopped: false,
         }
     }
 }

@@ -23,7 +23,8 @@ fn results_dir() -> PathBuf {
 
 async fn run_suite(url: &str) -> Vec<baseline::Entry> {
     let mut settings = Settings::new(Endpoint::parse(url).expect("URL"));
-    settings.capabilities = runner::detect(&settings).await.expect("the target answers");
+    let found = runner::detect(&settings).await.expect("the target answers");
+    settings.adopt(&found, Default::default());
     let options = RunOptions {
         jobs: 4,
         ..RunOptions::default()

@@ -138,7 +138,8 @@ fn the_suite_runs_over_https_and_wss_with_a_private_ca() {
             })
             .expect("trust");
         let mut settings = Settings::new(endpoint);
-        settings.capabilities = runner::detect(&settings).await.expect("detected over TLS");
+        let found = runner::detect(&settings).await.expect("detected over TLS");
+        settings.adopt(&found, Default::default());
         let options = RunOptions {
             jobs: 4,
             selection: Selection {
@@ -247,7 +248,8 @@ fn an_untrusted_certificate_is_a_clear_harness_error_not_a_hang() {
         let started = std::time::Instant::now();
         let err = runner::detect(&settings)
             .await
-            .expect_err("an untrusted certificate cannot be reached");
+            .expect_err("an untrusted certificate cannot be reached")
+            .to_string();
         assert!(started.elapsed() < Duration::from_secs(10), "bounded");
         assert!(
             err.contains("TLS handshake failed")

@@ -173,7 +173,8 @@ fn the_suite_catches_every_injected_fault() {
         let url = serve(None).await;
         let found = runner::detect(&Settings::new(Endpoint::parse(&url).expect("URL")))
             .await
-            .expect("the reference server answers");
+            .expect("the reference server answers")
+            .capabilities;
         assert!(
             found.contains(&Capability::Sio) && found.contains(&Capability::Recovery),
             "capabilities of the reference server: {found:?}"

@@ -3,7 +3,7 @@
 
 use super::support::*;
 use crate::case::{Case, NOTES};
-use crate::config::Server;
+use crate::config::{Capability, Server};
 use crate::context::Ctx;
 use crate::expect::Want;
 use crate::failure::CaseResult;
@@ -102,14 +102,16 @@ pub fn cases() -> Vec<Case> {
             crate::body!(nested_ack),
             "§4 #15",
             false,
-        ),
+        )
+        .requires(Capability::SioHandlers),
         case(
             "sio.binary.renumbering",
             "Placeholders are renumbered depth-first on re-emit and the attachments reordered to match",
             crate::body!(renumbering),
             "§4 #16; §2.2",
             true,
-        ),
+        )
+        .requires(Capability::SioHandlers),
         case(
             "sio.binary.unexpected-attachment",
             "A binary frame with no pending BINARY_EVENT header closes the connection",

@@ -111,7 +111,8 @@ pub fn cases() -> Vec<Case> {
         .spec(SIO_SPEC, "Disconnection from a namespace")
         .server(Server::SioMain)
         .tags(&["websocket", "disconnect"])
-        .official(SIO_SUITE, "Socket.IO protocol › disconnect › should connect then disconnect from a custom namespace"),
+        .official(SIO_SUITE, "Socket.IO protocol › disconnect › should connect then disconnect from a custom namespace")
+        .requires(Capability::SioHandlers),
         Case::new(
             "sio.disconnect.then-event",
             "An EVENT to a namespace the client has just left closes the connection",
@@ -120,7 +121,8 @@ pub fn cases() -> Vec<Case> {
         .spec(NOTES, "§4 #40; §2.4")
         .should()
         .server(Server::SioMain)
-        .tags(&["websocket", "disconnect", "errors"]),
+        .tags(&["websocket", "disconnect", "errors"])
+        .requires(Capability::ContractExtensions),
         Case::new(
             "sio.disconnect.server",
             "server-disconnect {close:false}: the server sends `41`, the engine connection stays and / can be joined again",

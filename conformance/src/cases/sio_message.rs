@@ -3,7 +3,7 @@
 
 use super::support::*;
 use crate::case::{Case, NOTES, SIO_SPEC};
-use crate::config::Server;
+use crate::config::{Capability, Server};
 use crate::context::Ctx;
 use crate::expect::Want;
 use crate::failure::CaseResult;
@@ -86,13 +86,7 @@ async fn unknown_ack_id(cx: &mut Ctx) -> CaseResult {
         Duration::from_millis(100),
     )
     .await?;
-    ws.send(r#"42["message","still here"]"#).await?;
-    ws.expect(
-        "the connection stays",
-        t(r#"42["message-back","still here"]"#),
-    )
-    .await?;
-    Ok(())
+    still_connected(&mut ws, "still here").await
 }
 
 async fn event_no_handler_ack(cx: &mut Ctx) -> CaseResult {
@@ -101,13 +95,7 @@ async fn event_no_handler_ack(cx: &mut Ctx) -> CaseResult {
     ws.send(r#"427["no-such-event","x"]"#).await?;
     ws.expect_silence("no ACK for id 7", Duration::from_millis(100))
         .await?;
-    ws.send(r#"42["message","still here"]"#).await?;
-    ws.expect(
-        "the connection stays",
-        t(r#"42["message-back","still here"]"#),
-    )
-    .await?;
-    Ok(())
+    still_connected(&mut ws, "still here").await
 }
 
 /// The message cases.
@@ -127,28 +115,32 @@ pub fn cases() -> Vec<Case> {
             crate::body!(plain),
             "Socket.IO protocol › message › should send a plain-text packet",
             &["event"],
-        ),
+        )
+        .requires(Capability::SioHandlers),
         suite(
             "sio.message.binary",
             "A BINARY_EVENT with two attachments is echoed: header, then the two binary frames in order",
             crate::body!(binary),
             "Socket.IO protocol › message › should send a packet with binary attachments",
             &["event", "binary"],
-        ),
+        )
+        .requires(Capability::SioHandlers),
         suite(
             "sio.message.ack",
             "An EVENT with ack id 456 is answered `43456[…]` with the same arguments",
             crate::body!(ack),
             "Socket.IO protocol › message › should send a plain-text packet with an ack",
             &["ack"],
-        ),
+        )
+        .requires(Capability::SioHandlers),
         suite(
             "sio.message.binary-ack",
             "A BINARY_EVENT with ack id 789 is answered with a BINARY_ACK `462-789[…]` and the two attachments",
             crate::body!(binary_ack),
             "Socket.IO protocol › message › should send a packet with binary attachments and an ack",
             &["ack", "binary"],
-        ),
+        )
+        .requires(Capability::SioHandlers),
         suite(
             "sio.message.invalid-type",
             "A packet of unknown type (`4abc`) closes the connection",

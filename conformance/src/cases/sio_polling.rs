@@ -156,21 +156,24 @@ pub fn cases() -> Vec<Case> {
             crate::body!(connect),
             "§4 #10",
         )
-        .tags(&["connect"]),
+        .tags(&["connect"])
+        .requires(Capability::SioHandlers),
         case(
             "sio.polling.event-ack-batch",
             "An acked event and an event in one payload are answered `431[1]` and message-back",
             crate::body!(event_ack_batch),
             "§4 #11",
         )
-        .tags(&["event", "ack", "payload"]),
+        .tags(&["event", "ack", "payload"])
+        .requires(Capability::SioHandlers),
         case(
             "sio.polling.binary",
             "A BINARY_EVENT with a base64 attachment record is echoed as header + base64 record",
             crate::body!(binary),
             "§4 #13",
         )
-        .tags(&["event", "binary"]),
+        .tags(&["event", "binary"])
+        .requires(Capability::SioHandlers),
         case(
             "sio.polling.namespace-refusals-batched",
             "Three CONNECTs in one payload get three refusals (/admin with data, /plain, unknown /nope)",

@@ -563,6 +563,7 @@ pub fn cases() -> Vec<Case> {
         Case::new("sio.recovery.feature-off", "With recovery off (sio-main), 40{pid,offset} neither fails nor recovers: only {sid}, the payload is plain auth, no offsets", crate::body!(feature_off))
             .spec(NOTES, "§5 check 1; CONTRACT §4 (recovery off)")
             .server(Server::SioMain)
+            .requires(Capability::SioHandlers)
             .tags(&["websocket", "recovery"]),
     ]
     .into_iter()

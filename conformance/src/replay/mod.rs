@@ -91,6 +91,27 @@ fn client_text(t: &Transcript) -> String {
     out
 }
 
+/// Whether the server side of a transcript holds a Socket.IO EVENT, ACK, BINARY_EVENT or
+/// BINARY_ACK: a server without application code never sends one, so such a replay needs the
+/// suite handlers (or more).
+fn server_emits(t: &Transcript) -> bool {
+    let is_emit = |packet: &str| {
+        ["42", "43", "45", "46"]
+            .iter()
+            .any(|prefix| packet.starts_with(prefix))
+    };
+    t.records.iter().any(|r| match r {
+        Record::Http(h) => match &h.response.body {
+            Some(Body::Text(b)) => b.split(normalise::RS).any(is_emit),
+            _ => false,
+        },
+        Record::WsMessage(m) if m.dir == Direction::S2c => {
+            matches!(&m.body, Body::Text(b) if is_emit(b))
+        }
+        _ => false,
+    })
+}
+
 fn make_case(t: &Transcript) -> Case {
     let meta = &t.meta;
     let server_name = meta
@@ -124,9 +145,16 @@ fn make_case(t: &Transcript) -> Case {
             || ["/admin", "/plain", "/dynamic-"]
                 .iter()
                 .any(|n| text.contains(n)));
-    if extensions {
+    // The official contract's `/custom` emits `auth` and has no other handler.
+    let custom_events = ["42/custom,", "-/custom,"].iter().any(|p| text.contains(p));
+    if extensions || custom_events {
         case = case.requires(Capability::ContractExtensions);
+    } else if server != Server::EioEcho && server_emits(t) {
+        case = case.requires(Capability::SioHandlers);
     }
+    // Every transcript was recorded at the contract's heartbeat and limit: its open packets
+    // carry them, and its pings and timeouts fall where they put them.
+    case = case.requires(Capability::ContractTimings);
     // Broadcasts on a shared namespace (`all`, `others`, rooms named `r1`…) would reach, or be
     // reached by, the sockets of cases running at the same time.
     if text.contains("\"broadcast\"") {
@@ -224,19 +252,33 @@ mod tests {
         };
         assert_eq!(
             case("eio.heartbeat.polling").capabilities(),
-            vec![Capability::Eio]
+            vec![Capability::Eio, Capability::ContractTimings]
         );
         assert_eq!(
             case("sio.rooms.join-leave").capabilities(),
-            vec![Capability::Sio, Capability::ContractExtensions]
+            vec![
+                Capability::Sio,
+                Capability::ContractExtensions,
+                Capability::ContractTimings
+            ]
         );
         assert_eq!(
             case("sio.events.plain").capabilities(),
-            vec![Capability::Sio]
+            vec![
+                Capability::Sio,
+                Capability::SioHandlers,
+                Capability::ContractTimings
+            ]
         );
         assert_eq!(
             case("eio3.polling.ping").capabilities(),
-            vec![Capability::Eio3]
+            vec![Capability::Eio3, Capability::ContractTimings]
+        );
+        // An event to `/custom` needs more than the official suites' `/custom` (auth only).
+        assert!(
+            case("sio.connect.multiplexing")
+                .capabilities()
+                .contains(&Capability::ContractExtensions)
         );
         assert_eq!(case("eio.polling.duplicate-get").level, Level::Should);
     }

@@ -1,6 +1,7 @@
 //! The JUnit XML report: one `<testsuite>`, one `<testcase>` per case (classname = the id's
 //! first two segments); fail → `<failure>`, error → `<error>`, unsupported → `<skipped>`;
-//! non-strict and flaky pass with their explanation in `<system-out>`.
+//! non-strict and flaky pass with their explanation in `<system-out>`, except that with
+//! `--strict` a non-strict case is a `<failure>` too, as it fails the run.
 
 use super::Report;
 use crate::verdict::{CaseRecord, Verdict};
@@ -46,15 +47,26 @@ fn explanation(r: &CaseRecord) -> String {
     s
 }
 
+/// A `<failure>` whose type is the level of the case (`MUST`, or `SHOULD` under `--strict`).
+fn failure(out: &mut String, r: &CaseRecord, message: &str) {
+    let _ = writeln!(
+        out,
+        ">\n      <failure message=\"{message}\" type=\"{}\">{}</failure>",
+        r.level.name(),
+        escape(&explanation(r))
+    );
+}
+
 /// Renders the JUnit report.
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
+    let failures = s.fail + if report.strict { s.non_strict } else { 0 };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"sio-conformance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
         s.total,
-        s.fail,
+        failures,
         s.error,
         s.unsupported,
         report.duration_ms as f64 / 1000.0
@@ -64,7 +76,7 @@ pub fn render(report: &Report) -> String {
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
         escape(&report.target),
         s.total,
-        s.fail,
+        failures,
         s.error,
         s.unsupported,
         report.duration_ms as f64 / 1000.0
@@ -85,14 +97,8 @@ pub fn render(report: &Report) -> String {
                 out.push_str("/>\n");
                 continue;
             }
-            Verdict::Fail => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure message=\"{message}\" type=\"{}\">{}</failure>",
-                    r.level.name(),
-                    escape(&explanation(r))
-                );
-            }
+            Verdict::Fail => failure(&mut out, r, &message),
+            Verdict::NonStrict if report.strict => failure(&mut out, r, &message),
             Verdict::Error => {
                 let _ = writeln!(
                     out,

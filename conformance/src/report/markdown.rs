@@ -1,9 +1,13 @@
 //! The Markdown report for a PR comment: the summary line, a table of the cases that did not
-//! pass with the first mismatch, and a collapsed list of every case and its verdict.
+//! pass with the first mismatch, and a collapsed list of every case and its verdict. It stays
+//! under GitHub's comment limit: rows that would not fit are counted, not written.
 
 use super::Report;
 use crate::failure::clip;
 use std::fmt::Write;
+
+/// GitHub refuses comments over 65536 characters; this leaves room for a bot's own header.
+pub const LIMIT: usize = 60_000;
 
 fn cell(s: &str) -> String {
     clip(s, 120).replace('|', "\\|").replace('\n', " ")
@@ -19,18 +23,34 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "Target `{}` · capabilities ({}): {} · {:.1} s\n",
+        "Target `{}` · tier {} · capabilities ({}): {} · {:.1} s\n",
         report.target,
+        report.tier,
         report.capabilities_from,
         report.capabilities.join(", "),
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(headline) = &report.server_stopped {
+        let _ = writeln!(
+            out,
+            "**Server stopped:** {headline}. {} case(s) not run or cut short.\n",
+            report.cut_short().len()
+        );
+    }
     let problems: Vec<_> = report.problems().collect();
     if !problems.is_empty() {
         out.push_str(
             "| verdict | case | level | at | expected | received |\n|---|---|---|---|---|---|\n",
         );
-        for r in problems {
+        for (i, r) in problems.iter().enumerate() {
+            if out.len() > LIMIT / 2 {
+                let _ = writeln!(
+                    out,
+                    "\n{} more case(s) did not pass: see the JSON or JUnit report.",
+                    problems.len() - i
+                );
+                break;
+            }
             let f = r.failures.first();
             let _ = writeln!(
                 out,
@@ -48,7 +68,15 @@ pub fn render(report: &Report) -> String {
     out.push_str(
         "<details><summary>All cases</summary>\n\n| case | level | verdict |\n|---|---|---|\n",
     );
-    for r in &report.records {
+    for (i, r) in report.records.iter().enumerate() {
+        if out.len() > LIMIT {
+            let _ = writeln!(
+                out,
+                "\n{} more case(s): see the JSON report.",
+                report.records.len() - i
+            );
+            break;
+        }
         let _ = writeln!(
             out,
             "| `{}` | {} | {} |",

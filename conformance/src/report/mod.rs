@@ -20,7 +20,11 @@ pub struct Report {
     pub capabilities: Vec<String>,
     /// Whether they were declared (`--capability`) or detected.
     pub capabilities_from: String,
-    /// Contract timings used.
+    /// The contract tier those capabilities make up (`protocol`, `official`, `full`, or `none`).
+    pub tier: String,
+    /// What detection looked for and did not find, one line each (empty when declared).
+    pub detection: Vec<String>,
+    /// The timings of the Socket.IO server (or the echo server, if that is all there is).
     pub timings: Timings,
     /// Wall time of the whole run, ms.
     pub duration_ms: u64,
@@ -28,6 +32,11 @@ pub struct Report {
     pub summary: Summary,
     /// One record per selected case, in registration order.
     pub records: Vec<CaseRecord>,
+    /// Set when the server stopped answering during the run: the one headline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_stopped: Option<String>,
+    /// `--strict`: a broken SHOULD fails the run, and the reports count it as a failure.
+    pub strict: bool,
     /// The command that reruns a selection (a `--filter` is appended).
     #[serde(skip)]
     pub rerun: String,
@@ -39,12 +48,22 @@ impl Report {
         format!("{} --filter '{id}'", self.rerun)
     }
 
-    /// Records that did not pass (fail, non-strict, error, flaky), in order.
+    /// Records that did not pass (fail, non-strict, error, flaky), in order, leaving out the
+    /// cases cut short by a server that stopped answering ([`Report::cut_short`]).
     pub fn problems(&self) -> impl Iterator<Item = &CaseRecord> {
         use crate::verdict::Verdict::*;
         self.records
             .iter()
-            .filter(|r| matches!(r.verdict, Fail | NonStrict | Error | Flaky))
+            .filter(|r| matches!(r.verdict, Fail | NonStrict | Error | Flaky) && !r.server_stopped)
+    }
+
+    /// The cases that are `error` because the server stopped answering (one line in reports).
+    pub fn cut_short(&self) -> Vec<&str> {
+        self.records
+            .iter()
+            .filter(|r| r.server_stopped)
+            .map(|r| r.id.as_str())
+            .collect()
     }
 }
 
@@ -96,6 +115,10 @@ mod tests {
             target: "http://127.0.0.1:1".into(),
             capabilities: vec!["eio".into()],
             capabilities_from: "declared".into(),
+            tier: "none".into(),
+            strict: false,
+            server_stopped: None,
+            detection: Vec::new(),
             timings: crate::config::Timings::default(),
             duration_ms: 1234,
             summary: Summary::of(&records),
@@ -136,6 +159,47 @@ mod tests {
         assert!(x.contains(r#"<skipped message="the target does not offer: recovery"/>"#));
         assert_eq!(x.matches("<testcase ").count(), 3);
         assert_eq!(x.matches("</testcase>").count(), 2);
+    }
+
+    #[test]
+    fn junit_counts_a_broken_should_as_a_failure_under_strict() {
+        let mut r = sample();
+        let should = Case::new("eio.a.should", "a title", crate::body!(nothing))
+            .spec("doc", "§1")
+            .should();
+        let mut non_strict = CaseRecord::for_case(&should, Verdict::NonStrict);
+        non_strict
+            .failures
+            .push(Failure::assertion("body", "text a", "text b"));
+        r.records.push(non_strict);
+        r.summary = Summary::of(&r.records);
+        let lenient = junit::render(&r);
+        assert!(lenient.contains(r#"tests="4" failures="1""#));
+        assert!(lenient.contains("<system-out>non-strict: "));
+        r.strict = true;
+        let strict = junit::render(&r);
+        assert!(strict.contains(r#"tests="4" failures="2""#), "{strict}");
+        assert!(strict.contains(r#"<failure message="body" type="SHOULD">"#));
+    }
+
+    #[test]
+    fn markdown_stays_under_the_comment_limit() {
+        let mut r = sample();
+        let case = Case::new("eio.a.fail", "a title", crate::body!(nothing)).spec("doc", "§1");
+        let long = "x".repeat(500);
+        r.records = (0..3000)
+            .map(|_| {
+                let mut fail = CaseRecord::for_case(&case, Verdict::Fail);
+                fail.failures
+                    .push(Failure::assertion(long.clone(), long.clone(), long.clone()));
+                fail
+            })
+            .collect();
+        r.summary = Summary::of(&r.records);
+        let md = markdown::render(&r);
+        assert!(md.len() < 65_536, "{} characters", md.len());
+        assert!(md.contains("more case(s) did not pass"));
+        assert!(md.contains("more case(s): see the JSON report."));
     }
 
     #[test]

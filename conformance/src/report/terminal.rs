@@ -112,13 +112,36 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  {}  ({why})", r.id);
         }
     }
+    if !report.detection.is_empty() {
+        let _ = writeln!(out, "\nnot offered by the target:");
+        for line in &report.detection {
+            let _ = writeln!(out, "  {}", crate::failure::clip(line, 200));
+        }
+    }
+    if let Some(headline) = &report.server_stopped {
+        let cut = report.cut_short();
+        let _ = writeln!(
+            out,
+            "\nSERVER STOPPED: {headline}\n  {} case(s) not run or cut short (error, not counted \
+             against the server): {}",
+            cut.len(),
+            crate::failure::clip(&cut.join(", "), 400)
+        );
+    }
+    let t = report.timings;
     let _ = writeln!(
         out,
-        "\n{} against {} (capabilities {}: {}) in {:.1} s",
+        "\n{} against {} (tier {}; capabilities {}: {}; pingInterval {} ms, pingTimeout {} ms, \
+         maxPayload {}, connectTimeout {} ms) in {:.1} s",
         report.summary.line(),
         report.target,
+        report.tier,
         report.capabilities_from,
         report.capabilities.join(", "),
+        t.ping_interval,
+        t.ping_timeout,
+        t.max_payload,
+        t.connect_timeout,
         report.duration_ms as f64 / 1000.0
     );
     out

@@ -12,6 +12,13 @@ use std::time::Duration;
 pub struct Harness(Child);
 
 impl Harness {
+    /// Kills the process now (a server that dies in the middle of a run).
+    #[allow(dead_code)] // not every test binary that shares this module kills its server
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
     /// The harness's process id (the benchmark reads its CPU and memory from /proc).
     #[allow(dead_code)] // not every test binary that shares this module asks for it
     pub fn pid(&self) -> u32 {
@@ -34,7 +41,14 @@ pub fn node_dir() -> PathBuf {
 /// Starts `node harness.mjs --port 0` and returns it with its URL, read from its one
 /// `{"listening":…}` line (bounded wait). `None`, with a SKIPPED line, when `node` is missing
 /// (a failure in CI, where `CI` is set: the oracle's tests cannot pass by not running).
+#[allow(dead_code)] // not every test binary that shares this module starts the harness
 pub fn start_node_harness() -> Option<(Harness, String)> {
+    start_node("harness.mjs")
+}
+
+/// Starts `node <script> --port 0` in `fixtures/node` (the harness, or one of the servers in
+/// `targets/`) and returns it with its URL, as [`start_node_harness`].
+pub fn start_node(script: &str) -> Option<(Harness, String)> {
     if Command::new("node").arg("--version").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -48,12 +62,12 @@ pub fn start_node_harness() -> Option<(Harness, String)> {
         "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node (or `cargo xtask serve`)"
     );
     let mut child = Command::new("node")
-        .args(["harness.mjs", "--port", "0"])
+        .args([script, "--port", "0"])
         .current_dir(node_dir())
         .stdout(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
-        .expect("starting node harness.mjs");
+        .unwrap_or_else(|e| panic!("starting node {script}: {e}"));
     let stdout = child.stdout.take().expect("piped stdout");
     let harness = Harness(child);
     let (tx, rx) = mpsc::channel();
