@@ -139,10 +139,17 @@ pub fn list(cases: &[Case], selection: &Selection) -> String {
     let mut out = String::new();
     for c in cases.iter().filter(|c| selection.selects(c.id)) {
         let official = c.official.map_or(String::new(), |o| o.full());
+        let tier = c
+            .capabilities()
+            .iter()
+            .map(|c| c.tier())
+            .max()
+            .unwrap_or(Tier::Protocol);
         out.push_str(&format!(
-            "{:<52} {:<6} {:<28} {}\n",
+            "{:<52} {:<6} {:<8} {:<28} {}\n",
             c.id,
             c.level.name(),
+            tier.name(),
             c.tags.join(","),
             official
         ));
@@ -296,6 +303,7 @@ pub async fn run(args: Args) -> u8 {
         tier: tier.to_string(),
         strict: args.strict,
         server_stopped: outcome.server_stopped.clone(),
+        findings: outcome.findings,
         detection,
         timings,
         duration_ms: started.elapsed().as_millis() as u64,

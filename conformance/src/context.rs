@@ -63,9 +63,15 @@ impl Ctx {
         self.tolerances.push(what);
     }
 
-    /// The tolerances used so far ([`Ctx::tolerate`]).
-    pub fn tolerances(&self) -> &[String] {
-        &self.tolerances
+    /// The tolerances used so far: [`Ctx::tolerate`]'s, and those the WebSocket reader
+    /// applied on its own (a noop skipped, [`crate::driver::ws::NOOP_SKIPPED`]), once each.
+    pub fn tolerances(&self) -> Vec<String> {
+        let mut all = self.tolerances.clone();
+        let skipped = crate::driver::ws::NOOP_SKIPPED;
+        if self.transcript.entries().iter().any(|e| e.what == skipped) {
+            all.push(skipped.trim_start_matches("tolerance: ").to_string());
+        }
+        all
     }
 
     /// A request target under the endpoint's prefix for a full contract path with its query
@@ -598,8 +604,17 @@ impl Ws {
     }
 
     /// The next event within `bound` must be the close; returns its code.
+    ///
+    /// An Engine.IO close packet `1` just before the close frame is the server saying why it
+    /// closes (the protocol allows it; Node sends none): it is passed over.
     pub async fn expect_close(&mut self, step: &str, bound: Duration) -> Result<u16, Failure> {
-        match self.conn.next(bound).await {
+        let deadline = tokio::time::Instant::now() + bound;
+        let mut next = self.conn.next(bound).await;
+        if matches!(&next, Next::Event(WsEvent::Text(t)) if t == "1") {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            next = self.conn.next(left).await;
+        }
+        match next {
             Next::Event(WsEvent::Close { code, .. }) => Ok(code),
             Next::Event(other) => {
                 let mut received = vec![other.describe()];
@@ -618,8 +633,9 @@ impl Ws {
         }
     }
 
-    /// Waits up to `bound` for the close, passing over (unanswered) pings `2` on the way;
-    /// returns the close code. For cases where the server may ping before it closes.
+    /// Waits up to `bound` for the close, passing over (unanswered) pings `2` and a close
+    /// packet `1` on the way; returns the close code. For cases where the server may ping
+    /// before it closes.
     pub async fn expect_close_after_pings(
         &mut self,
         step: &str,
@@ -630,7 +646,7 @@ impl Ws {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.conn.next(left).await {
                 Next::Event(WsEvent::Close { code, .. }) => return Ok(code),
-                Next::Event(WsEvent::Text(t)) if t == "2" => continue,
+                Next::Event(WsEvent::Text(t)) if t == "2" || t == "1" => continue,
                 Next::Event(other) => {
                     let mut received = vec![other.describe()];
                     received.extend(self.conn.drain().iter().map(WsEvent::describe));

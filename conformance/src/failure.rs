@@ -26,6 +26,10 @@ pub struct Failure {
     /// Optional explanation (the rule, a known Node difference).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The catalogue rule the failed check enforces ([`crate::catalogue`]), when it is one:
+    /// failures under the same rule are one finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 /// The result of a case body.
@@ -44,6 +48,7 @@ impl Failure {
             expected: expected.into_lines(),
             received: received.into_lines(),
             note: None,
+            rule: None,
         }
     }
 
@@ -55,7 +60,15 @@ impl Failure {
             expected: Vec::new(),
             received: vec![message.into()],
             note: None,
+            rule: None,
         }
+    }
+
+    /// Names the catalogue rule the failed check enforces.
+    pub fn rule(mut self, id: &'static str) -> Failure {
+        debug_assert!(crate::catalogue::rule(id).is_some(), "unknown rule {id}");
+        self.rule = Some(id);
+        self
     }
 
     /// Adds an explanation.

@@ -15,6 +15,7 @@
 pub mod baseline;
 pub mod case;
 pub mod cases;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -24,6 +25,7 @@ pub mod expect;
 pub mod expectations;
 pub mod failure;
 pub mod filter;
+pub mod findings;
 pub mod proptest;
 pub mod replay;
 pub mod report;

@@ -6,6 +6,7 @@ use crate::config::{Capability, Settings};
 use crate::context::Ctx;
 use crate::failure::Failure;
 use crate::filter::Selection;
+use crate::findings::Finding;
 use crate::verdict::{CaseRecord, Verdict, combine, judge};
 use crate::watchdog::{Watchdog, wait_stopped};
 use std::sync::Arc;
@@ -109,6 +110,8 @@ pub struct Outcome {
     /// were then in flight or not yet run are `error` (and marked `server_stopped`), not
     /// failures of the server.
     pub server_stopped: Option<String>,
+    /// One per root cause ([`crate::findings`]); the cases they block are `blocked`.
+    pub findings: Vec<Finding>,
 }
 
 /// Runs the selected cases; `progress` is called as each one finishes (done, total, record).
@@ -223,7 +226,7 @@ pub async fn run_watched(
     }
     let server_stopped = watchdog.headline();
     let last_alive = watchdog.last_alive();
-    let records = slots
+    let mut records: Vec<CaseRecord> = slots
         .into_iter()
         .zip(selected)
         .map(|(slot, case)| match slot {
@@ -252,8 +255,10 @@ pub async fn run_watched(
             }
         })
         .collect();
+    let findings = crate::findings::group(&mut records);
     Outcome {
         records,
         server_stopped,
+        findings,
     }
 }

@@ -8,6 +8,7 @@
 //! | unsupported | the target lacks a capability the case needs (declared or detected) |
 //! | error | the harness could not run the case (connection refused, no answer at all) |
 //! | flaky | an attempt failed, a retry passed (`--retries N`) |
+//! | blocked | its first deviation is a finding already reported under another case |
 
 use crate::case::{Case, Level, Official, SpecRef};
 use crate::driver::Entry;
@@ -30,17 +31,20 @@ pub enum Verdict {
     Error,
     /// Failed, then passed on a retry.
     Flaky,
+    /// The first deviation is a rule already reported as a finding by another case.
+    Blocked,
 }
 
 impl Verdict {
     /// Every verdict, in report order.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Pass,
         Verdict::Fail,
         Verdict::NonStrict,
         Verdict::Unsupported,
         Verdict::Error,
         Verdict::Flaky,
+        Verdict::Blocked,
     ];
 
     /// The name used in reports.
@@ -52,6 +56,7 @@ impl Verdict {
             Verdict::Unsupported => "unsupported",
             Verdict::Error => "error",
             Verdict::Flaky => "flaky",
+            Verdict::Blocked => "blocked",
         }
     }
 
@@ -62,11 +67,18 @@ impl Verdict {
 }
 
 /// Judges one attempt: the body's result, the SHOULD-level deviations it recorded, the level.
+///
+/// A failure under a catalogue rule is judged at the rule's level: a MUST broken on the way
+/// through a SHOULD case (opening the session, joining a namespace) fails it, and a SHOULD
+/// rule that stops a MUST case leaves it non-strict.
 pub fn judge(level: Level, result: &Result<(), Failure>, soft: &[Failure]) -> Verdict {
+    let rule_level = |f: &Failure| f.rule.and_then(crate::catalogue::rule).map(|r| r.level);
     match result {
         Err(f) if f.kind == FailureKind::Harness => Verdict::Error,
-        Err(_) if level == Level::Must => Verdict::Fail,
-        Err(_) => Verdict::NonStrict,
+        Err(f) => match rule_level(f).unwrap_or(level) {
+            Level::Must => Verdict::Fail,
+            Level::Should => Verdict::NonStrict,
+        },
         Ok(()) if !soft.is_empty() => Verdict::NonStrict,
         Ok(()) => Verdict::Pass,
     }
@@ -125,6 +137,9 @@ pub struct CaseRecord {
     /// headline says when); reports list such cases in one line.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub server_stopped: bool,
+    /// For a `blocked` case: the rule of the finding that blocks it, and the case reporting it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
 }
 
 impl CaseRecord {
@@ -147,6 +162,7 @@ impl CaseRecord {
             tolerances: Vec::new(),
             transcript: Vec::new(),
             server_stopped: false,
+            blocked_by: None,
         }
     }
 }
@@ -168,6 +184,8 @@ pub struct Summary {
     pub error: usize,
     /// flaky
     pub flaky: usize,
+    /// blocked
+    pub blocked: usize,
 }
 
 impl Summary {
@@ -185,6 +203,7 @@ impl Summary {
                 Verdict::Unsupported => s.unsupported += 1,
                 Verdict::Error => s.error += 1,
                 Verdict::Flaky => s.flaky += 1,
+                Verdict::Blocked => s.blocked += 1,
             }
         }
         s
@@ -199,6 +218,7 @@ impl Summary {
             Verdict::Unsupported => self.unsupported,
             Verdict::Error => self.error,
             Verdict::Flaky => self.flaky,
+            Verdict::Blocked => self.blocked,
         }
     }
 
@@ -248,6 +268,7 @@ mod tests {
             expected: vec![],
             received: vec![],
             note: None,
+            rule: None,
         }
     }
 
@@ -263,6 +284,9 @@ mod tests {
             judge(Level::Must, &Ok(()), &[failure(FailureKind::Assertion)]),
             Verdict::NonStrict
         );
+        // A MUST rule broken on the way through a SHOULD case fails it.
+        let must = Err(failure(FailureKind::Assertion).rule(crate::catalogue::CONNECT_REPLY));
+        assert_eq!(judge(Level::Should, &must, &[]), Verdict::Fail);
     }
 
     #[test]

@@ -73,12 +73,19 @@ fn expected(record: &CaseRecord) -> Verdict {
     }
 }
 
-/// The cases that caught a bug: `fail`, or `non-strict` (a broken SHOULD) where the fault-free
+/// The cases that caught a bug: `fail`, `blocked` (by a finding another case reports), or
+/// `non-strict` (a broken SHOULD) where the fault-free
 /// server passes.
 fn caught(records: &[CaseRecord]) -> Vec<&CaseRecord> {
     records
         .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict))
+        // `blocked`: the case deviated too, under a rule another case reports as the finding.
+        .filter(|r| {
+            matches!(
+                r.verdict,
+                Verdict::Fail | Verdict::NonStrict | Verdict::Blocked
+            )
+        })
         .filter(|r| r.verdict != expected(r))
         .collect()
 }

@@ -3,6 +3,7 @@
 //! Both implementations of fixtures/CONTRACT.md bind 127.0.0.1 only and print
 //! `{"listening":"http://127.0.0.1:PORT"}` once they accept connections: the Rust reference
 //! server (`sio-contract-server`) and the Node harness with the pinned official packages.
+//! The server replaces the xtask process, so stopping `cargo xtask serve` stops the server.
 
 use crate::contract::{self, Target};
 use anyhow::{Context, Result};
@@ -25,12 +26,24 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut command = contract::command(args.target, args.port, args.release)?;
     eprintln!("xtask: running {command:?}");
-    let status = command
-        .status()
-        .with_context(|| format!("could not start the {} server", args.target.name()))?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    // The server takes this process's place (cargo's too: `cargo run` execs on Unix), so a
+    // signal sent to `cargo xtask serve` reaches the server itself and nothing is left behind
+    // on the port.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = command.exec();
+        Err(error).with_context(|| format!("could not start the {} server", args.target.name()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command
+            .status()
+            .with_context(|| format!("could not start the {} server", args.target.name()))?;
+        Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
 }

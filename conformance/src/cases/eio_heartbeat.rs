@@ -4,7 +4,7 @@
 
 use super::support::*;
 use crate::context::{Ctx, expect_status};
-use crate::failure::CaseResult;
+use crate::failure::{CaseResult, Failure};
 use std::time::Duration;
 
 async fn polling_ping_pong(cx: &mut Ctx) -> CaseResult {
@@ -29,9 +29,54 @@ async fn polling_ping_timeout(cx: &mut Ctx) -> CaseResult {
     expect_session_gone(cx, &sid, "GET after the ping timeout").await
 }
 
-async fn ws_ping_pong(cx: &mut Ctx) -> CaseResult {
+/// Waits for the first ping without answering anything, and judges when it came (measured
+/// from the open packet to the ping, both as received: the network's delay cancels out).
+async fn ws_first_ping(cx: &mut Ctx) -> CaseResult {
     let (mut ws, _) = open_ws_no_pong(cx).await?;
+    let opened = std::time::Instant::now();
+    let tm = cx.timings();
+    let deadline = Duration::from_millis(tm.ping_interval + tm.ping_timeout);
+    // What a client tolerates is the deadline itself (socket.io-client arms one timer for
+    // pingInterval + pingTimeout); an eighth of the margin (50 ms by default) covers this
+    // machine's scheduling of the two receipts, not the server's timer.
+    let tight = deadline + cx.margin() / 8;
+    ws.expect_within("first ping", t("2"), tight + cx.margin())
+        .await
+        .map_err(|f| f.rule(crate::catalogue::FIRST_PING_IN_TIME))?;
+    let took = opened.elapsed();
+    if took > tight {
+        return Err(Failure::assertion(
+            "first ping",
+            format!(
+                "a ping within pingInterval + pingTimeout = {} ms of the open packet (a client gives up then)",
+                deadline.as_millis()
+            ),
+            format!("the first ping after {} ms", took.as_millis()),
+        )
+        .rule(crate::catalogue::FIRST_PING_IN_TIME));
+    }
+    let interval = Duration::from_millis(tm.ping_interval);
+    let early = interval.saturating_sub((interval / 10).max(Duration::from_millis(25)));
+    if took < early {
+        cx.soft(Err(Failure::assertion(
+            "first ping",
+            format!(
+                "the first ping about pingInterval = {} ms after the open packet",
+                tm.ping_interval
+            ),
+            format!("the first ping after {} ms", took.as_millis()),
+        )
+        .rule(crate::catalogue::FIRST_PING_NOT_EARLY)));
+    }
+    Ok(())
+}
+
+async fn ws_ping_pong(cx: &mut Ctx) -> CaseResult {
+    // Pings are answered while joining (a server may ping before the CONNECT reply: judged by
+    // the first-ping case, not here), then counted unanswered by the case itself.
+    let (mut ws, _) = open_ws(cx).await?;
     join_if_socketio_ws(cx, &mut ws).await?;
+    ws.auto_pong(false);
     let bound = Duration::from_millis(cx.timings().ping_interval) + cx.margin();
     for i in 1..=3 {
         ws.expect_within(&format!("ping #{i}"), t("2"), bound)
@@ -70,6 +115,13 @@ pub fn cases() -> Vec<crate::case::Case> {
         polling_ping_timeout, "Heartbeat", ["polling", "heartbeat"],
         Some("heartbeat › HTTP long-polling › closes the session upon ping timeout"),
         Some("Engine.IO protocol › heartbeat › HTTP long-polling › should close the session upon ping timeout")
+    ));
+    v.extend(crate::engine_pair!(
+        "heartbeat.websocket.first-ping",
+        "Over WebSocket the first ping comes pingInterval after the open packet: before a client gives up (pingInterval + pingTimeout), and not early",
+        ws_first_ping, "Heartbeat", ["websocket", "heartbeat", "timing"],
+        None,
+        None
     ));
     v.extend(crate::engine_pair!(
         "heartbeat.websocket.ping-pong",

@@ -7,20 +7,6 @@ use crate::case::{Case, EIO_SPEC, NOTES};
 use crate::context::{Ctx, expect_status};
 use crate::failure::{CaseResult, Failure, visible};
 
-async fn post_ok(cx: &mut Ctx, sid: &str, payload: &str) -> CaseResult {
-    let r = cx.post(&q(sid), payload).await?;
-    let step = format!("POST {}", visible(payload));
-    expect_status(&step, &r, 200)?;
-    if r.body != b"ok" {
-        cx.soft(Err(Failure::assertion(
-            step,
-            "body ok",
-            format!("body {}", visible(&r.text())),
-        )));
-    }
-    Ok(())
-}
-
 async fn echo_polling(cx: &mut Ctx, payload: &str) -> CaseResult {
     let sid = open_polling(cx).await?;
     post_ok(cx, &sid, payload).await?;

@@ -4,7 +4,7 @@
 
 use super::support::*;
 use crate::case::{Case, NOTES};
-use crate::context::{Ctx, Ws, expect_response};
+use crate::context::{Ctx, Ws};
 use crate::driver::WsConnect;
 use crate::failure::{CaseResult, Failure};
 
@@ -29,7 +29,7 @@ async fn probed_with_held_get(cx: &mut Ctx) -> Result<(Ws, String), Failure> {
     ws.send("2probe").await?;
     ws.expect("probe reply", t("3probe")).await?;
     let released = pending.response().await?;
-    expect_response("pending GET during the upgrade", &released, 200, &t("6"))?;
+    expect_noop_release(cx, &sid, "pending GET during the upgrade", released).await?;
     Ok((ws, sid))
 }
 
@@ -76,7 +76,7 @@ async fn noop_after_probe(cx: &mut Ctx) -> CaseResult {
     ws.expect("probe reply", t("3probe")).await?;
     // The GET arrives after the probe: it is released with a noop all the same.
     let r = cx.get(&q(&sid)).await?;
-    expect_response("GET after the probe", &r, 200, &t("6"))?;
+    expect_noop_release(cx, &sid, "GET after the probe", r).await?;
     ws.send("5").await?;
     probe_first(cx, &mut ws).await
 }
@@ -88,8 +88,7 @@ async fn buffered_packets(cx: &mut Ctx) -> CaseResult {
     // Once the held GET is released the polling transport is not writable: nothing is polled
     // from here on, so the echoes of the POST below can only wait in the session's buffer.
     let (mut ws, sid) = probed_with_held_get(cx).await?;
-    let r = cx.post(&q(&sid), &QUEUED.join(RS)).await?;
-    expect_response("POST of messages during the upgrade", &r, 200, &t("ok"))?;
+    post_ok(cx, &sid, &QUEUED.join(RS)).await?;
     // `5` and the marker go out back to back: the server switches and flushes its buffer on
     // `5` before it reads the marker, so whatever the buffer held arrives before the marker's
     // echo, and a packet sent twice (or lost) shows as a wrong frame, not as a wait.

@@ -11,7 +11,9 @@ use std::time::Duration;
 async fn connect(cx: &mut Ctx, send: &str, reply: &str, auth: &str) -> CaseResult {
     let (mut ws, _) = open_ws(cx).await?;
     ws.send(send).await?;
-    ws.expect("CONNECT reply", p(reply)).await?;
+    ws.expect("CONNECT reply", p(reply))
+        .await
+        .map_err(|f| f.rule(crate::catalogue::CONNECT_REPLY))?;
     if ws.greets() {
         ws.expect("auth event", t(auth)).await?;
     }
@@ -20,6 +22,20 @@ async fn connect(cx: &mut Ctx, send: &str, reply: &str, auth: &str) -> CaseResul
 
 async fn main(cx: &mut Ctx) -> CaseResult {
     connect(cx, "40", r#"40{"sid":"<sid>"}"#, r#"42["auth",{}]"#).await
+}
+
+async fn socket_id_private(cx: &mut Ctx) -> CaseResult {
+    let (mut ws, engine_sid) = open_ws(cx).await?;
+    let socket_id = join(&mut ws, "/").await?;
+    if socket_id == engine_sid {
+        cx.soft(Err(crate::failure::Failure::assertion(
+            "CONNECT reply",
+            format!("a socket id other than the Engine.IO sid {engine_sid}"),
+            format!("the socket id {socket_id} (the Engine.IO sid)"),
+        )
+        .rule(crate::catalogue::SOCKET_ID_PRIVATE)));
+    }
+    Ok(())
 }
 
 async fn main_payload(cx: &mut Ctx) -> CaseResult {
@@ -59,7 +75,8 @@ async fn unknown_namespace(cx: &mut Ctx) -> CaseResult {
         "CONNECT_ERROR",
         t(r#"44/random,{"message":"Invalid namespace"}"#),
     )
-    .await?;
+    .await
+    .map_err(|f| f.rule(crate::catalogue::UNKNOWN_NAMESPACE))?;
     Ok(())
 }
 
@@ -70,7 +87,8 @@ async fn unknown_namespace_keeps_connection(cx: &mut Ctx) -> CaseResult {
         "CONNECT_ERROR",
         t(r#"44/random,{"message":"Invalid namespace"}"#),
     )
-    .await?;
+    .await
+    .map_err(|f| f.rule(crate::catalogue::UNKNOWN_NAMESPACE))?;
     sio_init(&mut ws).await?;
     Ok(())
 }
@@ -239,6 +257,15 @@ pub fn cases() -> Vec<Case> {
             crate::body!(main),
             "Socket.IO protocol › connect › should allow connection to the main namespace",
         ),
+        Case::new(
+            "sio.connect.socket-id-private",
+            "The socket id in the CONNECT reply is not the Engine.IO session id",
+            crate::body!(socket_id_private),
+        )
+        .spec(SIO_SPEC, "Connection to a namespace")
+        .should()
+        .server(Server::SioMain)
+        .tags(&["websocket", "connect", "security"]),
         suite(
             "sio.connect.main-payload",
             "`40{\"token\":\"123\"}` is answered with the CONNECT reply, then the auth event echoing the payload",

@@ -124,6 +124,9 @@ fn got_view(resp: &HttpResponse) -> String {
 
 /// Response headers that are volatile or hop-by-hop (as in the capture) or that depend on the
 /// length of un-normalised values (`content-length`, checked by the HTTP client itself).
+/// The response header that CORS makes a MUST (the contract serves origin `*`).
+const CORS_ORIGIN: &str = "access-control-allow-origin:";
+
 const IGNORED_HEADERS: [&str; 5] = [
     "date",
     "connection",
@@ -431,15 +434,38 @@ impl Player {
                     Err(_) => resp.body == want,
                 };
                 if !same {
-                    return Err(Failure::assertion(
+                    let deviation = Failure::assertion(
                         step,
                         format!("status {want_status} body {}", body_view(body)),
                         format!("status {} body {}", resp.status, got_view(&resp)),
-                    ));
+                    );
+                    // The body of an error response is Node's wording (its JSON error code and
+                    // message): a SHOULD, as in the hand-written cases; the status is the rule.
+                    if want_status >= 400 {
+                        cx.soft(Err(deviation));
+                    } else {
+                        return Err(deviation);
+                    }
                 }
             }
         }
-        self.check_headers(step, h, &resp)
+        // Response headers are Node's choices (cache-control, vary, …) except where CORS
+        // makes one matter: a browser refuses a response without the right
+        // access-control-allow-origin. Only that one is a MUST; the rest is a SHOULD.
+        match self.check_headers(step, h, &resp) {
+            Err(f)
+                if f.expected
+                    .iter()
+                    .chain(&f.received)
+                    .any(|l| l.starts_with(CORS_ORIGIN)) =>
+            {
+                Err(f)
+            }
+            other => {
+                cx.soft(other);
+                Ok(())
+            }
+        }
     }
 
     fn check_headers(&self, step: &str, h: &HttpExchange, resp: &HttpResponse) -> CaseResult {
@@ -689,6 +715,13 @@ impl Player {
                     let _ = ws.send("3").await;
                     cx.tolerate(format!(
                         "{step}: heartbeat ping `2` before the close, answered `3` and skipped"
+                    ));
+                }
+                Next::Event(WsEvent::Text(t)) if t == "1" && eio == 4 => {
+                    // The protocol lets a server send a close packet before it closes; Node
+                    // sends none, so the transcript has none.
+                    cx.tolerate(format!(
+                        "{step}: close packet `1` before the close frame, skipped"
                     ));
                 }
                 Next::Event(other) => {

@@ -27,6 +27,7 @@ pub fn render(report: &Report) -> String {
         "capabilities_from": report.capabilities_from,
         "tier": report.tier,
         "server_stopped": report.server_stopped,
+        "findings": report.findings,
         "detection": report.detection,
         "timings": report.timings,
         "duration_ms": report.duration_ms,

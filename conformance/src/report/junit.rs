@@ -68,7 +68,7 @@ pub fn render(report: &Report) -> String {
         s.total,
         failures,
         s.error,
-        s.unsupported,
+        s.unsupported + s.blocked,
         report.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
@@ -78,7 +78,7 @@ pub fn render(report: &Report) -> String {
         s.total,
         failures,
         s.error,
-        s.unsupported,
+        s.unsupported + s.blocked,
         report.duration_ms as f64 / 1000.0
     );
     for r in &report.records {
@@ -104,6 +104,13 @@ pub fn render(report: &Report) -> String {
                     out,
                     ">\n      <error message=\"{message}\" type=\"harness\">{}</error>",
                     escape(&explanation(r))
+                );
+            }
+            Verdict::Blocked => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"blocked by {}\"/>",
+                    escape(r.blocked_by.as_deref().unwrap_or("a finding"))
                 );
             }
             Verdict::Unsupported => {

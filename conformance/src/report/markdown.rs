@@ -30,6 +30,22 @@ pub fn render(report: &Report) -> String {
         report.capabilities.join(", "),
         report.duration_ms as f64 / 1000.0
     );
+    if !report.findings.is_empty() {
+        out.push_str("| finding (rule) | level | reported by | expected | received | cases |\n|---|---|---|---|---|---|\n");
+        for f in &report.findings {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | `{}` | `{}` | `{}` | {} |",
+                f.rule,
+                f.level.name(),
+                f.case,
+                cell(&f.expected.join(" / ")),
+                cell(&f.received.join(" / ")),
+                f.cases.len()
+            );
+        }
+        out.push('\n');
+    }
     if let Some(headline) = &report.server_stopped {
         let _ = writeln!(
             out,

@@ -32,6 +32,8 @@ pub struct Report {
     pub summary: Summary,
     /// One record per selected case, in registration order.
     pub records: Vec<CaseRecord>,
+    /// One per root cause, in the order of the cases that report them.
+    pub findings: Vec<crate::findings::Finding>,
     /// Set when the server stopped answering during the run: the one headline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_stopped: Option<String>,
@@ -118,6 +120,7 @@ mod tests {
             tier: "none".into(),
             strict: false,
             server_stopped: None,
+            findings: Vec::new(),
             detection: Vec::new(),
             timings: crate::config::Timings::default(),
             duration_ms: 1234,

@@ -118,6 +118,34 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  {}", crate::failure::clip(line, 200));
         }
     }
+    if !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nfindings ({}), one per root cause:",
+            report.findings.len()
+        );
+        for f in &report.findings {
+            let _ = writeln!(
+                out,
+                "  {} [{}] {}\n    reported by {} at: {}\n    expected: {}\n    received: {}",
+                f.rule,
+                f.level.name(),
+                crate::failure::clip(&f.title, 200),
+                f.case,
+                f.step,
+                crate::failure::clip(&f.expected.join(" / "), 200),
+                crate::failure::clip(&f.received.join(" / "), 200),
+            );
+            if f.cases.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "    blocks {} more case(s): {}",
+                    f.cases.len() - 1,
+                    crate::failure::clip(&f.cases[1..].join(", "), 400)
+                );
+            }
+        }
+    }
     if let Some(headline) = &report.server_stopped {
         let cut = report.cut_short();
         let _ = writeln!(

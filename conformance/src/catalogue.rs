@@ -1,0 +1,120 @@
+//! The behaviour catalogue: rules with a stable id, a level, where the rule comes from and what
+//! Node does. A deviation the suite finds is reported once, under its rule, as a finding (see
+//! [`crate::findings`]); cases whose first deviation is a rule already reported are "blocked by"
+//! it instead of failing on their own.
+//!
+//! This first part of the catalogue holds the rules that shared steps check on the way to
+//! what a case is about (the open packet, the CONNECT reply): the ones whose deviations would
+//! otherwise cascade through every case that opens a session.
+
+use crate::case::Level;
+
+/// One rule of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable dotted id, cited by failures, findings and reports.
+    pub id: &'static str,
+    /// MUST or SHOULD: a deviation from a MUST rule fails a case, even a SHOULD case.
+    pub level: Level,
+    /// The rule in one sentence.
+    pub title: &'static str,
+    /// Where the rule is written.
+    pub source: &'static str,
+    /// What the official Node server does.
+    pub node: &'static str,
+}
+
+/// The open packet (Engine.IO handshake).
+pub const OPEN_PACKET: &str = "eio.handshake.open-packet";
+/// The CONNECT reply comes first on its namespace.
+pub const CONNECT_REPLY: &str = "sio.connect.reply";
+
+/// An unknown namespace is refused with a CONNECT_ERROR.
+pub const UNKNOWN_NAMESPACE: &str = "sio.connect.unknown-namespace-refused";
+
+/// The socket id is not the Engine.IO session id.
+pub const SOCKET_ID_PRIVATE: &str = "sio.connect.socket-id-private";
+
+/// The first ping comes before a client gives up waiting for it.
+pub const FIRST_PING_IN_TIME: &str = "eio.heartbeat.first-ping-in-time";
+/// The first ping does not come early.
+pub const FIRST_PING_NOT_EARLY: &str = "eio.heartbeat.first-ping-not-early";
+
+/// Every rule.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: OPEN_PACKET,
+        level: Level::Must,
+        title: "A new session starts with the open packet `0{…}`: a JSON object with the keys sid, \
+                upgrades (`[\"websocket\"]` over polling, `[]` over WebSocket), pingInterval, \
+                pingTimeout and maxPayload, the timings those the server keeps",
+        source: "engine.io-protocol v4 README, Handshake",
+        node: "`0{\"sid\":…,\"upgrades\":[…],\"pingInterval\":…,\"pingTimeout\":…,\"maxPayload\":…}`, \
+               in that key order",
+    },
+    Rule {
+        id: CONNECT_REPLY,
+        level: Level::Must,
+        title: "A CONNECT to a namespace the server serves is answered by a CONNECT packet with the \
+                socket id (`40[/nsp,]{\"sid\":…}`), before any other packet of that namespace",
+        source: "socket.io-protocol v5 Readme, Connection to a namespace",
+        node: "the CONNECT reply is written before anything the connection handler emits",
+    },
+    Rule {
+        id: UNKNOWN_NAMESPACE,
+        level: Level::Must,
+        title: "A CONNECT to a namespace the server does not serve is refused with a CONNECT_ERROR \
+                whose payload is an object with a `message` (`44/nsp,{\"message\":\"Invalid namespace\"}` \
+                as the official suite expects it)",
+        source: "socket.io-protocol v5 Readme, Connection to a namespace; socket.io-protocol test suite",
+        node: "`44/random,{\"message\":\"Invalid namespace\"}`; the engine connection stays",
+    },
+    Rule {
+        id: SOCKET_ID_PRIVATE,
+        level: Level::Should,
+        title: "The socket id in a CONNECT reply is not the Engine.IO session id: the session id \
+                authenticates every polling request of the session, while the socket id is shown \
+                to other clients (rooms, broadcasts), so sharing one hands the session to them",
+        source: "socket.io-protocol v5 Readme, Connection to a namespace (the sid is the socket's); \
+                 Socket.IO's own security advice on the session id",
+        node: "a fresh random id per namespace connection, never the engine's",
+    },
+    Rule {
+        id: FIRST_PING_IN_TIME,
+        level: Level::Must,
+        title: "The first ping comes within the announced pingInterval + pingTimeout of the open \
+                packet: a client that has not heard a ping by then closes the connection",
+        source: "engine.io-protocol v4 README, Heartbeat (what socket.io-client does)",
+        node: "the first ping pingInterval after the open packet",
+    },
+    Rule {
+        id: FIRST_PING_NOT_EARLY,
+        level: Level::Should,
+        title: "The first ping comes about pingInterval after the open packet, not right away: \
+                the announced interval is the heartbeat's period from the start",
+        source: "engine.io-protocol v4 README, Heartbeat",
+        node: "the first ping pingInterval after the open packet (one timer, armed at the handshake)",
+    },
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_rules_complete() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate rule {}", r.id);
+            assert!(r.id.split('.').count() >= 3, "{}", r.id);
+            assert!(!r.title.is_empty() && !r.source.is_empty() && !r.node.is_empty());
+        }
+        assert!(rule(CONNECT_REPLY).is_some());
+        assert!(rule("no.such.rule").is_none());
+    }
+}
