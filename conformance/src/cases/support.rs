@@ -202,6 +202,63 @@ pub async fn expect_records(
     Ok(caps)
 }
 
+/// The replies to several different events: the protocol does not order them (a server may run
+/// handlers concurrently), so each must come once, in any order; Node's order (`wants` as
+/// written) is a SHOULD.
+pub async fn expect_replies_any_order(
+    cx: &mut Ctx,
+    sid: &str,
+    step: &str,
+    wants: &[Want],
+) -> CaseResult {
+    let mut got: Vec<String> = Vec::new();
+    while got.len() < wants.len() {
+        let (_, records) = poll(cx, sid).await?;
+        got.extend(records);
+    }
+    let describe_got = || {
+        got.iter()
+            .map(|g| format!("record {}", visible(g)))
+            .collect::<Vec<_>>()
+    };
+    let in_order = got.len() == wants.len()
+        && wants
+            .iter()
+            .zip(&got)
+            .all(|(w, g)| w.check_text(g).is_some());
+    if in_order {
+        return Ok(());
+    }
+    let mut unmatched: Vec<&String> = got.iter().collect();
+    for want in wants {
+        match unmatched.iter().position(|g| want.check_text(g).is_some()) {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => {
+                return Err(Failure::assertion(
+                    step,
+                    wants.iter().map(Want::describe).collect::<Vec<_>>(),
+                    describe_got(),
+                ));
+            }
+        }
+    }
+    if !unmatched.is_empty() {
+        return Err(Failure::assertion(
+            step,
+            wants.iter().map(Want::describe).collect::<Vec<_>>(),
+            describe_got(),
+        ));
+    }
+    cx.soft(Err(Failure::assertion(
+        format!("{step} (in the order the events were sent, as Node answers)"),
+        wants.iter().map(Want::describe).collect::<Vec<_>>(),
+        describe_got(),
+    )));
+    Ok(())
+}
+
 /// One GET's body, pings removed, must be exactly `payload` (a batch in one response).
 pub async fn expect_poll_body(cx: &mut Ctx, sid: &str, step: &str, payload: &str) -> CaseResult {
     let (r, records) = poll(cx, sid).await?;

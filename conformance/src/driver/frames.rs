@@ -229,6 +229,11 @@ pub struct RawWs {
     buf: Vec<u8>,
     transcript: Transcript,
     ended: Option<String>,
+    /// A fragmented message of ours is open (its first frame sent, its final one not yet):
+    /// RFC 6455 allows only control frames until it ends, so a pong `3` must wait.
+    fragmenting: bool,
+    /// Engine.IO pongs owed for pings that came while `fragmenting`; sent when it ends.
+    owed_pongs: usize,
 }
 
 /// Upgrades `target` on a new connection within `bound`. `Err` only when no connection could
@@ -320,6 +325,8 @@ pub async fn connect(
         buf: rest,
         transcript: transcript.clone(),
         ended: None,
+        fragmenting: false,
+        owed_pongs: 0,
     }))
 }
 
@@ -327,7 +334,17 @@ impl RawWs {
     /// Writes these frames in ONE write (so they reach the server together), logging each.
     pub async fn send(&mut self, frames: &[RawFrame]) -> Result<(), String> {
         let mut bytes = Vec::new();
+        let mut owed = Vec::new();
         for f in frames {
+            match f.opcode {
+                opcode::TEXT | opcode::BINARY if !f.fin => self.fragmenting = true,
+                opcode::CONTINUATION if f.fin => self.fragmenting = false,
+                _ => {}
+            }
+            if !self.fragmenting && self.owed_pongs > 0 {
+                owed.extend((0..self.owed_pongs).map(|_| RawFrame::text("3")));
+                self.owed_pongs = 0;
+            }
             self.transcript.push(
                 &self.label,
                 Transport::Websocket,
@@ -341,6 +358,17 @@ impl RawWs {
                 },
             );
             bytes.extend_from_slice(&f.encode());
+            for pong in owed.drain(..) {
+                self.transcript.push(
+                    &self.label,
+                    Transport::Websocket,
+                    Dir::Out,
+                    "frame text (pong owed since the fragmented message began)",
+                    Vec::new(),
+                    Payload::Text(&pong.payload),
+                );
+                bytes.extend_from_slice(&pong.encode());
+            }
         }
         let write = async {
             self.stream.write_all(&bytes).await?;
@@ -382,6 +410,11 @@ impl RawWs {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next(left).await {
                 Read::Frame(f) if f.opcode == opcode::TEXT && f.fin && f.payload == b"2" => {
+                    if self.fragmenting {
+                        // A text frame now would break our own fragmented message.
+                        self.owed_pongs += 1;
+                        continue;
+                    }
                     // A failed pong is not this read's business: the next read says what
                     // happened to the connection.
                     let _ = self.send(&[RawFrame::text("3")]).await;

@@ -25,11 +25,15 @@ pub const COVERS: &str = "transcript covers";
 
 const PROXY_POLLING: &str = "socket.io-client keeps a long poll in flight while it POSTs; the transcript records issue order but not when each GET was answered, so which packets land in which GET (and whether a ping does) depends on timing and Node itself does not reproduce it under replay";
 
+const NODE_IGNORES_CLOSE: &str = "records Node ignoring a client close packet `1` over WebSocket, where the protocol says the session closes (the SHOULD case eio.close.websocket.immediate, which Node does not meet): replayed, Node's quirk would be a rule and a server that closes would fail";
+
 /// Transcripts that are not replayed, with the reason (their cases are `unsupported`).
 pub const NOT_REPLAYABLE: &[(&str, &str)] = &[
     ("client.middleware-refusal", PROXY_POLLING),
     ("client.polling-only", PROXY_POLLING),
     ("client.polling-then-upgrade", PROXY_POLLING),
+    ("eio.sio-main.close-websocket", NODE_IGNORES_CLOSE),
+    ("eio.websocket.client-close-ignored", NODE_IGNORES_CLOSE),
 ];
 
 /// One embedded transcript and the case made from it.

@@ -84,36 +84,48 @@ pub fn start_node(script: &str) -> Option<(Harness, String)> {
     Some((harness, url))
 }
 
-/// Serves `router` (a contract router of the reference server, built on the server's runtime by
-/// `make`) on 127.0.0.1:0, on a runtime of its own that lives as long as the test process, and
-/// returns its URL.
-#[allow(dead_code)] // not every test binary that shares this module serves the reference server
-pub fn serve_reference(make: impl FnOnce() -> axum::Router + Send + 'static) -> String {
-    use axum::serve::ListenerExt;
+/// Binds 127.0.0.1:0 on a one-thread runtime of its own that lives as long as the test
+/// process, runs `serve` on the listener there, and returns the URL once it is bound.
+fn serve_on_own_runtime<F, Fut>(what: &'static str, serve: F) -> String
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .expect("server runtime");
+            .unwrap_or_else(|e| panic!("{what} runtime: {e}"));
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
                 .await
                 .expect("bind 127.0.0.1:0");
             let addr = listener.local_addr().expect("local addr");
             tx.send(format!("http://{addr}")).expect("send url");
-            // TCP_NODELAY, as Node's HTTP server sets it: without it each second small frame
-            // waits ~40 ms for the client's delayed ACK (Nagle), and the property tests' steps
-            // take longer than the recovery window (PROPTEST.md, findings).
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, make()).await.expect("serve");
+            serve(listener).await;
         });
     });
     rx.recv_timeout(Duration::from_secs(10))
-        .expect("the reference server started")
+        .unwrap_or_else(|_| panic!("the {what} did not start within 10 s"))
+}
+
+/// Serves `router` (a contract router of the reference server, built on the server's runtime by
+/// `make`) on 127.0.0.1:0, on a runtime of its own that lives as long as the test process, and
+/// returns its URL.
+#[allow(dead_code)] // not every test binary that shares this module serves the reference server
+pub fn serve_reference(make: impl FnOnce() -> axum::Router + Send + 'static) -> String {
+    use axum::serve::ListenerExt;
+    serve_on_own_runtime("reference server", |listener| async move {
+        // TCP_NODELAY, as Node's HTTP server sets it: without it each second small frame
+        // waits ~40 ms for the client's delayed ACK (Nagle), and the property tests' steps
+        // take longer than the recovery window (PROPTEST.md, findings).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, make()).await.expect("serve");
+    })
 }
 
 /// A TCP proxy on 127.0.0.1:0 in front of `upstream` (`http://127.0.0.1:PORT`) that delays
@@ -126,42 +138,27 @@ pub fn slow_link(upstream: &str, delay: Duration) -> String {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_string();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("proxy runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                .await
-                .expect("bind 127.0.0.1:0");
-            let addr = listener.local_addr().expect("local addr");
-            tx.send(format!("http://{addr}")).expect("send url");
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
+    serve_on_own_runtime("delaying proxy", move |listener| async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
                     return;
                 };
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let _ = client.set_nodelay(true);
-                    let _ = server.set_nodelay(true);
-                    let (client_read, client_write) = client.into_split();
-                    let (server_read, server_write) = server.into_split();
-                    tokio::join!(
-                        delayed_pump(client_read, server_write, delay),
-                        delayed_pump(server_read, client_write, delay),
-                    );
-                });
-            }
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("the proxy started")
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::join!(
+                    delayed_pump(client_read, server_write, delay),
+                    delayed_pump(server_read, client_write, delay),
+                );
+            });
+        }
+    })
 }
 
 /// Copies `from` to `to`, each chunk (and the end of stream) `delay` after it was read.
