@@ -51,10 +51,16 @@ fn root_cause(record: &CaseRecord, failed: &[(String, String)]) -> Option<(Strin
         step.replace("/engine.io/", "/socket.io/")
             == first.step.replace("/engine.io/", "/socket.io/")
     };
+    // The level of what broke: a non-strict case broke only SHOULD checks.
+    let level = if record.verdict == Verdict::NonStrict {
+        Level::Should
+    } else {
+        record.level
+    };
     failed
         .iter()
         .any(|(id, step)| *id == twin && same_step(step))
-        .then(|| (eio, record.level, record.title.clone()))
+        .then(|| (eio, level, record.title.clone()))
 }
 
 /// Groups the records (in registration order) by the root cause of their first deviation,
@@ -133,6 +139,13 @@ mod tests {
         assert_eq!(records[1].verdict, Verdict::Blocked);
         // No twin failed: its own verdict.
         assert_eq!(records[2].verdict, Verdict::Fail);
+        // A pair that broke only a SHOULD is a SHOULD finding, whatever the case's level.
+        let mut records = vec![
+            record("eio.z.case", Verdict::NonStrict, None),
+            record("sio.engine.z.case", Verdict::NonStrict, None),
+        ];
+        let findings = group(&mut records);
+        assert_eq!(findings[0].level, Level::Should);
     }
 
     #[test]
