@@ -59,9 +59,17 @@ pub struct Args {
     /// Leave out cases whose id matches a glob (they do not run).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// List the selected cases (id, level, tags, official suite name) and exit.
+    /// List the selected cases (id, level, tier, tags, official suite name) and exit.
     #[arg(long)]
     pub list: bool,
+    /// Only find out what the target serves (tier, capabilities, announced timings, what is
+    /// missing), print it and exit: 0, or 2 when `--require-tier` is not met.
+    #[arg(long)]
+    pub detect: bool,
+    /// Exit 2 before running anything unless the target serves at least this tier
+    /// (`protocol`, `official`, `full`): a CI gate that the server still serves what it did.
+    #[arg(long, value_name = "TIER")]
+    pub require_tier: Option<String>,
     /// Cases run concurrently.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
@@ -237,6 +245,17 @@ pub async fn run(args: Args) -> u8 {
             args.filter, args.exclude
         ));
     }
+    let required = match args.require_tier.as_deref() {
+        None => None,
+        Some("protocol") => Some(Tier::Protocol),
+        Some("official") => Some(Tier::Official),
+        Some("full") => Some(Tier::Full),
+        Some(other) => {
+            return usage(format!(
+                "--require-tier {other:?}: one of protocol, official, full"
+            ));
+        }
+    };
     let mut detection = Vec::new();
     let from = if declared.is_empty() {
         match runner::detect(&settings).await {
@@ -258,6 +277,47 @@ pub async fn run(args: Args) -> u8 {
         settings.timings = overrides.apply(Timings::CONTRACT);
         "declared"
     };
+    let tier = Tier::of(&settings.capabilities);
+    if args.detect {
+        let t = [Server::SioMain, Server::EioEcho]
+            .into_iter()
+            .find(|s| settings.per_server.contains_key(s))
+            .map_or(settings.timings, |s| settings.timings_for(s));
+        println!(
+            "{url}: tier {}; capabilities {from}: {}; pingInterval {} ms, pingTimeout {} ms, \
+             maxPayload {}, connectTimeout {} ms",
+            tier.map_or("none", Tier::name),
+            settings
+                .capabilities
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            t.ping_interval,
+            t.ping_timeout,
+            t.max_payload,
+            t.connect_timeout
+        );
+        for line in &detection {
+            println!("  not offered: {line}");
+        }
+    }
+    if let Some(required) = required {
+        if tier.is_none_or(|t| t < required) {
+            let missing: Vec<&str> = Capability::up_to(required)
+                .into_iter()
+                .filter(|c| !settings.capabilities.contains(c))
+                .map(|c| c.name())
+                .collect();
+            return usage(format!(
+                "{url} does not serve the {required} tier: missing {}",
+                missing.join(", ")
+            ));
+        }
+    }
+    if args.detect {
+        return exit::OK;
+    }
     let options = RunOptions {
         jobs: args.jobs,
         retries: args.retries,

@@ -439,16 +439,58 @@ fn kinds_from_env() -> Vec<Kind> {
     }
 }
 
-/// `SIO_PROPTEST_URL=http://… [PROPTEST_CASES=N] [SIO_PROPTEST_SEED=…] [SIO_PROPTEST_KIND=…]`.
+/// Exits with 2 and what is missing unless the server at `url` offers what the property sets
+/// drive (the contract's control events; recovery for the recovery set): without them every
+/// property would fail at its first step, which says nothing about the server.
+fn require_capabilities(url: &str, kinds: &[Kind]) {
+    use sio_conformance::config::Capability;
+    let settings = sio_conformance::config::Settings::new(Endpoint::parse(url).expect("URL"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let found = match rt.block_on(sio_conformance::runner::detect(&settings)) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("sio-proptest: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut needed = vec![Capability::ContractExtensions];
+    if kinds.contains(&Kind::Recovery) {
+        needed.push(Capability::Recovery);
+    }
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|c| !found.capabilities.contains(c))
+        .map(|c| c.name())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "sio-proptest: {url} does not offer what the property tests drive (the full tier of \
+             fixtures/CONTRACT.md): missing {}; {}",
+            missing.join(", "),
+            found.notes.join("; ")
+        );
+        std::process::exit(2);
+    }
+}
+
+/// `SIO_PROPTEST_URL=http://… [PROPTEST_CASES=N] [SIO_PROPTEST_SEED=…] [SIO_PROPTEST_KIND=…]
+/// [SIO_PROPTEST_PERSIST=1]`.
 #[test]
 #[ignore = "run by `cargo xtask proptest`"]
 fn against_url() {
     let url = std::env::var("SIO_PROPTEST_URL").expect("SIO_PROPTEST_URL");
     let flag = std::env::var("SIO_PROPTEST_TARGET_FLAG").unwrap_or_else(|_| format!("--url {url}"));
+    let kinds = kinds_from_env();
+    require_capabilities(&url, &kinds);
     let mut failed = Vec::new();
-    for kind in kinds_from_env() {
+    for kind in kinds {
         let mut settings = Settings::from_env(live(&url), kind, 64);
         settings.target_flag = flag.clone();
+        // Somebody else's server must not change tracked files unless asked to.
+        settings.persist_new = std::env::var_os("SIO_PROPTEST_PERSIST").is_some();
         let report = runner::run(&settings);
         println!("{}", report.render());
         if report.failure.is_some() {

@@ -8,7 +8,7 @@
 //! environment, so this task holds no protocol logic:
 //!
 //! ```text
-//! SIO_PROPTEST_URL=<url> PROPTEST_CASES=<n> SIO_PROPTEST_KIND=rooms|recovery|upgrade SIO_PROPTEST_SEED=<seed>
+//! SIO_PROPTEST_URL=<url> PROPTEST_CASES=<n> SIO_PROPTEST_KIND=rooms|recovery|upgrade SIO_PROPTEST_SEED=<seed> [SIO_PROPTEST_PERSIST=1]
 //!   cargo test -p sio-conformance --test proptest -- --ignored --exact against_url --nocapture
 //! SIO_PROPTEST_URL=<url> SIO_PROPTEST_REPLAY=<case.json>
 //!   cargo test -p sio-conformance --test proptest -- --ignored --exact replay_file --nocapture
@@ -56,6 +56,10 @@ pub struct Args {
     /// Replay one saved case (the JSON file a failure report names) instead of generating.
     #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
+    /// Write a new failure into conformance/proptest-regressions/ (tracked files); without it
+    /// the persisted regressions are run but nothing is written.
+    #[arg(long)]
+    persist: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -78,7 +82,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         anyhow::bail!("building the proptest binary failed");
     }
     let (server, url, flag) = match args.url {
-        Some(url) => (None, url.clone(), format!("--url {url}")),
+        Some(url) => {
+            // Somebody else's server: the properties drive the full contract, so say what is
+            // missing (exit 2) instead of failing every property at its first step.
+            let mut detect = contract::cargo(&[
+                "run",
+                "--quiet",
+                "-p",
+                "sio-conformance",
+                "--bin",
+                "sio-conformance",
+                "--",
+                "--url",
+                &url,
+                "--detect",
+                "--require-tier",
+                "full",
+            ]);
+            eprintln!("xtask: running {detect:?}");
+            let status = detect
+                .status()
+                .context("running sio-conformance --detect")?;
+            if !status.success() {
+                return Ok(ExitCode::from(2));
+            }
+            (None, url.clone(), format!("--url {url}"))
+        }
         None => {
             let target = args.target.unwrap_or(Target::Reference);
             let server = contract::start(target, false)?;
@@ -122,6 +151,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(seed) = &args.seed {
         test.env("SIO_PROPTEST_SEED", seed);
     }
+    if args.persist {
+        test.env("SIO_PROPTEST_PERSIST", "1");
+    }
     if let Some(file) = &args.replay {
         let file = std::fs::canonicalize(file)
             .with_context(|| format!("replay file {}", file.display()))?;
@@ -130,9 +162,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     eprintln!("xtask: running {test:?} (SIO_PROPTEST_URL={url})");
     let status = test.status().context("running the proptest binary")?;
     drop(server);
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    // 2: the server does not offer what the properties need (said by the test binary).
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(2) => ExitCode::from(2),
+        _ => ExitCode::from(1),
     })
 }

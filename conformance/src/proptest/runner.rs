@@ -7,7 +7,8 @@ use super::live::{Live, Outcome, StepFailure, run_case};
 use super::model::Fault;
 use super::ops::{Case, ClientTransport, Kind, cases};
 use ::proptest::test_runner::{
-    Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+    Config, FailurePersistence, FileFailurePersistence, PersistedSeed, RngAlgorithm, TestCaseError,
+    TestError, TestRng, TestRunner,
 };
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -28,6 +29,9 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// The failure persistence file (relative to the crate directory), `None` = off.
     pub persistence: Option<&'static str>,
+    /// Whether a new failure is written into the persistence file (a tracked file of the
+    /// checkout); off, the persisted regressions are still run first.
+    pub persist_new: bool,
     /// A deliberate model bug (tests that prove the property can fail).
     pub fault: Option<Fault>,
     /// Bound on shrink iterations (each is one live run).
@@ -77,6 +81,7 @@ impl Settings {
             },
             seed,
             persistence: Some(persistence_file(kind)),
+            persist_new: true,
             fault: None,
             max_shrink_iters: 400,
             target_flag: "--target reference".into(),
@@ -219,6 +224,40 @@ pub fn failures_dir() -> PathBuf {
         .join("proptest-failures")
 }
 
+/// A persistence file whose regressions are run but that is never written: a run against
+/// somebody else's server must not change a tracked file of the checkout unless asked to.
+#[derive(Clone, Debug, PartialEq)]
+struct ReadOnly(FileFailurePersistence);
+
+impl FailurePersistence for ReadOnly {
+    fn load_persisted_failures2(&self, source_file: Option<&'static str>) -> Vec<PersistedSeed> {
+        self.0.load_persisted_failures2(source_file)
+    }
+
+    fn save_persisted_failure2(
+        &mut self,
+        _source_file: Option<&'static str>,
+        _seed: PersistedSeed,
+        _shrunken_value: &dyn std::fmt::Debug,
+    ) {
+    }
+
+    fn box_clone(&self) -> Box<dyn FailurePersistence> {
+        Box::new(self.clone())
+    }
+
+    fn eq(&self, other: &dyn FailurePersistence) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<ReadOnly>()
+            .is_some_and(|o| o == self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// Runs the property: generate, run live, shrink the first failure, report.
 pub fn run(settings: &Settings) -> Report {
     let start = Instant::now();
@@ -229,9 +268,14 @@ pub fn run(settings: &Settings) -> Report {
     });
     let config = Config {
         cases: settings.cases,
-        failure_persistence: settings
-            .persistence
-            .map(|p| Box::new(FileFailurePersistence::Direct(p)) as _),
+        failure_persistence: settings.persistence.map(|p| {
+            let file = FileFailurePersistence::Direct(p);
+            if settings.persist_new {
+                Box::new(file) as Box<dyn FailurePersistence>
+            } else {
+                Box::new(ReadOnly(file)) as _
+            }
+        }),
         max_shrink_iters: settings.max_shrink_iters,
         max_shrink_time: 120_000,
         max_global_rejects: 10_000,
