@@ -74,20 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(server), url, rerun)
         }
     };
-    let mut runner = contract::cargo(&[
-        "run",
-        "--quiet",
-        "-p",
-        "sio-conformance",
-        "--bin",
-        "sio-conformance",
-    ]);
-    if args.release {
-        runner.arg("--release");
-    }
-    runner
-        .arg("--")
-        .args(["--url", &url, "--rerun-command", &rerun]);
+    let mut runner = contract::runner(args.release, &["--url", &url, "--rerun-command", &rerun]);
     if let Some(path) = &baseline {
         runner.arg("--baseline").arg(path);
     }

@@ -86,6 +86,24 @@ pub fn cargo(args: &[&str]) -> Command {
     command
 }
 
+/// `cargo run -p sio-conformance --bin sio-conformance [--release] -- <runner_args>`: the
+/// conformance runner, built if needed.
+pub fn runner(release: bool, runner_args: &[&str]) -> Command {
+    let mut command = cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "sio-conformance",
+        "--bin",
+        "sio-conformance",
+    ]);
+    if release {
+        command.arg("--release");
+    }
+    command.arg("--").args(runner_args);
+    command
+}
+
 /// A contract server started in the background, stopped (by its own handle) on drop.
 pub struct Server {
     child: Child,

@@ -85,20 +85,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(url) => {
             // Somebody else's server: the properties drive the full contract, so say what is
             // missing (exit 2) instead of failing every property at its first step.
-            let mut detect = contract::cargo(&[
-                "run",
-                "--quiet",
-                "-p",
-                "sio-conformance",
-                "--bin",
-                "sio-conformance",
-                "--",
-                "--url",
-                &url,
-                "--detect",
-                "--require-tier",
-                "full",
-            ]);
+            let mut detect = contract::runner(
+                false,
+                &["--url", &url, "--detect", "--require-tier", "full"],
+            );
             eprintln!("xtask: running {detect:?}");
             let status = detect
                 .status()
