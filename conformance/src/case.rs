@@ -34,7 +34,7 @@ impl Level {
 pub struct SpecRef {
     /// The document (see the constants below).
     pub document: &'static str,
-    /// The section, or the protocol-notes behaviour number.
+    /// The section, or the stable tag of an observed behaviour.
     pub section: &'static str,
 }
 
@@ -42,8 +42,9 @@ pub struct SpecRef {
 pub const EIO_SPEC: &str = "engine.io-protocol v4 README";
 /// The Socket.IO protocol v5 document.
 pub const SIO_SPEC: &str = "socket.io-protocol v5 Readme";
-/// Observed Node behaviour (shared/protocol-notes.md).
-pub const NOTES: &str = "protocol-notes";
+/// Behaviour observed on the official Node server (recorded in fixtures/transcripts/); the
+/// section is the behaviour's stable tag. Rules that findings cite are in [`crate::catalogue`].
+pub const NOTES: &str = "observed Node behaviour";
 /// The server contract (fixtures/CONTRACT.md).
 pub const CONTRACT: &str = "fixtures/CONTRACT.md";
 

@@ -4,7 +4,7 @@
 
 use crate::case::Case;
 use crate::cases;
-use crate::config::{Capability, Server, Settings, Tier, TimingOverrides, Timings};
+use crate::config::{Capability, Settings, Tier, TimingOverrides, Timings};
 use crate::driver::{Endpoint, Trust};
 use crate::filter::{Globs, Selection};
 use crate::report::{self, Report};
@@ -279,10 +279,7 @@ pub async fn run(args: Args) -> u8 {
     };
     let tier = Tier::of(&settings.capabilities);
     if args.detect {
-        let t = [Server::SioMain, Server::EioEcho]
-            .into_iter()
-            .find(|s| settings.per_server.contains_key(s))
-            .map_or(settings.timings, |s| settings.timings_for(s));
+        let t = settings.reported_timings();
         println!(
             "{url}: tier {}; capabilities {from}: {}; pingInterval {} ms, pingTimeout {} ms, \
              maxPayload {}, connectTimeout {} ms",
@@ -326,11 +323,7 @@ pub async fn run(args: Args) -> u8 {
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal() && !args.quiet;
     let mut bad = 0;
-    let timings = [Server::SioMain, Server::EioEcho]
-        .into_iter()
-        .find(|s| settings.per_server.contains_key(s))
-        .map_or(settings.timings, |s| settings.timings_for(s));
-    let tier = Tier::of(&settings.capabilities).map_or("none", Tier::name);
+    let timings = settings.reported_timings();
     let capability_names = settings
         .capabilities
         .iter()
@@ -360,7 +353,7 @@ pub async fn run(args: Args) -> u8 {
         target,
         capabilities: capability_names,
         capabilities_from: from.to_string(),
-        tier: tier.to_string(),
+        tier: tier.map_or("none", Tier::name).to_string(),
         strict: args.strict,
         server_stopped: outcome.server_stopped.clone(),
         findings: outcome.findings,

@@ -314,6 +314,15 @@ impl Settings {
             .unwrap_or(self.timings)
     }
 
+    /// The timings a report shows: the Socket.IO server's, or the echo server's if that is all
+    /// the target announced, else the defaults.
+    pub fn reported_timings(&self) -> Timings {
+        [Server::SioMain, Server::EioEcho]
+            .into_iter()
+            .find(|s| self.per_server.contains_key(s))
+            .map_or(self.timings, |s| self.timings_for(s))
+    }
+
     /// The bound on a whole case on `server`: `--case-timeout`, else 20 s plus four heartbeat
     /// periods (pingInterval + pingTimeout) plus connectTimeout, so a case that must see three
     /// pings or a connect timeout of a server at Node's defaults (25 s, 20 s, 45 s) can finish.

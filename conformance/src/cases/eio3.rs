@@ -1,5 +1,5 @@
-//! Engine.IO v3 and Socket.IO v4-over-EIO3 on `/socket.io-eio3/` (protocol-notes §1.10,
-//! CONTRACT §6): the v3 handshake, client ping → server pong (the server never pings),
+//! Engine.IO v3 and Socket.IO v4-over-EIO3 on `/socket.io-eio3/` (CONTRACT §6):
+//! the v3 handshake, client ping → server pong (the server never pings),
 //! `<length>:<packet>` polling payloads with lengths in UTF-16 code units, `b4<base64>` binary
 //! over polling with `b64=1`, binary WebSocket frames prefixed with the type byte `04`, the
 //! implicit main namespace (a bare `40` from the server), CONNECT replies without `{sid}` and
@@ -322,7 +322,7 @@ pub fn cases() -> Vec<Case> {
     };
     let sio3 = |id, title, body| {
         Case::new(id, title, body)
-            .spec(CONTRACT, "§6 sio-eio3; protocol-notes §1.10")
+            .spec(CONTRACT, "§6 sio-eio3")
             .server(Server::SioEio3)
             .tags(&["eio3", "websocket", "connect"])
     };

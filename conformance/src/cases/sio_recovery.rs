@@ -1,4 +1,4 @@
-//! Connection state recovery (protocol-notes §5, CONTRACT §5) on `/socket.io-recovery/`:
+//! Connection state recovery (CONTRACT §5) on `/socket.io-recovery/`:
 //! CONNECT replies carry `pid`; server EVENTs without an ack id carry an offset as their last
 //! argument; after an engine-level drop a client that CONNECTs with `{pid, offset}` gets the
 //! events it missed, in order and BEFORE the CONNECT reply, then its old sid/pid, rooms and
@@ -567,6 +567,6 @@ pub fn cases() -> Vec<Case> {
             .tags(&["websocket", "recovery"]),
     ]
     .into_iter()
-    .map(|c| if c.server == Server::SioRecovery { c.spec(CONTRACT, "§5 sio-recovery; protocol-notes §5") } else { c })
+    .map(|c| if c.server == Server::SioRecovery { c.spec(CONTRACT, "§5 sio-recovery") } else { c })
     .collect()
 }

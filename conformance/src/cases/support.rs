@@ -163,6 +163,16 @@ pub async fn expect_noop_release(
     expect_response(step, &released, 200, &t("6")).map(|_| ())
 }
 
+/// At least `n` records, across as many GETs as needed (pings answered and removed).
+async fn collect_records(cx: &mut Ctx, sid: &str, n: usize) -> Result<Vec<String>, Failure> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let (_, records) = poll(cx, sid).await?;
+        got.extend(records);
+    }
+    Ok(got)
+}
+
 /// The next records, across as many GETs as needed (pings removed), must match `wants` in order.
 pub async fn expect_records(
     cx: &mut Ctx,
@@ -170,11 +180,7 @@ pub async fn expect_records(
     step: &str,
     wants: &[Want],
 ) -> Result<Vec<Captures>, Failure> {
-    let mut got: Vec<String> = Vec::new();
-    while got.len() < wants.len() {
-        let (_, records) = poll(cx, sid).await?;
-        got.extend(records);
-    }
+    let got = collect_records(cx, sid, wants.len()).await?;
     let mut caps = Vec::new();
     for (i, want) in wants.iter().enumerate() {
         match want.check_text(&got[i]) {
@@ -211,11 +217,7 @@ pub async fn expect_replies_any_order(
     step: &str,
     wants: &[Want],
 ) -> CaseResult {
-    let mut got: Vec<String> = Vec::new();
-    while got.len() < wants.len() {
-        let (_, records) = poll(cx, sid).await?;
-        got.extend(records);
-    }
+    let got = collect_records(cx, sid, wants.len()).await?;
     let describe_got = || {
         got.iter()
             .map(|g| format!("record {}", visible(g)))
