@@ -1,8 +1,15 @@
-//! Starting a contract server (fixtures/CONTRACT.md): the pinned Node harness or the Rust
-//! reference server's `sio-contract-server` binary. Both bind 127.0.0.1 and print one line,
-//! `{"listening":"http://127.0.0.1:PORT"}`, once they accept connections.
+//! Starting a server for the suite: the two implementations of the contract (fixtures/CONTRACT.md),
+//! the pinned Node harness and the Rust reference server's `sio-contract-server` binary; and the
+//! servers that serve only part of it, in the suite's `official` tier (the two official test
+//! suites' servers) or `protocol` tier (a stock server, no application code): the same pinned
+//! socket.io in `fixtures/node/targets`, socketioxide and python-socketio
+//! ([`crate::third_party`]). Every one binds 127.0.0.1 and prints one line,
+//! `{"listening":"http://127.0.0.1:PORT"}`, once it accepts connections.
+//!
+//! Stock targets keep their server's default heartbeat (25 s / 20 s), so a suite run against one
+//! takes minutes, not seconds.
 
-use crate::{node, workspace};
+use crate::{node, third_party, workspace};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -20,6 +27,18 @@ pub enum Target {
     Reference,
     /// The official Node server pinned in fixtures/node (the oracle).
     Node,
+    /// The same socket.io with no application code and every default (tier `protocol`).
+    NodeStock,
+    /// The same socket.io serving only the official test suites' contract (tier `official`).
+    NodeOfficial,
+    /// socketioxide 0.18.9 serving the official test suites' contract (fixtures/socketioxide).
+    Socketioxide,
+    /// socketioxide 0.18.9 with every default and an empty handler (`--stock`).
+    SocketioxideStock,
+    /// python-socketio 5.18.1 serving the official test suites' contract (fixtures/python).
+    Python,
+    /// python-socketio 5.18.1 with every default and no handler (`--stock`).
+    PythonStock,
 }
 
 impl Target {
@@ -28,6 +47,12 @@ impl Target {
         match self {
             Target::Reference => "reference",
             Target::Node => "node",
+            Target::NodeStock => "node-stock",
+            Target::NodeOfficial => "node-official",
+            Target::Socketioxide => "socketioxide",
+            Target::SocketioxideStock => "socketioxide-stock",
+            Target::Python => "python",
+            Target::PythonStock => "python-stock",
         }
     }
 }
@@ -41,6 +66,19 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
             node::ensure_installed()?;
             Ok(node::script("harness.mjs", &["--port".into(), port]))
         }
+        Target::NodeStock | Target::NodeOfficial => {
+            node::ensure_installed()?;
+            let script = if target == Target::NodeStock {
+                "targets/stock.mjs"
+            } else {
+                "targets/official.mjs"
+            };
+            Ok(node::script(script, &["--port".into(), port]))
+        }
+        Target::Socketioxide => third_party::socketioxide(&port, false),
+        Target::SocketioxideStock => third_party::socketioxide(&port, true),
+        Target::Python => third_party::python(&port, false),
+        Target::PythonStock => third_party::python(&port, true),
         Target::Reference => {
             let mut build = cargo(&[
                 "build",

@@ -12,6 +12,7 @@ mod fuzz;
 mod node;
 mod proptest;
 mod serve;
+mod third_party;
 mod tidy;
 mod workspace;
 

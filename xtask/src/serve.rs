@@ -1,9 +1,14 @@
-//! `cargo xtask serve [--target reference|node] [--port N]`: a contract server in the foreground.
+//! `cargo xtask serve [--target T] [--port N]`: a server for the suite in the foreground.
 //!
-//! Both implementations of fixtures/CONTRACT.md bind 127.0.0.1 only and print
-//! `{"listening":"http://127.0.0.1:PORT"}` once they accept connections: the Rust reference
-//! server (`sio-contract-server`) and the Node harness with the pinned official packages.
-//! The server replaces the xtask process, so stopping `cargo xtask serve` stops the server.
+//! Targets ([`crate::contract::Target`]): the two implementations of fixtures/CONTRACT.md,
+//! `reference` (the Rust reference server, `sio-contract-server`) and `node` (the Node harness
+//! with the pinned official packages); the pinned socket.io as the official test suites' servers
+//! only (`node-official`) or stock (`node-stock`); socketioxide and python-socketio, each as the
+//! official suites' servers (`socketioxide`, `python`) or stock (`socketioxide-stock`,
+//! `python-stock`), built or installed on first use ([`crate::third_party`]). Every one binds
+//! 127.0.0.1 only and prints `{"listening":"http://127.0.0.1:PORT"}` once it accepts
+//! connections. The server replaces the xtask process, so stopping `cargo xtask serve` stops the
+//! server.
 
 use crate::contract::{self, Target};
 use anyhow::{Context, Result};
@@ -18,7 +23,7 @@ pub struct Args {
     /// TCP port on 127.0.0.1; 0 lets the OS choose (the server prints the one it got).
     #[arg(long, default_value_t = 3000)]
     port: u16,
-    /// Build the reference server in release mode.
+    /// Build the reference server in release mode (socketioxide is always a release build).
     #[arg(long)]
     release: bool,
 }
