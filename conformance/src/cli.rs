@@ -7,11 +7,12 @@ use crate::cases;
 use crate::config::{Capability, Settings, Tier, TimingOverrides, Timings};
 use crate::driver::{Endpoint, Trust};
 use crate::filter::{Globs, Selection};
+use crate::judgement::{self, Judged, Judgements};
 use crate::report::{self, Report};
 use crate::runner::{self, RunOptions};
 use crate::verdict::{Summary, Verdict, exit, exit_code};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Examples, tiers, verdicts and exit codes, shown after the flags by `--help`.
@@ -32,11 +33,13 @@ Verdicts: pass, fail (a MUST broke), non-strict (a SHOULD broke), unsupported, e
 could not judge the case), flaky (failed, then passed on --retries).
 
 Exit codes:
-  0  no MUST broke (with --strict: no SHOULD either)
-  1  at least one case failed
+  0  no MUST broke (with --strict: no SHOULD either); with --judgement: every verdict as recorded
+  1  at least one case failed (never with --judgement: a failure not recorded is a difference, 3)
   2  usage error, no case selected, not an Engine.IO server, unreachable, or the server stopped
-     answering during the run (one headline; cut-short cases are `error`)
-  3  --baseline: the verdicts differ from the committed golden results";
+     answering during the run (one headline; cut-short cases are `error`); with --judgement also
+     a case that ended `error` where the file records another verdict
+  3  --judgement: some verdict differs from the file (each difference is printed with its
+     recorded reason)";
 
 /// Runs the Engine.IO v4 / Socket.IO v5 conformance suite against a server.
 #[derive(clap::Parser, Debug, Clone)]
@@ -117,23 +120,21 @@ pub struct Args {
     /// The command shown to rerun one case (`--filter '<id>'` is appended).
     #[arg(long, value_name = "CMD")]
     pub rerun_command: Option<String>,
-    /// Known failures: a JSON file of `{id, verdict, reason}` entries. A listed case that gets
-    /// its listed verdict does not fail the run; an unexpected pass or a stale entry does.
-    #[arg(long, value_name = "FILE")]
-    pub expectations: Option<PathBuf>,
     /// No progress line and no terminal report (only the summary line).
     #[arg(long)]
     pub quiet: bool,
     /// Fail the run (exit 1) on a broken SHOULD (`non-strict`) too, not only on a broken MUST.
     #[arg(long)]
     pub strict: bool,
-    /// Golden results: compare each case's verdict with this committed file (id + verdict);
-    /// any difference exits 3 and is printed. Without differences the run exits 0.
+    /// The judgement file: every case's expected verdict, with the reason for each that does not
+    /// pass (`conformance/results/<target>.json`; format in conformance/README.md). A verdict as
+    /// recorded is expected; any other, a case missing from the file or a stale entry is a
+    /// difference: printed with its recorded reason, exit 3.
     #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// With --baseline: write the results into the baseline (and its `.snap` sibling, when it
-    /// exists) instead of comparing.
-    #[arg(long, requires = "baseline")]
+    pub judgement: Option<PathBuf>,
+    /// With --judgement: write this run's verdicts into the file (exit 0), keeping the reasons
+    /// of unchanged verdicts; a new non-pass verdict gets a `TODO: ` placeholder reason.
+    #[arg(long, requires = "judgement")]
     pub bless: bool,
 }
 
@@ -189,14 +190,14 @@ pub async fn run(args: Args) -> u8 {
         print!("{}", list(&cases, &selection));
         return exit::OK;
     }
-    let expectations = match &args.expectations {
-        None => Vec::new(),
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| crate::expectations::parse(&text))
-        {
-            Ok(entries) => entries,
-            Err(e) => return usage(format!("--expectations {}: {e}", path.display())),
+    // Every registered id, selected or not: a judgement entry outside it is stale.
+    let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
+    // Read before the run: a file the runner cannot read should not cost a whole run.
+    let judgements = match &args.judgement {
+        None => None,
+        Some(path) => match load_judgements(path, args.bless) {
+            Ok(file) => Some((path.as_path(), file)),
+            Err(e) => return usage(format!("--judgement {}: {e}", path.display())),
         },
     };
     let url = args.url.clone().unwrap_or_default();
@@ -349,6 +350,9 @@ pub async fn run(args: Args) -> u8 {
     }
     let records = outcome.records;
     let summary = Summary::of(&records);
+    let judged = judgements
+        .as_ref()
+        .map(|(path, file)| judgement::judge(file, &records, &known, &path.display().to_string()));
     let report = Report {
         target,
         capabilities: capability_names,
@@ -362,6 +366,7 @@ pub async fn run(args: Args) -> u8 {
         duration_ms: started.elapsed().as_millis() as u64,
         summary: summary.clone(),
         records,
+        judgement: judged,
         rerun: args
             .rerun_command
             .clone()
@@ -397,90 +402,94 @@ pub async fn run(args: Args) -> u8 {
             }
         }
     }
-    if let Some(path) = &args.baseline {
-        let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
-        return check_baseline(path, &report.records, &known, args.bless);
-    }
-    if args.expectations.is_none() {
-        return exit_code(&summary, args.strict);
-    }
-    let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
-    let outcome = crate::expectations::check(&expectations, &report.records, &known);
-    // Judge the run without the cases that got exactly their listed verdict.
-    let unexpected: Vec<_> = report
-        .records
-        .iter()
-        .filter(|r| !outcome.expected.contains(&r.id))
-        .cloned()
-        .collect();
-    let code = exit_code(&Summary::of(&unexpected), args.strict);
-    if !outcome.expected.is_empty() {
-        println!(
-            "{} known failure(s) as expected: {}",
-            outcome.expected.len(),
-            outcome.expected.join(", ")
-        );
-    }
-    for problem in &outcome.problems {
-        println!("expectations: {problem}");
-    }
-    if code == exit::OK && !outcome.problems.is_empty() {
-        exit::FAILURES
-    } else {
-        code
+    match (&judgements, &report.judgement) {
+        (Some((path, file)), Some(judged)) => {
+            finish_judged(path, file, judged, &report, &known, args.bless, args.quiet)
+        }
+        _ => exit_code(&summary, args.strict),
     }
 }
 
-/// `--baseline` / `--bless`: the exit code of a run judged against golden results.
-fn check_baseline(
-    path: &std::path::Path,
-    records: &[crate::verdict::CaseRecord],
+/// Reads a judgement file; with `--bless` a missing one is an empty file named after its stem.
+fn load_judgements(path: &Path, bless: bool) -> Result<Judgements, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => judgement::parse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && bless => {
+            let stem = path
+                .file_stem()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+            Ok(Judgements::empty(&stem))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--judgement` (and `--bless`): prints the judgement and returns the run's exit code.
+///
+/// Every verdict is judged against the file, so `--strict` needs no extra rule here: a
+/// `non-strict` recorded as expected is fine, one not recorded is a difference either way.
+fn finish_judged(
+    path: &Path,
+    file: &Judgements,
+    judged: &Judged,
+    report: &Report,
     known: &[&str],
     bless: bool,
+    quiet: bool,
 ) -> u8 {
-    use crate::baseline;
-    let old = match std::fs::read_to_string(path) {
-        Ok(text) => match baseline::parse(&text) {
-            Ok(entries) => entries,
-            Err(e) => return usage(format!("--baseline {}: {e}", path.display())),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && bless => Vec::new(),
-        Err(e) => return usage(format!("--baseline {}: {e}", path.display())),
-    };
-    let results = baseline::strip(records);
-    let differences = baseline::diff(&old, &results, known);
+    let shown = path.display();
     if bless {
-        let new = baseline::bless(&old, &results, known);
-        if let Err(e) = std::fs::write(path, baseline::render(&new)) {
-            return usage(format!("cannot write {}: {e}", path.display()));
+        if let Some(headline) = &report.server_stopped {
+            // Its verdicts say nothing about the target: blessing them would record `error`s.
+            return usage(format!(
+                "not blessing {shown}: the server stopped answering ({headline})"
+            ));
         }
-        let snap = baseline::snap_path(path);
-        if snap.exists() {
-            if let Err(e) = std::fs::write(&snap, baseline::render_snap(&new)) {
-                return usage(format!("cannot write {}: {e}", snap.display()));
-            }
+        let new = judgement::bless(file, &report.records, known);
+        if let Err(e) = std::fs::write(path, judgement::render(&new)) {
+            return usage(format!("cannot write {shown}: {e}"));
         }
         println!(
-            "baseline {}: blessed ({} change(s))",
-            path.display(),
-            differences.len()
+            "judgement {shown}: blessed ({} change(s))",
+            judged.differences.len()
         );
-        for d in &differences {
+        for d in &judged.differences {
             println!("  {d}");
         }
+        warn_todos(path, &new.todos());
         return exit::OK;
     }
-    if differences.is_empty() {
-        println!("baseline {}: no differences", path.display());
-        return exit::OK;
+    // The terminal report already has these lines; a quiet run still owes them.
+    if quiet {
+        print!("{}", report::terminal::judgement_lines(judged, false));
     }
-    println!(
-        "baseline {}: {} difference(s) (accept with `cargo insta review` or `--bless`):",
-        path.display(),
-        differences.len()
+    warn_todos(
+        path,
+        &judged.todos.iter().map(String::as_str).collect::<Vec<_>>(),
     );
-    for d in &differences {
-        println!("  {d}");
+    let cannot_judge = report.server_stopped.is_some()
+        || judged
+            .differences
+            .iter()
+            .any(|d| d.got == Some(Verdict::Error));
+    if cannot_judge {
+        exit::HARNESS
+    } else if judged.differences.is_empty() {
+        exit::OK
+    } else {
+        exit::JUDGEMENT_DIFFERS
     }
-    exit::BASELINE_DIFFERS
+}
+
+/// Placeholder reasons are accepted (the run is judged as usual) but never silently.
+fn warn_todos(path: &Path, todos: &[&str]) {
+    if !todos.is_empty() {
+        eprintln!(
+            "sio-conformance: warning: {} reason(s) in {} still start with `{}`, write them: {}",
+            todos.len(),
+            path.display(),
+            judgement::TODO.trim_end(),
+            crate::failure::clip(&todos.join(", "), 400)
+        );
+    }
 }

@@ -9,10 +9,10 @@
 //! - [`cases`]: the cases themselves, one module per area, registered in one list.
 //! - [`replay`]: every Node transcript replayed as a case (`replay.<scenario-id>`).
 //! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases.
+//! - [`judgement`]: the per-target judgement file (`--judgement`, `--bless`).
 //! - [`report`]: terminal, JSON, JUnit and Markdown reports.
 //! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
 
-pub mod baseline;
 pub mod case;
 pub mod cases;
 pub mod catalogue;
@@ -22,10 +22,10 @@ pub mod context;
 pub mod detect;
 pub mod driver;
 pub mod expect;
-pub mod expectations;
 pub mod failure;
 pub mod filter;
 pub mod findings;
+pub mod judgement;
 pub mod proptest;
 pub mod replay;
 pub mod report;

@@ -241,8 +241,8 @@ pub mod exit {
     pub const FAILURES: u8 = 1;
     /// A usage error, or the harness could not run some case (verdict `error`).
     pub const HARNESS: u8 = 2;
-    /// Reserved: the results differ from the committed baseline (expected-results file).
-    pub const BASELINE_DIFFERS: u8 = 3;
+    /// `--judgement`: some verdict differs from the judgement file ([`crate::judgement`]).
+    pub const JUDGEMENT_DIFFERS: u8 = 3;
 }
 
 /// The exit code for a run: harness errors first (results are incomplete), then failures.

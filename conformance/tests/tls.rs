@@ -13,12 +13,12 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use sio_conformance::baseline;
 use sio_conformance::cases;
 use sio_conformance::cli::{Args, run};
 use sio_conformance::config::Settings;
 use sio_conformance::driver::{Endpoint, Trust};
 use sio_conformance::filter::{Globs, Selection};
+use sio_conformance::judgement;
 use sio_conformance::runner::{self, RunOptions};
 use sio_conformance::verdict::Verdict;
 use std::path::PathBuf;
@@ -118,10 +118,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// The committed verdicts of the reference server over plain http.
-fn reference_baseline() -> Vec<baseline::Entry> {
+fn reference_baseline() -> Vec<judgement::Entry> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/reference.json");
-    baseline::parse(&std::fs::read_to_string(path).expect("results/reference.json"))
-        .expect("a valid baseline")
+    judgement::parse(&std::fs::read_to_string(path).expect("results/reference.json"))
+        .expect("a valid judgement file")
+        .entries
 }
 
 #[test]
@@ -171,14 +172,14 @@ fn the_suite_runs_over_https_and_wss_with_a_private_ca() {
             let expected = want
                 .iter()
                 .find(|e| e.id == r.id)
-                .map(|e| e.verdict.clone())
-                .unwrap_or_else(|| "pass".to_string());
-            if r.verdict.name() != expected {
+                .map(|e| e.verdict)
+                .unwrap_or(Verdict::Pass);
+            if r.verdict != expected {
                 differences.push(format!(
                     "{}: {} over TLS, {} in results/reference.json ({:?})",
                     r.id,
                     r.verdict.name(),
-                    expected,
+                    expected.name(),
                     r.failures
                         .first()
                         .map(|f| (&f.step, &f.expected, &f.received))

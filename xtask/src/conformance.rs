@@ -7,10 +7,11 @@
 //! against anything. Every other flag goes to the runner unchanged (`--filter`, `--jobs`,
 //! `--json`, …; see conformance/README.md); the runner's exit code is returned as is.
 //!
-//! Golden results: with a started target the run is judged against the committed baseline
-//! `conformance/results/<target>.json` (`--baseline`; exit 3 and the differences when a verdict
-//! changed); `--bless` (passed through) writes the new results into it and its `.snap` sibling.
-//! `--no-baseline` runs without it (exit codes 0/1/2 from the verdicts, as with `--url`).
+//! Judgement: with a started target the run is judged against the committed judgement file
+//! `conformance/results/<target>.json` (`--judgement`; exit 3 and each difference with its
+//! recorded reason when a verdict is not the recorded one); `--bless` (passed through) writes
+//! this run's verdicts into it, keeping the reasons of unchanged verdicts. `--no-judgement` runs
+//! without it (exit codes 0/1/2 from the verdicts, as with `--url`).
 
 use crate::contract::{self, Target};
 use crate::workspace;
@@ -30,9 +31,9 @@ pub struct Args {
     /// Build the runner (and the reference server) in release mode.
     #[arg(long)]
     release: bool,
-    /// Do not judge the run against conformance/results/<target>.json.
+    /// Do not judge the run against the judgement file conformance/results/<target>.json.
     #[arg(long, conflicts_with = "url")]
-    no_baseline: bool,
+    no_judgement: bool,
     /// Flags for the runner (`sio-conformance --help`), passed through unchanged.
     #[arg(
         trailing_var_arg = true,
@@ -52,7 +53,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !build.status().context("running cargo build")?.success() {
         bail!("building sio-conformance failed");
     }
-    let mut baseline = None;
+    let mut judgement = None;
     let (server, url, rerun) = match args.url {
         Some(url) => (
             None,
@@ -61,14 +62,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ),
         None => {
             let target = args.target.unwrap_or(Target::Reference);
-            if !args.no_baseline {
+            if !args.no_judgement {
                 let path = workspace::root()
                     .join("conformance/results")
                     .join(format!("{}.json", target.name()));
                 // A target with no committed results (the third-party ones) runs unjudged,
                 // unless this run writes them.
                 if path.exists() || args.rest.iter().any(|flag| flag == "--bless") {
-                    baseline = Some(path);
+                    judgement = Some(path);
                 } else {
                     eprintln!("xtask: no {}: the run is not judged", path.display());
                 }
@@ -80,8 +81,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let mut runner = contract::runner(args.release, &["--url", &url, "--rerun-command", &rerun]);
-    if let Some(path) = &baseline {
-        runner.arg("--baseline").arg(path);
+    if let Some(path) = &judgement {
+        runner.arg("--judgement").arg(path);
     }
     runner.args(&args.rest);
     eprintln!("xtask: running {runner:?}");

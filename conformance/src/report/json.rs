@@ -1,5 +1,8 @@
 //! The JSON report: an index (target, capabilities, summary, one row per case) and the per-case
-//! records with their failures and wire transcripts.
+//! records with their failures and wire transcripts. With `--judgement`, an index row carries
+//! `expected` (the recorded reason) for a case that got its recorded non-pass verdict and
+//! `differs` for a case whose verdict is not the recorded one, and `judgement` holds the whole
+//! judgement (expected cases, differences, placeholder reasons).
 
 use super::Report;
 use serde_json::{Value, json};
@@ -10,13 +13,20 @@ pub fn render(report: &Report) -> String {
         .records
         .iter()
         .map(|r| {
-            json!({
+            let mut row = json!({
                 "id": r.id,
                 "level": r.level,
                 "verdict": r.verdict,
                 "duration_ms": r.duration_ms,
                 "attempts": r.attempts,
-            })
+            });
+            if let Some(reason) = report.expected_reason(&r.id) {
+                row["expected"] = json!(reason);
+            }
+            if let Some(d) = report.difference(&r.id) {
+                row["differs"] = json!(d.to_string());
+            }
+            row
         })
         .collect();
     let doc = json!({
@@ -32,6 +42,7 @@ pub fn render(report: &Report) -> String {
         "timings": report.timings,
         "duration_ms": report.duration_ms,
         "summary": report.summary,
+        "judgement": report.judgement,
         "index": index,
         "cases": report.records,
     });

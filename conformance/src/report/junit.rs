@@ -2,6 +2,11 @@
 //! first two segments); fail → `<failure>`, error → `<error>`, unsupported → `<skipped>`;
 //! non-strict and flaky pass with their explanation in `<system-out>`, except that with
 //! `--strict` a non-strict case is a `<failure>` too, as it fails the run.
+//!
+//! With `--judgement` the file decides, as it decides the exit code: a case that got its recorded
+//! non-pass verdict is `<skipped>` with the recorded reason (an expected failure, as pytest's
+//! xfail), and a case whose verdict differs from the file is a `<failure type="judgement">` even
+//! where its verdict alone would pass (an unexpected pass, a case missing from the file).
 
 use super::Report;
 use crate::verdict::{CaseRecord, Verdict};
@@ -57,80 +62,126 @@ fn failure(out: &mut String, r: &CaseRecord, message: &str) {
     );
 }
 
+/// Counts of the elements written, for the suite's attributes.
+#[derive(Default)]
+struct Counts {
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+/// Writes the body of one `<testcase>` (after its attributes) and counts it.
+fn testcase(out: &mut String, report: &Report, r: &CaseRecord, counts: &mut Counts) {
+    let first = r.failures.first();
+    let message = first.map_or(String::new(), |f| escape(&f.step));
+    if let Some(reason) = report.expected_reason(&r.id) {
+        counts.skipped += 1;
+        let _ = writeln!(
+            out,
+            ">\n      <skipped message=\"expected {}: {}\"/>",
+            r.verdict.name(),
+            escape(reason)
+        );
+        out.push_str("    </testcase>\n");
+        return;
+    }
+    let fails_alone = match r.verdict {
+        Verdict::Fail | Verdict::Error => true,
+        Verdict::NonStrict => report.strict,
+        _ => false,
+    };
+    if let (Some(d), false) = (report.difference(&r.id), fails_alone) {
+        counts.failures += 1;
+        let _ = writeln!(
+            out,
+            ">\n      <failure message=\"{}\" type=\"judgement\">{}</failure>",
+            escape(&d.to_string()),
+            escape(&explanation(r))
+        );
+        out.push_str("    </testcase>\n");
+        return;
+    }
+    match r.verdict {
+        Verdict::Pass => {
+            out.push_str("/>\n");
+            return;
+        }
+        Verdict::Fail => {
+            counts.failures += 1;
+            failure(out, r, &message)
+        }
+        Verdict::NonStrict if report.strict => {
+            counts.failures += 1;
+            failure(out, r, &message)
+        }
+        Verdict::Error => {
+            counts.errors += 1;
+            let _ = writeln!(
+                out,
+                ">\n      <error message=\"{message}\" type=\"harness\">{}</error>",
+                escape(&explanation(r))
+            );
+        }
+        Verdict::Blocked => {
+            counts.skipped += 1;
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"blocked by {}\"/>",
+                escape(r.blocked_by.as_deref().unwrap_or("a finding"))
+            );
+        }
+        Verdict::Unsupported => {
+            counts.skipped += 1;
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>",
+                escape(r.skipped_because.as_deref().unwrap_or("unsupported"))
+            );
+        }
+        Verdict::NonStrict | Verdict::Flaky => {
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>{}: {}</system-out>",
+                r.verdict.name(),
+                escape(&explanation(r))
+            );
+        }
+    }
+    out.push_str("    </testcase>\n");
+}
+
 /// Renders the JUnit report.
 pub fn render(report: &Report) -> String {
-    let s = &report.summary;
-    let failures = s.fail + if report.strict { s.non_strict } else { 0 };
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"sio-conformance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
-        s.total,
-        failures,
-        s.error,
-        s.unsupported + s.blocked,
-        report.duration_ms as f64 / 1000.0
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
-        escape(&report.target),
-        s.total,
-        failures,
-        s.error,
-        s.unsupported + s.blocked,
-        report.duration_ms as f64 / 1000.0
-    );
+    let mut cases = String::new();
+    let mut counts = Counts::default();
     for r in &report.records {
         let class: Vec<&str> = r.id.split('.').take(2).collect();
         let _ = write!(
-            out,
+            cases,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
             escape(&class.join(".")),
             escape(&r.id),
             r.duration_ms as f64 / 1000.0
         );
-        let first = r.failures.first();
-        let message = first.map_or(String::new(), |f| escape(&f.step));
-        match r.verdict {
-            Verdict::Pass => {
-                out.push_str("/>\n");
-                continue;
-            }
-            Verdict::Fail => failure(&mut out, r, &message),
-            Verdict::NonStrict if report.strict => failure(&mut out, r, &message),
-            Verdict::Error => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <error message=\"{message}\" type=\"harness\">{}</error>",
-                    escape(&explanation(r))
-                );
-            }
-            Verdict::Blocked => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <skipped message=\"blocked by {}\"/>",
-                    escape(r.blocked_by.as_deref().unwrap_or("a finding"))
-                );
-            }
-            Verdict::Unsupported => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <skipped message=\"{}\"/>",
-                    escape(r.skipped_because.as_deref().unwrap_or("unsupported"))
-                );
-            }
-            Verdict::NonStrict | Verdict::Flaky => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <system-out>{}: {}</system-out>",
-                    r.verdict.name(),
-                    escape(&explanation(r))
-                );
-            }
-        }
-        out.push_str("    </testcase>\n");
+        testcase(&mut cases, report, r, &mut counts);
     }
+    let time = report.duration_ms as f64 / 1000.0;
+    let total = report.summary.total;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"sio-conformance\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
+        counts.failures, counts.errors, counts.skipped,
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
+        escape(&report.target),
+        counts.failures,
+        counts.errors,
+        counts.skipped,
+    );
+    out.push_str(&cases);
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }

@@ -39,6 +39,10 @@ pub struct Report {
     pub server_stopped: Option<String>,
     /// `--strict`: a broken SHOULD fails the run, and the reports count it as a failure.
     pub strict: bool,
+    /// `--judgement`: the run judged against the file; reports show a case that got its
+    /// recorded non-pass verdict as expected, with the recorded reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<crate::judgement::Judged>,
     /// The command that reruns a selection (a `--filter` is appended).
     #[serde(skip)]
     pub rerun: String,
@@ -57,6 +61,16 @@ impl Report {
         self.records
             .iter()
             .filter(|r| matches!(r.verdict, Fail | NonStrict | Error | Flaky) && !r.server_stopped)
+    }
+
+    /// The recorded reason of a case that got its recorded non-pass verdict (`--judgement`).
+    pub fn expected_reason(&self, id: &str) -> Option<&str> {
+        self.judgement.as_ref()?.expected_reason(id)
+    }
+
+    /// The difference from the judgement file about a case, if any (`--judgement`).
+    pub fn difference(&self, id: &str) -> Option<&crate::judgement::Difference> {
+        self.judgement.as_ref()?.difference(id)
     }
 
     /// The cases that are `error` because the server stopped answering (one line in reports).
@@ -126,6 +140,7 @@ mod tests {
             duration_ms: 1234,
             summary: Summary::of(&records),
             records,
+            judgement: None,
             rerun: "cargo xtask conformance --url http://127.0.0.1:1".into(),
         }
     }
@@ -183,6 +198,74 @@ mod tests {
         let strict = junit::render(&r);
         assert!(strict.contains(r#"tests="4" failures="2""#), "{strict}");
         assert!(strict.contains(r#"<failure message="body" type="SHOULD">"#));
+    }
+
+    /// The sample judged against a file that records its failure (with a reason) and its
+    /// unsupported case, and a pass for a case the sample does not run.
+    fn judged_sample() -> Report {
+        use crate::judgement::{self, Entry, Judgements};
+        let mut r = sample();
+        let file = Judgements {
+            target: "sample".into(),
+            entries: vec![
+                Entry {
+                    id: "eio.a.pass".into(),
+                    verdict: Verdict::Fail,
+                    reason: Some("was broken".into()),
+                },
+                Entry {
+                    id: "eio.a.fail".into(),
+                    verdict: Verdict::Fail,
+                    reason: Some("Node does this too".into()),
+                },
+                Entry {
+                    id: "sio.a.unsupported".into(),
+                    verdict: Verdict::Unsupported,
+                    reason: Some("no recovery".into()),
+                },
+            ],
+        };
+        let known = ["eio.a.pass", "eio.a.fail", "sio.a.unsupported"];
+        r.judgement = Some(judgement::judge(&file, &r.records, &known, "j.json"));
+        r
+    }
+
+    #[test]
+    fn every_report_shows_an_expected_case_with_its_reason_and_a_difference() {
+        let r = judged_sample();
+        let term = terminal::render(&r);
+        assert!(
+            term.contains("eio.a.fail  [MUST] a title  (expected)"),
+            "{term}"
+        );
+        assert!(term.contains("expected (judgement file): Node does this too"));
+        assert!(
+            term.contains("sio.a.unsupported  (the target does not offer: recovery)  (expected)")
+        );
+        assert!(term.contains("  expected unsupported sio.a.unsupported: no recovery"));
+        assert!(term.contains(
+            "judgement j.json: 0 pass and 2 other verdict(s) as recorded, 1 difference(s)"
+        ));
+        assert!(term.contains("  DIFFERS eio.a.pass: passed unexpectedly, recorded fail"));
+
+        let md = markdown::render(&r);
+        assert!(md.contains("| fail (expected) | `eio.a.fail` |"), "{md}");
+        assert!(md.contains("| fail | `eio.a.fail` | Node does this too |"));
+        assert!(md.contains("- differs: eio.a.pass: passed unexpectedly"));
+
+        let x = junit::render(&r);
+        assert!(
+            x.contains(r#"tests="3" failures="1" errors="0" skipped="2""#),
+            "{x}"
+        );
+        assert!(x.contains(r#"<skipped message="expected fail: Node does this too"/>"#));
+        assert!(x.contains(r#"<failure message="eio.a.pass: passed unexpectedly"#));
+
+        let v: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+        assert_eq!(v["index"][1]["expected"], "Node does this too");
+        assert!(v["index"][0]["differs"].is_string());
+        assert!(v["index"][2].get("differs").is_none());
+        assert_eq!(v["judgement"]["differences"][0]["kind"], "unexpected-pass");
     }
 
     #[test]

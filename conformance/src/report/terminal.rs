@@ -1,8 +1,10 @@
 //! The terminal report: every case that did not pass with its expected and received frames side
-//! by side, its transcript and a command that reruns it; then the unsupported cases and a summary.
+//! by side, its transcript and a command that reruns it; then the unsupported cases, the
+//! judgement (`--judgement`: what was expected and why, what differs) and a summary.
 
 use super::{Report, views};
-use crate::failure::Failure;
+use crate::failure::{Failure, clip};
+use crate::judgement::Judged;
 use crate::verdict::{CaseRecord, Verdict};
 use std::fmt::Write;
 
@@ -35,13 +37,19 @@ fn side_by_side(out: &mut String, f: &Failure) {
 }
 
 fn case_block(out: &mut String, report: &Report, r: &CaseRecord) {
+    let expected = report.expected_reason(&r.id);
     let _ = writeln!(
         out,
-        "\n{:<11} {}  [{}] {}",
+        "\n{:<11} {}  [{}] {}{}",
         r.verdict.name().to_uppercase(),
         r.id,
         r.level.name(),
-        r.title
+        r.title,
+        if expected.is_some() {
+            "  (expected)"
+        } else {
+            ""
+        }
     );
     let mut spec = format!("{}, {}", r.spec.document, r.spec.section);
     if let Some(o) = &r.official {
@@ -50,6 +58,12 @@ fn case_block(out: &mut String, report: &Report, r: &CaseRecord) {
     let _ = writeln!(out, "  spec: {spec}");
     if r.attempts > 1 {
         let _ = writeln!(out, "  attempts: {}", r.attempts);
+    }
+    if let Some(reason) = expected {
+        let _ = writeln!(out, "  expected (judgement file): {reason}");
+    }
+    if let Some(d) = report.difference(&r.id) {
+        let _ = writeln!(out, "  differs from the judgement file: {d}");
     }
     if let Some(n) = &r.node_differs {
         let _ = writeln!(out, "  known Node difference: {n}");
@@ -74,7 +88,7 @@ fn case_block(out: &mut String, report: &Report, r: &CaseRecord) {
         for e in &r.transcript {
             let _ = writeln!(out, "    {}", e.line());
             if let Some(v) = views::view(e) {
-                let _ = writeln!(out, "    {:>21} ≈ {}", "", crate::failure::clip(&v, 200));
+                let _ = writeln!(out, "    {:>21} ≈ {}", "", clip(&v, 200));
             }
         }
     }
@@ -96,7 +110,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "\ntolerances used ({} case(s)):", tolerated.len());
         for r in tolerated {
             for t in &r.tolerances {
-                let _ = writeln!(out, "  {}  {}", r.id, crate::failure::clip(t, 200));
+                let _ = writeln!(out, "  {}  {}", r.id, clip(t, 200));
             }
         }
     }
@@ -109,13 +123,18 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "\nunsupported ({}):", unsupported.len());
         for r in unsupported {
             let why = r.skipped_because.as_deref().unwrap_or("");
-            let _ = writeln!(out, "  {}  ({why})", r.id);
+            // The recorded reason is in the judgement section below; here only the mark.
+            let mark = match report.expected_reason(&r.id) {
+                Some(_) => "  (expected)",
+                None => "",
+            };
+            let _ = writeln!(out, "  {}  ({}){mark}", r.id, clip(why, 200));
         }
     }
     if !report.detection.is_empty() {
         let _ = writeln!(out, "\nnot offered by the target:");
         for line in &report.detection {
-            let _ = writeln!(out, "  {}", crate::failure::clip(line, 200));
+            let _ = writeln!(out, "  {}", clip(line, 200));
         }
     }
     if !report.findings.is_empty() {
@@ -130,18 +149,18 @@ pub fn render(report: &Report) -> String {
                 "  {} [{}] {}\n    reported by {} at: {}\n    expected: {}\n    received: {}",
                 f.rule,
                 f.level.name(),
-                crate::failure::clip(&f.title, 200),
+                clip(&f.title, 200),
                 f.case,
                 f.step,
-                crate::failure::clip(&f.expected.join(" / "), 200),
-                crate::failure::clip(&f.received.join(" / "), 200),
+                clip(&f.expected.join(" / "), 200),
+                clip(&f.received.join(" / "), 200),
             );
             if f.cases.len() > 1 {
                 let _ = writeln!(
                     out,
                     "    blocks {} more case(s): {}",
                     f.cases.len() - 1,
-                    crate::failure::clip(&f.cases[1..].join(", "), 400)
+                    clip(&f.cases[1..].join(", "), 400)
                 );
             }
         }
@@ -153,8 +172,12 @@ pub fn render(report: &Report) -> String {
             "\nSERVER STOPPED: {headline}\n  {} case(s) not run or cut short (error, not counted \
              against the server): {}",
             cut.len(),
-            crate::failure::clip(&cut.join(", "), 400)
+            clip(&cut.join(", "), 400)
         );
+    }
+    if let Some(judged) = &report.judgement {
+        out.push('\n');
+        out.push_str(&judgement_lines(judged, true));
     }
     let t = report.timings;
     let _ = writeln!(
@@ -175,6 +198,36 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// The judgement of a run (`--judgement`): a headline, with `expected` every case that got its
+/// recorded non-pass verdict and the reason, then every difference. The runner prints it on its
+/// own after a `--quiet` run.
+pub fn judgement_lines(judged: &Judged, expected: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "judgement {}: {} pass and {} other verdict(s) as recorded, {} difference(s)",
+        judged.file,
+        judged.passed_as_recorded,
+        judged.expected.len(),
+        judged.differences.len()
+    );
+    if expected {
+        for e in &judged.expected {
+            let _ = writeln!(
+                out,
+                "  expected {:<11} {}: {}",
+                e.verdict.name(),
+                e.id,
+                clip(&e.reason, 300)
+            );
+        }
+    }
+    for d in &judged.differences {
+        let _ = writeln!(out, "  DIFFERS {}", clip(&d.to_string(), 400));
+    }
+    out
+}
+
 /// The one-line progress indicator (written with `\r` to a terminal).
 pub fn progress_line(done: usize, total: usize, record: &CaseRecord, bad: usize) -> String {
     let line = format!(
@@ -183,5 +236,5 @@ pub fn progress_line(done: usize, total: usize, record: &CaseRecord, bad: usize)
         record.verdict.name(),
         record.id
     );
-    format!("\r{:<100}", crate::failure::clip(&line, 99))
+    format!("\r{:<100}", clip(&line, 99))
 }
