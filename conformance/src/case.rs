@@ -107,6 +107,9 @@ pub struct Case {
     /// Set when the case cannot be run by design (a transcript the replayer cannot reproduce),
     /// with the reason: the case is reported `unsupported` against every target.
     pub unsupported_because: Option<&'static str>,
+    /// Set when the case cannot keep a session alive far from the server, with the reason: it
+    /// is reported `unsupported` when [`crate::config::Settings::too_far_for_step_by_step`].
+    pub near_only: Option<&'static str>,
     /// Runs alone (no other case at the same time): for cases that broadcast to every socket of
     /// a namespace they share with other cases, or use room names other cases may use.
     pub exclusive: bool,
@@ -131,6 +134,7 @@ impl Case {
             official: None,
             node_differs: None,
             unsupported_because: None,
+            near_only: None,
             exclusive: false,
             body,
         }
@@ -181,6 +185,12 @@ impl Case {
     /// Marks a replay case whose transcript cannot be reproduced, with the reason.
     pub fn not_replayable(mut self, why: &'static str) -> Case {
         self.unsupported_because = Some(why);
+        self
+    }
+
+    /// Marks a case that needs the server near (see [`Case::near_only`]), with the reason.
+    pub fn near_only(mut self, why: &'static str) -> Case {
+        self.near_only = Some(why);
         self
     }
 

@@ -273,6 +273,8 @@ pub struct Settings {
     pub case_timeout: Option<Duration>,
     /// What the target offers.
     pub capabilities: BTreeSet<Capability>,
+    /// The round trip detection measured (zero when detection did not run).
+    pub round_trip: Duration,
 }
 
 impl Settings {
@@ -286,6 +288,7 @@ impl Settings {
             margin: Duration::from_millis(400),
             case_timeout: None,
             capabilities: Capability::ALL.into_iter().collect(),
+            round_trip: Duration::ZERO,
         }
     }
 
@@ -304,6 +307,14 @@ impl Settings {
         // (twice: a request out and its answer back may each wait on one), every step four.
         self.margin += 2 * detected.round_trip;
         self.step += 4 * detected.round_trip;
+        self.round_trip = detected.round_trip;
+    }
+
+    /// Whether `server` is too far for a client that polls step by step: a ping queued just
+    /// after one GET waits for a request's round trip, then the next GET's, then the pong's way
+    /// out, about 2.5 round trips; from a third of the pingTimeout on, the pong may come late.
+    pub fn too_far_for_step_by_step(&self, server: Server) -> bool {
+        3 * self.round_trip >= Duration::from_millis(self.timings_for(server).ping_timeout)
     }
 
     /// The timings of one server: what it announced, else [`Settings::timings`].

@@ -10,6 +10,8 @@ use crate::driver::{
 };
 use crate::expect::{Captures, Want};
 use crate::failure::{CaseResult, Failure};
+use crate::long_poll::LongPoll;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -24,6 +26,8 @@ pub struct Ctx {
     closed: Option<String>,
     case_id: String,
     tolerances: Vec<String>,
+    /// The sessions whose GETs a [`LongPoll`] issues, by sid.
+    long_polls: HashMap<String, LongPoll>,
 }
 
 /// The request body content type every polling client sends.
@@ -41,6 +45,7 @@ impl Ctx {
             closed: None,
             case_id: String::new(),
             tolerances: Vec::new(),
+            long_polls: HashMap::new(),
         }
     }
 
@@ -183,6 +188,20 @@ impl Ctx {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
 
+    /// Keeps a GET pending on the polling session `sid` from now on (`query` is its polling
+    /// query), as a real client does: the polling helpers read its records instead of issuing
+    /// GETs, and pings are answered the moment they arrive. For cases that are not about the
+    /// GET cycle itself; the case must issue no GET of its own on the session afterwards.
+    pub fn keep_polling(&mut self, sid: &str, query: &str) {
+        let poll = LongPoll::start(self.http(), self.url(query));
+        self.long_polls.insert(sid.to_string(), poll);
+    }
+
+    /// The long poll of session `sid`, if the case started one ([`Ctx::keep_polling`]).
+    pub fn long_poll(&mut self, sid: &str) -> Option<&mut LongPoll> {
+        self.long_polls.get_mut(sid)
+    }
+
     /// A handle for issuing requests from other tasks (for concurrent polls).
     pub fn http(&self) -> Http {
         Http {
@@ -208,6 +227,17 @@ impl Ctx {
     pub async fn get(&self, query: &str) -> Result<HttpResponse, Failure> {
         let target = self.url(query);
         let step = format!("GET {target}");
+        let polled = self
+            .long_polls
+            .iter()
+            .find(|(sid, poll)| !poll.is_over() && query.contains(sid.as_str()));
+        if let Some((sid, _)) = polled {
+            // A second GET would make the server close the session (duplicate poll).
+            return Err(Failure::harness(
+                step,
+                format!("the case's long poll on {sid} still runs: read its records instead"),
+            ));
+        }
         self.http()
             .get_target(target)
             .await

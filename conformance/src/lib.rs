@@ -26,6 +26,7 @@ pub mod failure;
 pub mod filter;
 pub mod findings;
 pub mod judgement;
+pub mod long_poll;
 pub mod proptest;
 pub mod replay;
 pub mod report;

@@ -159,6 +159,20 @@ pub async fn run_watched(
             let _ = tx.send((index, record));
             continue;
         }
+        if let Some(why) = case
+            .near_only
+            .filter(|_| settings.too_far_for_step_by_step(case.server))
+        {
+            let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
+            record.skipped_because = Some(format!(
+                "needs a round trip under a third of the pingTimeout (measured {} ms, pingTimeout \
+                 {} ms): {why}",
+                settings.round_trip.as_millis(),
+                settings.timings_for(case.server).ping_timeout
+            ));
+            let _ = tx.send((index, record));
+            continue;
+        }
         let missing: Vec<Capability> = case
             .capabilities()
             .into_iter()

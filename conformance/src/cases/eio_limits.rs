@@ -8,7 +8,7 @@ use crate::failure::{CaseResult, Failure, visible};
 use std::time::Duration;
 
 async fn polling_too_large(cx: &mut Ctx) -> CaseResult {
-    let sid = open_polling(cx).await?;
+    let sid = open_long_polling(cx).await?;
     let size = cx.timings().max_payload as usize + 200;
     let body = format!("4{}", "a".repeat(size));
     let r = cx.post(&q(&sid), &body).await?;

@@ -283,7 +283,7 @@ async fn missed_events(cx: &mut Ctx) -> CaseResult {
 
 async fn polling_close(cx: &mut Ctx) -> CaseResult {
     let room = unique_room();
-    let sid = open_polling(cx).await?;
+    let sid = open_long_polling(cx).await?;
     let r = cx.post(&q(&sid), "40").await?;
     expect_status("POST 40", &r, 200)?;
     let caps = expect_records(
@@ -327,7 +327,7 @@ async fn polling_close(cx: &mut Ctx) -> CaseResult {
     ))
     .await?;
     b.expect("broadcast ack", t("432[]")).await?;
-    let sid2 = open_polling(cx).await?;
+    let sid2 = open_long_polling(cx).await?;
     let auth = restore(&sa.pid, &sa.offset);
     let r = cx.post(&q(&sid2), &format!("40{auth}")).await?;
     expect_status("POST 40 {pid, offset}", &r, 200)?;

@@ -16,9 +16,12 @@ async fn answered(cx: &mut Ctx) -> CaseResult {
     let n = prefix(&nsp);
     let (mut a, _) = ws_in(cx, &nsp).await?;
     let (mut b, _) = ws_in(cx, &nsp).await?;
+    // The acks come several round trips after their emits: a timeout of one step each way
+    // (not the contract's 500 ms default) keeps a server far away from timing them out.
+    let timeout = cx.step().as_millis();
     // The server's EVENT with ack id 0 is queued before the control event's ack.
     a.send(&format!(
-        r#"42{n}1["emit-with-ack",{{"event":"ask","args":[1]}}]"#
+        r#"42{n}1["emit-with-ack",{{"event":"ask","args":[1],"timeout":{timeout}}}]"#
     ))
     .await?;
     a.expect(
@@ -28,7 +31,7 @@ async fn answered(cx: &mut Ctx) -> CaseResult {
     .await?;
     a.expect("control ack", t(&format!("43{n}1[]"))).await?;
     a.send(&format!(
-        r#"42{n}2["emit-with-ack",{{"event":"ask","args":[2,{{"x":"y"}}]}}]"#
+        r#"42{n}2["emit-with-ack",{{"event":"ask","args":[2,{{"x":"y"}}],"timeout":{timeout}}}]"#
     ))
     .await?;
     a.expect(
@@ -38,8 +41,10 @@ async fn answered(cx: &mut Ctx) -> CaseResult {
     .await?;
     a.expect("control ack", t(&format!("43{n}2[]"))).await?;
     // The counter is the namespace's, shared by its sockets: b gets id 2.
-    b.send(&format!(r#"42{n}1["emit-with-ack",{{"event":"ask"}}]"#))
-        .await?;
+    b.send(&format!(
+        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#
+    ))
+    .await?;
     b.expect(
         "server EVENT with ack id 2 (one counter per namespace)",
         t(&format!(r#"42{n}2["ask"]"#)),

@@ -8,6 +8,8 @@ use crate::context::{Ctx, Ws, expect_response, expect_status};
 use crate::driver::HttpResponse;
 use crate::expect::{Captures, Want};
 use crate::failure::{CaseResult, Failure, visible};
+use crate::long_poll::Polled;
+use std::time::Duration;
 
 /// The Engine.IO polling record separator.
 pub const RS: &str = "\u{1e}";
@@ -47,6 +49,14 @@ pub async fn open_polling(cx: &mut Ctx) -> Result<String, Failure> {
     let c = expect_response("polling handshake", &r, 200, &cx.handshake(&["websocket"]))
         .map_err(|f| f.rule(OPEN_PACKET))?;
     Ok(c["sid"].clone())
+}
+
+/// [`open_polling`], then a GET kept pending on the session for the rest of the case, as a
+/// client keeps one ([`Ctx::keep_polling`]): far from the server, pings are still answered in time.
+pub async fn open_long_polling(cx: &mut Ctx) -> Result<String, Failure> {
+    let sid = open_polling(cx).await?;
+    cx.keep_polling(&sid, &q(&sid));
+    Ok(sid)
 }
 
 /// WebSocket handshake: the first frame is the open packet with `upgrades:[]`; pings answered.
@@ -91,8 +101,21 @@ pub async fn sio_ws(cx: &mut Ctx) -> Result<Ws, Failure> {
 }
 
 /// One GET with pings removed from the body (each answered with a `3` POST). Returns the
-/// response and the remaining records; GETs again (at most 4 times) while only pings came.
-pub async fn poll(cx: &mut Ctx, sid: &str) -> Result<(HttpResponse, Vec<String>), Failure> {
+/// remaining records; GETs again (at most 4 times) while only pings came. On a session the case
+/// handed to a long poll ([`Ctx::keep_polling`]), the records of its next response instead.
+pub async fn poll(cx: &mut Ctx, sid: &str) -> Result<Vec<String>, Failure> {
+    let bound = cx.step() + Duration::from_millis(cx.timings().ping_interval);
+    if let Some(long_poll) = cx.long_poll(sid) {
+        return match long_poll.next("GET (long poll)", bound).await? {
+            Polled::Records(records) => Ok(records),
+            Polled::Refused(r) => Err(Failure::assertion(
+                "GET (long poll)",
+                "status 200",
+                format!("status {} body {}", r.status, visible(&r.text())),
+            )),
+            Polled::Lost(f) => Err(f),
+        };
+    }
     for _ in 0..4 {
         let r = cx.get(&q(sid)).await?;
         expect_status("GET (poll)", &r, 200)?;
@@ -111,7 +134,7 @@ pub async fn poll(cx: &mut Ctx, sid: &str) -> Result<(HttpResponse, Vec<String>)
             expect_status("POST 3 (pong)", &pong, 200)?;
         }
         if !records.is_empty() {
-            return Ok((r, records));
+            return Ok(records);
         }
     }
     Err(Failure::assertion(
@@ -167,8 +190,7 @@ pub async fn expect_noop_release(
 async fn collect_records(cx: &mut Ctx, sid: &str, n: usize) -> Result<Vec<String>, Failure> {
     let mut got = Vec::new();
     while got.len() < n {
-        let (_, records) = poll(cx, sid).await?;
-        got.extend(records);
+        got.extend(poll(cx, sid).await?);
     }
     Ok(got)
 }
@@ -263,15 +285,14 @@ pub async fn expect_replies_any_order(
 
 /// One GET's body, pings removed, must be exactly `payload` (a batch in one response).
 pub async fn expect_poll_body(cx: &mut Ctx, sid: &str, step: &str, payload: &str) -> CaseResult {
-    let (r, records) = poll(cx, sid).await?;
-    let got = records.join(RS);
+    let got = poll(cx, sid).await?.join(RS);
     if got == payload {
         Ok(())
     } else {
         Err(Failure::assertion(
             step,
             format!("status 200 body {}", visible(payload)),
-            format!("status {} body {}", r.status, visible(&r.text())),
+            format!("status 200 body {} (pings removed)", visible(&got)),
         ))
     }
 }

@@ -27,6 +27,21 @@ const PROXY_POLLING: &str = "socket.io-client keeps a long poll in flight while 
 
 const NODE_IGNORES_CLOSE: &str = "records Node ignoring a client close packet `1` over WebSocket, where the protocol says the session closes (the SHOULD case eio.close.websocket.immediate, which Node does not meet): replayed, Node's quirk would be a rule and a server that closes would fail";
 
+/// Why a replay of a polling session needs the server near: it repeats the capture's requests
+/// one after the other, with no GET pending in between, as the capture's client sent them.
+const POLLS_STEP_BY_STEP: &str = "the replay polls step by step as the capture did; far away, a \
+     ping queued between two of its requests reaches the client, and its pong the server, after \
+     the pingTimeout (the hand-written polling cases keep a GET pending and run at any distance)";
+/// Why an EIO=3 replay needs the server near.
+const EIO3_NO_CLIENT_PINGS: &str = "an EIO=3 session lives pingInterval + pingTimeout without a \
+     client ping, and the capture's client sent none: its exchanges fit in that time only near \
+     the server";
+/// Why a replay that plays the heartbeat needs the server near.
+const HEARTBEAT_AS_RECORDED: &str = "the transcript plays the heartbeat as Node timed it on a \
+     link of no delay: the next ping is armed when the pong arrives, so each round trip moves \
+     the pings against the timeouts the transcript shows (the hand-written heartbeat cases \
+     allow for the round trip)";
+
 /// Transcripts that are not replayed, with the reason (their cases are `unsupported`).
 pub const NOT_REPLAYABLE: &[(&str, &str)] = &[
     ("client.middleware-refusal", PROXY_POLLING),
@@ -186,6 +201,20 @@ fn make_case(t: &Transcript) -> Case {
         tags.push("eio3");
     }
     case = case.tags(&tags);
+    let polls_a_session = t.records.iter().any(
+        |r| matches!(r, Record::Http(h) if h.request.method == "POST" && h.request.url.contains("sid=")),
+    );
+    if meta.eio == 3 {
+        case = case.near_only(EIO3_NO_CLIENT_PINGS);
+    } else if polls_a_session {
+        case = case.near_only(POLLS_STEP_BY_STEP);
+    } else if t
+        .records
+        .iter()
+        .any(|r| matches!(r, Record::WsConnect(c) if player::plays_heartbeat(t, c.ws)))
+    {
+        case = case.near_only(HEARTBEAT_AS_RECORDED);
+    }
     if let Some((_, why)) = NOT_REPLAYABLE.iter().find(|(s, _)| *s == meta.scenario) {
         case = case.not_replayable(why);
     }

@@ -57,7 +57,7 @@ pub async fn play(cx: &mut Ctx, t: &Transcript) -> CaseResult {
 
 /// Whether the server of the transcript pinged on WebSocket connection `ws` (a `2` the replay
 /// must see and answer as a step of its own).
-fn plays_heartbeat(t: &Transcript, ws: u32) -> bool {
+pub fn plays_heartbeat(t: &Transcript, ws: u32) -> bool {
     t.records.iter().any(|r| {
         matches!(r, Record::WsMessage(m)
             if m.ws == ws && m.dir == Direction::S2c && m.body.text() == Some("2"))
