@@ -317,6 +317,14 @@ impl Settings {
         3 * self.round_trip >= Duration::from_millis(self.timings_for(server).ping_timeout)
     }
 
+    /// Whether `server` is too far for any polling client to be sure of its pongs: a ping
+    /// queued just after a response waits a round trip for the client's next GET, and its pong
+    /// takes half of one each way, so from half the pingTimeout on a session of a correct
+    /// server and a correct client may time out.
+    pub fn too_far_for_polling(&self, server: Server) -> bool {
+        2 * self.round_trip >= Duration::from_millis(self.timings_for(server).ping_timeout)
+    }
+
     /// The timings of one server: what it announced, else [`Settings::timings`].
     pub fn timings_for(&self, server: Server) -> Timings {
         self.per_server

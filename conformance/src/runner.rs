@@ -159,17 +159,9 @@ pub async fn run_watched(
             let _ = tx.send((index, record));
             continue;
         }
-        if let Some(why) = case
-            .near_only
-            .filter(|_| settings.too_far_for_step_by_step(case.server))
-        {
+        if let Some(why) = too_far(case, &settings) {
             let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
-            record.skipped_because = Some(format!(
-                "needs a round trip under a third of the pingTimeout (measured {} ms, pingTimeout \
-                 {} ms): {why}",
-                settings.round_trip.as_millis(),
-                settings.timings_for(case.server).ping_timeout
-            ));
+            record.skipped_because = Some(why);
             let _ = tx.send((index, record));
             continue;
         }
@@ -275,4 +267,26 @@ pub async fn run_watched(
         server_stopped,
         findings,
     }
+}
+
+/// Why `case` cannot be judged at the round trip detection measured, if it cannot: a polling
+/// case needs it under half the pingTimeout ([`Settings::too_far_for_polling`]), a case marked
+/// [`Case::near_only`] under a third ([`Settings::too_far_for_step_by_step`]).
+fn too_far(case: &Case, settings: &Settings) -> Option<String> {
+    let measured = format!(
+        "measured {} ms, pingTimeout {} ms",
+        settings.round_trip.as_millis(),
+        settings.timings_for(case.server).ping_timeout
+    );
+    if case.tags.contains(&"polling") && settings.too_far_for_polling(case.server) {
+        return Some(format!(
+            "needs a round trip under half the pingTimeout ({measured}): over polling a ping \
+             queued just after a response waits for the next GET, and no client can be sure \
+             to answer it in time"
+        ));
+    }
+    let why = case.near_only?;
+    settings
+        .too_far_for_step_by_step(case.server)
+        .then(|| format!("needs a round trip under a third of the pingTimeout ({measured}): {why}"))
 }

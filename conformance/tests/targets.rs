@@ -346,11 +346,11 @@ fn judged_right_from_far_away(url: &str) {
         .filter(|r| {
             r.skipped_because
                 .as_deref()
-                .is_some_and(|why| why.contains("round trip under a third of the pingTimeout"))
+                .is_some_and(|why| why.contains("needs a round trip under"))
         })
         .count();
     eprintln!("60 ms away: {passed} pass, {too_far} unsupported for the distance");
-    assert!(passed >= 240, "only {passed} cases passed");
+    assert!(passed >= 150, "only {passed} cases passed");
 }
 
 #[test]

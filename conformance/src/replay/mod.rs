@@ -32,6 +32,10 @@ const NODE_IGNORES_CLOSE: &str = "records Node ignoring a client close packet `1
 const POLLS_STEP_BY_STEP: &str = "the replay polls step by step as the capture did; far away, a \
      ping queued between two of its requests reaches the client, and its pong the server, after \
      the pingTimeout (the hand-written polling cases keep a GET pending and run at any distance)";
+/// Why a replay of server acks needs the server near.
+const ACK_TIMEOUT_AS_RECORDED: &str = "the capture's server acks wait the contract's 500 ms \
+     ack timeout, and the client answers them several round trips later (the hand-written \
+     server-ack cases set a timeout that allows for the round trip)";
 /// Why an EIO=3 replay needs the server near.
 const EIO3_NO_CLIENT_PINGS: &str = "an EIO=3 session lives pingInterval + pingTimeout without a \
      client ping, and the capture's client sent none: its exchanges fit in that time only near \
@@ -197,14 +201,18 @@ fn make_case(t: &Transcript) -> Case {
     if t.records.iter().any(|r| matches!(r, Record::WsConnect(_))) {
         tags.push("websocket");
     }
-    if meta.eio == 3 {
+    if text.contains("\"emit-with-ack\"") {
+        case = case.near_only(ACK_TIMEOUT_AS_RECORDED);
+    } else if meta.eio == 3 {
         tags.push("eio3");
     }
     case = case.tags(&tags);
     let polls_a_session = t.records.iter().any(
         |r| matches!(r, Record::Http(h) if h.request.method == "POST" && h.request.url.contains("sid=")),
     );
-    if meta.eio == 3 {
+    if text.contains("\"emit-with-ack\"") {
+        case = case.near_only(ACK_TIMEOUT_AS_RECORDED);
+    } else if meta.eio == 3 {
         case = case.near_only(EIO3_NO_CLIENT_PINGS);
     } else if polls_a_session {
         case = case.near_only(POLLS_STEP_BY_STEP);
