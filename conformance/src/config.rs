@@ -423,4 +423,31 @@ mod tests {
         s.case_timeout = Some(Duration::from_secs(5));
         assert_eq!(s.case_bound(Server::SioMain), Duration::from_secs(5));
     }
+
+    #[test]
+    fn distance_limits_follow_the_pingtimeout() {
+        let mut s = Settings::new(crate::driver::Endpoint::parse("http://127.0.0.1:1").unwrap());
+        let at = |s: &mut Settings, ms| {
+            s.round_trip = Duration::from_millis(ms);
+            (
+                s.too_far_for_step_by_step(Server::SioMain),
+                s.too_far_for_polling(Server::SioMain),
+            )
+        };
+        // The contract's 200 ms pingTimeout: a third is 66.7 ms, half 100 ms.
+        assert_eq!(at(&mut s, 0), (false, false));
+        assert_eq!(at(&mut s, 66), (false, false));
+        assert_eq!(at(&mut s, 67), (true, false));
+        assert_eq!(at(&mut s, 99), (true, false));
+        assert_eq!(at(&mut s, 100), (true, true));
+        // A server's own announced pingTimeout counts, not the contract's.
+        s.per_server.insert(
+            Server::SioMain,
+            Timings {
+                ping_timeout: 20_000,
+                ..Timings::CONTRACT
+            },
+        );
+        assert_eq!(at(&mut s, 300), (false, false));
+    }
 }

@@ -4,8 +4,11 @@
 //!
 //! - a stock socket.io 4.8.4 server, no application code, Node's default 25 s / 20 s heartbeat
 //!   (`fixtures/node/targets/stock.mjs`): protocol tier, every case that runs passes;
+//! - the same stock server 150 ms away each way: the same;
 //! - exactly the official suites' servers (`fixtures/node/targets/official.mjs`): official tier,
 //!   nothing fails;
+//! - the reference server and the Node harness 60 ms away each way: every case that runs passes,
+//!   the rest is `unsupported` for the distance, with the measured round trip;
 //! - an HTTP server that answers everything with 200 and a page: "not an Engine.IO server";
 //! - a server that accepts connections and never answers;
 //! - a server killed in the middle of a run: one headline, no case blamed on it;
