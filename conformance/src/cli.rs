@@ -76,6 +76,10 @@ pub struct Args {
     /// Cases run concurrently.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// A quick run: cases that wait for a heartbeat or timeout over 5 s (Node's default 25 s
+    /// pings, 45 s connectTimeout) are reported `unsupported` instead of run
+    #[arg(long)]
+    pub quick: bool,
     /// Extra attempts for a case that does not pass; a later pass makes it `flaky`.
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
@@ -320,6 +324,7 @@ pub async fn run(args: Args) -> u8 {
         jobs: args.jobs,
         retries: args.retries,
         selection,
+        quick: args.quick,
     };
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal() && !args.quiet;

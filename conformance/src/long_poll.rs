@@ -3,10 +3,16 @@
 //!
 //! A case that polls step by step (POST, then GET, then POST…) leaves the session without a
 //! pending GET between its requests. A ping the server queues then waits for the case's next
-//! GET, and far from the server (a 120 ms round trip against a 200 ms pingTimeout) the pong
-//! comes too late: the server closes a session that did nothing wrong. Cases that are not about
-//! the GET cycle itself hand the session to a [`LongPoll`] ([`crate::context::Ctx::keep_polling`]);
-//! the polling helpers then read records from it instead of issuing GETs of their own.
+//! GET, and far from the server (an 80 ms round trip against the contract's 200 ms pingTimeout)
+//! the pong comes too late: the server closes a session that did nothing wrong. Cases that are
+//! not about the GET cycle itself hand the session to a [`LongPoll`]
+//! ([`crate::context::Ctx::keep_polling`]); the polling helpers then read records from it
+//! instead of issuing GETs of their own.
+//!
+//! Even a long poll leaves a gap of one round trip after each response, until its next GET
+//! arrives: a ping queued then reaches the server's pingTimeout after two round trips at worst.
+//! Beyond that distance no polling client is safe, and the runner does not judge polling cases
+//! ([`crate::config::Settings::too_far_for_polling`]).
 
 use crate::context::{Http, TEXT_PLAIN};
 use crate::driver::HttpResponse;

@@ -22,7 +22,14 @@ pub struct RunOptions {
     pub retries: u32,
     /// Which cases run; the others are left out of the results entirely.
     pub selection: Selection,
+    /// A quick run (`--quick`): cases that wait for a heartbeat or timeout longer than
+    /// [`QUICK_LIMIT_MS`] are `unsupported` instead of run.
+    pub quick: bool,
 }
+
+/// In a quick run, the longest heartbeat (pingInterval + pingTimeout) or connectTimeout a case
+/// may wait for.
+pub const QUICK_LIMIT_MS: u64 = 5_000;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -30,6 +37,7 @@ impl Default for RunOptions {
             jobs: 4,
             retries: 0,
             selection: Selection::default(),
+            quick: false,
         }
     }
 }
@@ -159,6 +167,12 @@ pub async fn run_watched(
             let _ = tx.send((index, record));
             continue;
         }
+        if let Some(why) = too_slow_for_a_quick_run(case, &settings, options) {
+            let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
+            record.skipped_because = Some(why);
+            let _ = tx.send((index, record));
+            continue;
+        }
         if let Some(why) = too_far(case, &settings) {
             let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
             record.skipped_because = Some(why);
@@ -267,6 +281,32 @@ pub async fn run_watched(
         server_stopped,
         findings,
     }
+}
+
+/// Why `case` is left out of a quick run, if it is: it waits for the heartbeat (tag
+/// `heartbeat`) or a timeout (tag `timeout`) of its server, and those are long.
+fn too_slow_for_a_quick_run(
+    case: &Case,
+    settings: &Settings,
+    options: &RunOptions,
+) -> Option<String> {
+    if !options.quick {
+        return None;
+    }
+    let t = settings.timings_for(case.server);
+    let heartbeat = t.ping_interval + t.ping_timeout;
+    let waits = case.tags.contains(&"heartbeat") || case.tags.contains(&"timeout");
+    let longest = if case.tags.contains(&"timeout") {
+        heartbeat.max(t.connect_timeout)
+    } else {
+        heartbeat
+    };
+    (waits && longest > QUICK_LIMIT_MS).then(|| {
+        format!(
+            "--quick: waits for the heartbeat or a timeout ({longest} ms; a quick run leaves out \
+             what waits over {QUICK_LIMIT_MS} ms)"
+        )
+    })
 }
 
 /// Why `case` cannot be judged at the round trip detection measured, if it cannot: a polling

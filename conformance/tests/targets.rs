@@ -36,15 +36,23 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Detects the target and runs every case against it, `jobs` at a time.
 async fn run_all(url: &str, jobs: usize) -> (Settings, runner::Outcome) {
+    run_with(
+        url,
+        RunOptions {
+            jobs,
+            ..RunOptions::default()
+        },
+    )
+    .await
+}
+
+/// Detects the target and runs every case against it with `options`.
+async fn run_with(url: &str, options: RunOptions) -> (Settings, runner::Outcome) {
     let mut settings = Settings::new(Endpoint::parse(url).expect("URL"));
     let found = runner::detect(&settings)
         .await
         .expect("an Engine.IO server");
     settings.adopt(&found, Default::default());
-    let options = RunOptions {
-        jobs,
-        ..RunOptions::default()
-    };
     let outcome =
         runner::run_watched(&cases::all(), settings.clone(), &options, |_, _, _| {}).await;
     (settings, outcome)
@@ -143,6 +151,52 @@ fn a_stock_socketio_server_150_ms_away_is_judged_as_if_it_were_near() {
     );
     let passed = assert_judged_right(&outcome.records);
     assert!(passed >= 40, "only {passed} cases ran and passed");
+}
+
+/// `--quick` against Node's default heartbeat: what waits for it is left out with the reason,
+/// the rest runs as in a full run, in seconds.
+#[test]
+fn a_quick_run_leaves_out_what_waits_for_a_long_heartbeat() {
+    let Some((_server, url)) = support::start_node("targets/stock.mjs") else {
+        return;
+    };
+    let started = Instant::now();
+    let options = RunOptions {
+        jobs: 8,
+        quick: true,
+        ..RunOptions::default()
+    };
+    let (_, outcome) = runtime().block_on(run_with(&url, options));
+    let passed = assert_judged_right(&outcome.records);
+    let quick_skips: Vec<&str> = outcome
+        .records
+        .iter()
+        .filter(|r| {
+            r.skipped_because
+                .as_deref()
+                .is_some_and(|why| why.starts_with("--quick"))
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    for id in [
+        "sio.engine.heartbeat.websocket.ping-pong",
+        "sio.engine.heartbeat.polling.ping-timeout",
+        "sio.connect.no-handshake",
+    ] {
+        assert!(quick_skips.contains(&id), "{id} ran in a quick run");
+    }
+    assert!(!quick_skips.contains(&"sio.engine.upgrade.same-sid-http"));
+    assert!(passed >= 30, "only {passed} cases ran and passed");
+    // Nothing that waits for the 25 s heartbeat ran.
+    let waited: Vec<&str> = outcome
+        .records
+        .iter()
+        .filter(|r| r.verdict != Verdict::Unsupported)
+        .filter(|r| r.tags.iter().any(|t| t == "heartbeat" || t == "timeout"))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(waited.is_empty(), "ran in a quick run: {waited:?}");
+    eprintln!("quick run: {passed} pass in {:?}", started.elapsed());
 }
 
 #[test]

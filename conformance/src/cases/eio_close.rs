@@ -109,7 +109,7 @@ pub fn cases() -> Vec<Case> {
     v.extend(crate::engine_pair!(
         "close.websocket.forceful",
         "After `1` over WebSocket (and no pongs) the connection closes within pingInterval + pingTimeout",
-        ws_forceful, "Packet types (close); notes §1.6", ["websocket", "close"],
+        ws_forceful, "Packet types (close); notes §1.6", ["websocket", "close", "heartbeat"],
         Some("close › WebSocket › forcefully closes the session"),
         Some("Engine.IO protocol › close › WebSocket › should forcefully close the session")
     ));

@@ -104,7 +104,7 @@ pub fn cases() -> Vec<Case> {
         )
         .spec(SIO_SPEC, "Disconnection from a namespace")
         .server(Server::SioMain)
-        .tags(&["websocket", "disconnect"])
+        .tags(&["websocket", "disconnect", "heartbeat"])
         .official(SIO_SUITE, "Socket.IO protocol › disconnect › should disconnect from the main namespace"),
         Case::new(
             "sio.disconnect.custom",
