@@ -4,15 +4,21 @@
 //!
 //! - socketioxide: `cargo build --release --locked` of the standalone project (its own
 //!   `Cargo.lock`, its own target dir `fixtures/socketioxide/target`, git-ignored), then its
-//!   binary is run directly. About 1.5 min on 2 cores the first time, well under a second after.
+//!   binary is run directly. About 2.5 min on 2 shared cores the first time, under a second after.
 //! - python-socketio: a virtual environment in `target/python-venv` (git-ignored) made with
 //!   `python3 -m venv`, and `pip install --require-hashes -r fixtures/python/requirements.txt`
 //!   (plain `-r` if the file ever loses its hashes). The environment is made again from nothing
 //!   when the requirements file changes (a stamp keeps its SHA-1), so a removed pin does not
-//!   linger. About 10 s with PyPI reachable; nothing after.
+//!   linger. About 12 s with PyPI reachable; nothing after.
 //!
 //! Both print `{"listening":"http://127.0.0.1:PORT"}` like every contract server, and are the
 //! processes xtask starts (not `cargo run`, not a shell), so stopping them stops the server.
+//!
+//! A suite run (`cargo xtask conformance --target T`, 2 shared cores): `socketioxide` about 10 s,
+//! `python` about 50 s (python-socketio is judged at the `protocol` tier and one case waits out
+//! a 45 s connectTimeout it does not have), `socketioxide-stock` 75-92 s, `python-stock`
+//! 127-138 s (the stock modes keep the 25 s / 20 s heartbeat). fixtures/socketioxide/README.md and
+//! fixtures/python/README.md say what the suite finds there.
 
 use crate::workspace;
 use anyhow::{Context, Result, bail};
