@@ -509,6 +509,11 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// Whether the response (or the error) is already in.
+    pub fn is_done(&self) -> bool {
+        self.handle.is_finished()
+    }
+
     /// Waits for the response (the request itself is bounded by the step timeout).
     pub async fn response(self) -> Result<HttpResponse, Failure> {
         let step = self.step.clone();

@@ -63,6 +63,27 @@ fn root_cause(record: &CaseRecord, failed: &[(String, String)]) -> Option<(Strin
         .then(|| (eio, level, record.title.clone()))
 }
 
+/// A replay whose server pinged where Node's transcript has no ping, on a target already
+/// found to ping early: Node's transcript times everything from a first ping pingInterval
+/// after the open packet, so what went wrong after that early ping is the early ping's doing
+/// (the hand-written cases judge the rest with the ping answered).
+fn met_an_early_ping(record: &CaseRecord, findings: &[Finding]) -> Option<(String, Level, String)> {
+    let early = findings
+        .iter()
+        .find(|f| f.rule == catalogue::FIRST_PING_NOT_EARLY)?;
+    let first = record.failures.first()?;
+    let pinged = record
+        .tolerances
+        .iter()
+        .any(|t| t.contains("ping `2` the transcript does not have"))
+        || first
+            .received
+            .iter()
+            .any(|r| r == "status 200 body 2" || r == "text 2");
+    (record.id.starts_with("replay.") && pinged)
+        .then(|| (early.rule.clone(), early.level, early.title.clone()))
+}
+
 /// Groups the records (in registration order) by the root cause of their first deviation,
 /// marks all but the first of each group `blocked`, and returns the findings.
 pub fn group(records: &mut [CaseRecord]) -> Vec<Finding> {
@@ -82,7 +103,8 @@ pub fn group(records: &mut [CaseRecord]) -> Vec<Finding> {
         if !judged(record) {
             continue;
         }
-        let Some((cause, level, title)) = root_cause(record, &failed) else {
+        let cause = root_cause(record, &failed).or_else(|| met_an_early_ping(record, &findings));
+        let Some((cause, level, title)) = cause else {
             continue;
         };
         let first = record.failures.first().expect("a root cause has a failure");
@@ -146,6 +168,39 @@ mod tests {
         ];
         let findings = group(&mut records);
         assert_eq!(findings[0].level, Level::Should);
+    }
+
+    #[test]
+    fn a_replay_thrown_by_an_early_ping_is_blocked_by_it_only_once_it_is_found() {
+        let early = Some(catalogue::FIRST_PING_NOT_EARLY);
+        let mut pinged = record("replay.a.pinged", Verdict::Fail, None);
+        pinged.failures[0].received = vec!["status 200 body 2".into()];
+        let mut tolerated = record("replay.a.tolerated", Verdict::Fail, None);
+        tolerated
+            .tolerances
+            .push("line 3: heartbeat ping `2` the transcript does not have, answered".into());
+        let other = record("replay.a.other", Verdict::Fail, None);
+        let mut records = vec![
+            record("eio.x.first-ping", Verdict::NonStrict, early),
+            pinged.clone(),
+            tolerated,
+            other,
+        ];
+        group(&mut records);
+        let verdicts: Vec<Verdict> = records.iter().map(|r| r.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::NonStrict,
+                Verdict::Blocked,
+                Verdict::Blocked,
+                Verdict::Fail
+            ]
+        );
+        // Without the finding, a ping the transcript lacks is the replay's own failure.
+        let mut alone = vec![pinged];
+        group(&mut alone);
+        assert_eq!(alone[0].verdict, Verdict::Fail);
     }
 
     #[test]

@@ -8,11 +8,12 @@
 pub mod normalise;
 pub mod player;
 
-use crate::case::Case;
+use crate::case::{Case, Level};
 use crate::config::{Capability, Server};
 use crate::context::Ctx;
 use crate::failure::{CaseResult, Failure};
 use sio_fixtures::{Body, Direction, Record, Transcript};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -90,6 +91,43 @@ const NODE_CHOICE: [&str; 7] = [
     "suite accepts",
 ];
 
+/// The behaviour tag a transcript's `covers` entry names as the hand-written cases' spec
+/// sections write it: `notes-4.26` is behaviour `§4 #26` (other entries name no behaviour).
+fn behaviour_tag(covers: &str) -> String {
+    covers
+        .strip_prefix("notes-4.")
+        .map(|n| format!("§4 #{n}"))
+        .unwrap_or_default()
+}
+
+/// The behaviours (`§4 #N`) that some hand-written case judges at SHOULD: a replay that
+/// covers one is SHOULD too, so a replay of Node's transcript is never stricter than the
+/// hand-written case for the same behaviour.
+fn should_behaviours() -> &'static BTreeSet<String> {
+    static SHOULD: OnceLock<BTreeSet<String>> = OnceLock::new();
+    SHOULD.get_or_init(|| {
+        crate::cases::hand_written()
+            .iter()
+            .filter(|c| c.level == Level::Should)
+            .flat_map(|c| behaviour_tags(c.spec.section))
+            .collect()
+    })
+}
+
+/// Every `§4 #N` in a spec section (`§4 #28; §1.5` → `§4 #28`).
+fn behaviour_tags(section: &str) -> Vec<String> {
+    section
+        .match_indices("§4 #")
+        .map(|(at, prefix)| {
+            let digits: String = section[at + prefix.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            format!("{prefix}{digits}")
+        })
+        .collect()
+}
+
 /// Everything the client sends, as text (URLs, bodies, frames), for capability detection.
 fn client_text(t: &Transcript) -> String {
     let mut out = String::new();
@@ -157,7 +195,19 @@ fn make_case(t: &Transcript) -> Case {
     let mut case = Case::new(id, leak(meta.title.clone()), crate::body!(replay_body))
         .spec(COVERS, leak(covers))
         .server(server);
-    if NODE_CHOICE.iter().any(|w| meta.notes.contains(w)) {
+    // A transcript that plays the heartbeat holds Node's ping timing, which the hand-written
+    // heartbeat cases judge (the first ping's time at SHOULD, the timeouts at MUST).
+    let plays_heartbeat = t
+        .records
+        .iter()
+        .any(|r| matches!(r, Record::WsConnect(c) if player::plays_heartbeat(t, c.ws)));
+    if NODE_CHOICE.iter().any(|w| meta.notes.contains(w))
+        || plays_heartbeat
+        || meta
+            .covers
+            .iter()
+            .any(|c| should_behaviours().contains(&behaviour_tag(c)))
+    {
         case = case.should();
     }
     let text = client_text(t);
@@ -216,11 +266,7 @@ fn make_case(t: &Transcript) -> Case {
         case = case.near_only(EIO3_NO_CLIENT_PINGS);
     } else if polls_a_session {
         case = case.near_only(POLLS_STEP_BY_STEP);
-    } else if t
-        .records
-        .iter()
-        .any(|r| matches!(r, Record::WsConnect(c) if player::plays_heartbeat(t, c.ws)))
-    {
+    } else if plays_heartbeat {
         case = case.near_only(HEARTBEAT_AS_RECORDED);
     }
     if let Some((_, why)) = NOT_REPLAYABLE.iter().find(|(s, _)| *s == meta.scenario) {
@@ -274,7 +320,21 @@ async fn replay_body(cx: &mut Ctx) -> CaseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Level;
+
+    #[test]
+    fn a_replay_is_never_stricter_than_the_hand_written_case_for_its_behaviour() {
+        assert_eq!(behaviour_tags("§4 #28; §1.5; §4 #3"), ["§4 #28", "§4 #3"]);
+        assert_eq!(behaviour_tag("notes-4.37"), "§4 #37");
+        assert_eq!(behaviour_tag("eio-suite.close.polling.forceful"), "");
+        let all = crate::cases::all();
+        let level = |id: &str| all.iter().find(|c| c.id == id).expect(id).level;
+        // A client ping is judged SHOULD by hand (§4 #37); Node's transcripts of it follow.
+        assert_eq!(level("eio.websocket.client-ping"), Level::Should);
+        assert_eq!(level("replay.eio.websocket.client-ping"), Level::Should);
+        assert_eq!(level("replay.eio.polling.client-ping"), Level::Should);
+        // A behaviour judged MUST by hand stays MUST in its replays.
+        assert_eq!(level("replay.eio.polling.client-close"), Level::Must);
+    }
 
     #[test]
     fn every_transcript_is_a_case() {
