@@ -60,6 +60,7 @@ async fn run_suite(fault: Option<Fault>, capabilities: &BTreeSet<Capability>) ->
             exclude: Globs::new(EXCLUDED),
             ..Selection::default()
         },
+        ..RunOptions::default()
     };
     runner::run(&cases::all(), settings, &options, |_, _, _| {}).await
 }
