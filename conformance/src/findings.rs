@@ -80,7 +80,8 @@ fn met_an_early_ping(record: &CaseRecord, findings: &[Finding]) -> Option<(Strin
             .received
             .iter()
             .any(|r| r == "status 200 body 2" || r == "text 2");
-    (record.id.starts_with("replay.") && pinged)
+    // Only a broken MUST: a SHOULD the replay broke (a header, a wording) is its own matter.
+    (record.id.starts_with("replay.") && record.verdict == Verdict::Fail && pinged)
         .then(|| (early.rule.clone(), early.level, early.title.clone()))
 }
 
@@ -180,11 +181,15 @@ mod tests {
             .tolerances
             .push("line 3: heartbeat ping `2` the transcript does not have, answered".into());
         let other = record("replay.a.other", Verdict::Fail, None);
+        let mut should_only = tolerated.clone();
+        should_only.id = "replay.a.should-only".into();
+        should_only.verdict = Verdict::NonStrict;
         let mut records = vec![
             record("eio.x.first-ping", Verdict::NonStrict, early),
             pinged.clone(),
             tolerated,
             other,
+            should_only,
         ];
         group(&mut records);
         let verdicts: Vec<Verdict> = records.iter().map(|r| r.verdict).collect();
@@ -194,7 +199,8 @@ mod tests {
                 Verdict::NonStrict,
                 Verdict::Blocked,
                 Verdict::Blocked,
-                Verdict::Fail
+                Verdict::Fail,
+                Verdict::NonStrict
             ]
         );
         // Without the finding, a ping the transcript lacks is the replay's own failure.
