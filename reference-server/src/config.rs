@@ -35,12 +35,15 @@ pub struct EngineConfig {
     /// to the application synchronously before writing `ok`, so it has no such option; this
     /// bound only keeps a stuck application from holding the POST forever.
     pub application_wait: Duration,
-    /// How late a session timer (the next ping, a pong's deadline, an upgrade's timeout) may
-    /// fire, so that timers falling due close together fire in one wakeup (default 10 ms; not
-    /// a Node option, Node's timers fire to the millisecond). A ping may leave up to this long
-    /// after `pingInterval`, and a missing pong closes the session up to this long after
-    /// `pingTimeout`. With thousands of idle connections this took about a fifth off the CPU
-    /// each ping costs (README, Performance); `Duration::ZERO` gives exact timing.
+    /// How early a session's ping may leave, so that pings falling due close together leave
+    /// in one wakeup of the timer driver (default 10 ms; not a Node option). Only pings move,
+    /// and only earlier, by at most a quarter of `ping_interval`: every timer that closes or
+    /// refuses something (the pong deadline, the upgrade timeout, the polling close timeout)
+    /// fires at its deadline as Node's `setTimeout` does, and the pong deadline counts from the
+    /// ping's due time, so a client that never answers is closed at `pingInterval` +
+    /// `pingTimeout` sharp (`session::SessionConfig::ping_slack`). With thousands of idle
+    /// connections this takes about a tenth off the CPU each ping costs and a fifth off the
+    /// server's wakeups (README, Performance); `Duration::ZERO` sends every ping when due.
     pub timer_slack: Duration,
     /// Fault injection (feature `faults`, tests only): the one protocol bug this engine has.
     #[cfg(feature = "faults")]
@@ -76,6 +79,7 @@ impl EngineConfig {
             upgrade_timeout: self.upgrade_timeout,
             max_payload: self.max_http_buffer_size,
             application_wait: self.application_wait,
+            ping_slack: self.timer_slack,
             #[cfg(feature = "faults")]
             fault: self.fault,
         }

@@ -5,7 +5,8 @@
 //!
 //! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat), the
 //!   crate `sio-session` re-exported. Pure: inputs carry `now`, outputs are values,
-//!   [`session::Session::next_deadline`] says when to wake it.
+//!   [`session::Session::next_wakeup`] says when to wake it (only a ping may be early; no
+//!   timer that closes anything is ever late by design).
 //! - [`verify`]: request verification and Node's error table, as a pure function.
 //! - [`cors`]: the headers Node's `cors` package writes.
 //! - [`sid`]: base64id-shaped session ids.

@@ -35,8 +35,12 @@ mod sio_recovery;
 /// keeps FAULTS.md in sync.
 mod faults;
 
-/// `timer_slack`: session timers due close together share one wakeup.
+/// `timer_slack`: pings due close together share one wakeup.
 mod timer;
+
+/// Timeouts that close or refuse something (ping, upgrade, connect, ack) fire at their deadline
+/// whatever the `timer_slack`, as Node's `setTimeout`s do.
+mod timeouts;
 
 /// The chat example (examples/chat) in-process: HTTP routes, token auth, rooms, admin metrics.
 mod chat;

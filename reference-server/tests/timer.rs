@@ -1,7 +1,7 @@
-//! `EngineConfig::timer_slack`: timers that fall due within the slack of each other fire in one
-//! wakeup, never before they are due. Real time, with margins wide enough for a loaded machine:
-//! two sessions opened [`SPACING`] apart get their first pings together with a slack that covers
-//! the spacing, and [`SPACING`] apart without one.
+//! `EngineConfig::timer_slack`: pings that fall due within the slack of each other leave in
+//! one wakeup, the later ones early, never late. Real time, with margins wide enough for a
+//! loaded machine: two sessions opened [`SPACING`] apart get their first pings together with a
+//! slack that covers the spacing, and [`SPACING`] apart without one.
 
 use std::time::{Duration, Instant};
 
@@ -9,9 +9,9 @@ use sio_reference_server::{EngineConfig, contract};
 
 use crate::support::{Seen, Server, WsClient};
 
-const PING_INTERVAL: Duration = Duration::from_millis(200);
+const PING_INTERVAL: Duration = Duration::from_millis(800);
 /// Between the two sessions' opens, so between their first pings' deadlines.
-const SPACING: Duration = Duration::from_millis(150);
+const SPACING: Duration = Duration::from_millis(100);
 
 /// When `ws`'s first ping arrived.
 async fn first_ping(ws: &mut WsClient) -> Instant {
@@ -45,15 +45,17 @@ async fn two_sessions(slack: Duration) -> (Duration, Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timers_due_within_the_slack_fire_together() {
-    // The first session's ping is due at 200 ms, the second's at about 350 ms; the driver wakes
-    // at 200 + 400 ms and sends both (250 ms to spare if the second open is late).
+    // The first session's ping is due at 800 ms, the second's at about 900 ms and may leave
+    // from 700 ms (a slack over a quarter of the interval counts as 200 ms): the driver wakes
+    // at 800 ms and sends both (100 ms to spare if the second open is late).
     let (waited, between) = two_sessions(Duration::from_millis(400)).await;
     assert!(
         between < SPACING / 2,
         "pings {between:?} apart: not coalesced"
     );
-    // The session was created before its open packet reached us: a ping sent on time could
-    // arrive a hair under the interval after that.
+    // The first ping is the earliest due: it leaves when due, not early. The session was
+    // created before its open packet reached us: a ping sent on time could arrive a hair under
+    // the interval after that.
     assert!(
         waited >= PING_INTERVAL - Duration::from_millis(10),
         "ping after {waited:?}: earlier than pingInterval"

@@ -49,6 +49,9 @@ use crate::{
 /// The heartbeat the fuzzed sessions run with (the contract's timings).
 const PING_INTERVAL: Duration = Duration::from_millis(300);
 const PING_TIMEOUT: Duration = Duration::from_millis(200);
+/// The server's default `timer_slack`: the harness wakes the session at the start of
+/// [`Session::next_wakeup`]'s window, so pings leave early whenever they can.
+const PING_SLACK: Duration = Duration::from_millis(10);
 /// More outputs than this from one input is taken for an unbounded loop.
 const MAX_OUTPUTS_PER_STEP: usize = 100_000;
 /// More timer rounds than this at one instant is taken for an unbounded loop.
@@ -276,6 +279,7 @@ impl Harness {
             upgrade_timeout: Duration::from_millis(1000),
             max_payload,
             application_wait: Duration::from_millis(1000),
+            ping_slack: PING_SLACK,
             #[cfg(feature = "faults")]
             fault,
         };
@@ -526,18 +530,23 @@ impl Harness {
         }
     }
 
-    /// Moves the clock on by `by`, firing every timer due on the way.
+    /// Moves the clock on by `by`, firing every timer due on the way, each at the start of its
+    /// wakeup window (a ping as early as it may leave).
     fn wait(&mut self, by: Duration) {
         let until = self.now + by;
         let mut rounds = 0;
-        while let Some(deadline) = self.session.next_deadline().filter(|d| *d <= until) {
+        while let Some(wakeup) = self.session.next_wakeup().filter(|w| w.earliest <= until) {
             rounds += 1;
             assert!(
                 rounds <= MAX_TIMER_ROUNDS,
                 "timers keep firing: {rounds} rounds before {:?}",
                 until - self.start
             );
-            self.now = self.now.max(deadline);
+            assert!(
+                wakeup.earliest <= wakeup.latest && wakeup.latest - wakeup.earliest <= PING_SLACK,
+                "a wakeup window wider than the ping slack: {wakeup:?}"
+            );
+            self.now = self.now.max(wakeup.earliest);
             self.session.handle_timeout(self.now);
             self.drain();
             self.check_liveness();

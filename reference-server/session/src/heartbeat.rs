@@ -9,6 +9,22 @@
 //! pong deadline passes → close "ping timeout"
 //! ```
 //!
+//! The ping may leave a little early (`slack`, `SessionConfig::ping_slack`) so that an adapter
+//! can send the pings of many sessions in one wakeup. Only the ping moves: for everything that
+//! can close the session the ping counts as sent at its due time (or when it really left, if
+//! that was later, as a Node timer that fires late under load):
+//!
+//! ```text
+//! ping due at P, sent at p ≥ P - slack → "2" now; counted as sent at A = max(p, P)
+//!                                        pong deadline A + pingTimeout (Node's: P + pingTimeout)
+//! other packet at t < A                → no refresh (in Node's timeline no ping is out yet)
+//! other packet at t ≥ A                → refresh to t + pingTimeout, once, as in Node
+//! ```
+//!
+//! So a client that never answers is closed at exactly `pingInterval + pingTimeout` after the
+//! open or its last pong, never later (and never earlier) than Node closes it; the client sees
+//! the ping up to `slack` early and has that much longer to answer it.
+//!
 //! Engine.IO v3 turns the direction around (engine.io 6.6.12 `resetPingTimeout` with
 //! `protocol === 3`):
 //!
@@ -27,9 +43,14 @@ use std::time::{Duration, Instant};
 pub(crate) struct Heartbeat {
     interval: Duration,
     timeout: Duration,
-    /// When the next ping goes out (Node's `pingIntervalTimer`; a one-shot timer that only a
-    /// pong re-arms).
+    /// How early the ping may leave (`SessionConfig::ping_slack`, at most a quarter of the
+    /// interval).
+    slack: Duration,
+    /// When the next ping is due (Node's `pingIntervalTimer`; a one-shot timer that only a
+    /// pong re-arms). It may leave from `slack` before.
     pub(crate) next_ping: Option<Instant>,
+    /// When the last ping counts as sent: its due time, or when it left if that was later.
+    pinged_at: Option<Instant>,
     /// When the session dies unless a pong arrives (Node's `pingTimeoutTimer`).
     pub(crate) pong_deadline: Option<Instant>,
     /// `hasRefreshedPingTimeout`.
@@ -39,12 +60,21 @@ pub(crate) struct Heartbeat {
 }
 
 impl Heartbeat {
-    /// Started at `onOpen`: the first ping is one interval away.
-    pub(crate) fn start(now: Instant, interval: Duration, timeout: Duration) -> Heartbeat {
+    /// Started at `onOpen`: the first ping is one interval away. It may leave up to `slack`
+    /// early (`SessionConfig::effective_ping_slack`, checked here again: a quarter of the
+    /// interval at most).
+    pub(crate) fn start(
+        now: Instant,
+        interval: Duration,
+        timeout: Duration,
+        slack: Duration,
+    ) -> Heartbeat {
         Heartbeat {
             interval,
             timeout,
+            slack: slack.min(interval / 4),
             next_ping: Some(now + interval),
+            pinged_at: None,
             pong_deadline: None,
             refreshed: false,
             client_pings: false,
@@ -58,7 +88,9 @@ impl Heartbeat {
         Heartbeat {
             interval: window,
             timeout: window,
+            slack: Duration::ZERO,
             next_ping: None,
+            pinged_at: None,
             pong_deadline: Some(now + window),
             refreshed: false,
             client_pings: true,
@@ -73,17 +105,19 @@ impl Heartbeat {
         }
     }
 
-    /// Whether the ping timer has fired by `now`. If so, arms the pong deadline; the caller
-    /// sends the ping.
+    /// Whether the ping may leave at `now` (it is due within `slack`). If so, arms the pong
+    /// deadline from the ping's due time, or from `now` if that is later; the caller sends
+    /// the ping.
     pub(crate) fn ping_due(&mut self, now: Instant) -> bool {
-        if self.next_ping.is_some_and(|t| t <= now) {
-            self.next_ping = None;
-            self.refreshed = false;
-            self.pong_deadline = Some(now + self.timeout);
-            true
-        } else {
-            false
-        }
+        let Some(due) = self.next_ping.filter(|t| *t <= now + self.slack) else {
+            return false;
+        };
+        let sent = due.max(now);
+        self.next_ping = None;
+        self.refreshed = false;
+        self.pinged_at = Some(sent);
+        self.pong_deadline = Some(sent + self.timeout);
+        true
     }
 
     /// Whether the pong deadline has passed.
@@ -104,7 +138,10 @@ impl Heartbeat {
         if self.client_pings {
             return;
         }
-        if self.pong_deadline.is_some() && !self.refreshed {
+        // A packet that came before the ping's due time came, in Node's timeline, before the
+        // ping: it refreshes nothing (and leaves the one refresh for a packet after it).
+        let after_ping = self.pinged_at.is_some_and(|sent| now >= sent);
+        if self.pong_deadline.is_some() && !self.refreshed && after_ping {
             self.pong_deadline = Some(now + self.timeout);
             self.refreshed = true;
         }
@@ -124,6 +161,18 @@ impl Heartbeat {
     /// The earliest heartbeat deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         match (self.next_ping, self.pong_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The earliest time at which [`Heartbeat::ping_due`] or [`Heartbeat::timed_out`] can
+    /// hold: the ping's slack before its due time, or the pong deadline.
+    pub(crate) fn next_earliest(&self) -> Option<Instant> {
+        let ping = self
+            .next_ping
+            .map(|t| t.checked_sub(self.slack).unwrap_or(t));
+        match (ping, self.pong_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -1,8 +1,9 @@
 //! The sans-IO Engine.IO session of the reference server (v4, and v3 behind `allowEIO3`): one
 //! state machine per `sid`,
 //! fed with inputs that carry the current time and answering with [`Output`]s. No tokio, no sockets, no clock: an adapter calls
-//! the input methods, drains [`Session::poll_output`], and wakes the session at
-//! [`Session::next_deadline`] with [`Session::handle_timeout`].
+//! the input methods, drains [`Session::poll_output`], and wakes the session with
+//! [`Session::handle_timeout`] within [`Session::next_wakeup`]'s window (by
+//! [`Session::next_deadline`] at the latest).
 //!
 //! It mirrors engine.io 6.6.12's `Socket`, `Polling` and `WebSocket` classes rule by rule
 //! (protocol-notes 1.4–1.8); each rule is quoted where it is enforced. The transport-specific
@@ -65,9 +66,37 @@ pub struct SessionConfig {
     pub max_payload: usize,
     /// The bound on how long a POST with messages waits for [`Session::application_done`].
     pub application_wait: Duration,
+    /// How early a ping may leave (at most a quarter of `ping_interval`; `Duration::ZERO`:
+    /// exactly when due), so that an adapter can wake many sessions at once: it may wake this
+    /// session anywhere in [`Session::next_wakeup`]'s window. Only the ping moves; every
+    /// timer that closes or refuses something (the pong deadline, the upgrade timeout, the
+    /// polling close timeout) is due at its exact time, as Node's `setTimeout` is.
+    pub ping_slack: Duration,
     /// Fault injection (feature `faults`, tests only).
     #[cfg(feature = "faults")]
     pub fault: Option<crate::fault::Fault>,
+}
+
+impl SessionConfig {
+    /// The ping slack a session really uses: [`SessionConfig::ping_slack`], at most a quarter
+    /// of the interval (pings then come at least three quarters of the interval after a pong,
+    /// whatever the adapter asks for). No wakeup window of a session is wider.
+    pub fn effective_ping_slack(&self) -> Duration {
+        self.ping_slack.min(self.ping_interval / 4)
+    }
+}
+
+/// When an adapter must wake a session next ([`Session::next_wakeup`]): any time from
+/// `earliest` to `latest` does the session's timers justice; `latest` is the exact deadline of
+/// the first timer that closes or refuses something, or the due time of the next ping, and
+/// `earliest` is at most [`SessionConfig::ping_slack`] before it (earlier only for a ping).
+/// Waking before `earliest` does nothing; waking after `latest` is late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Wakeup {
+    /// The first time at which [`Session::handle_timeout`] has something to do.
+    pub earliest: Instant,
+    /// The last time at which it is not late.
+    pub latest: Instant,
 }
 
 /// `readyState` of the socket.
@@ -211,7 +240,8 @@ impl Session {
         let heartbeat = if framing.is_v3() {
             Heartbeat::start_v3(now, cfg.ping_interval, cfg.ping_timeout)
         } else {
-            Heartbeat::start(now, cfg.ping_interval, cfg.ping_timeout)
+            let slack = cfg.effective_ping_slack();
+            Heartbeat::start(now, cfg.ping_interval, cfg.ping_timeout, slack)
         };
         Session {
             sid,
@@ -288,8 +318,16 @@ impl Session {
         out
     }
 
-    /// When [`Session::handle_timeout`] must run next.
+    /// When [`Session::handle_timeout`] must run next, at the latest: the `latest` of
+    /// [`Session::next_wakeup`].
     pub fn next_deadline(&self) -> Option<Instant> {
+        self.next_wakeup().map(|w| w.latest)
+    }
+
+    /// The window in which [`Session::handle_timeout`] must run next (`None`: no timer runs).
+    /// Every timer but the ping is exact (`earliest == latest` unless the ping is first within
+    /// [`SessionConfig::ping_slack`]).
+    pub fn next_wakeup(&self) -> Option<Wakeup> {
         if self.state == ReadyState::Closed {
             return None;
         }
@@ -299,13 +337,21 @@ impl Session {
         };
         let upgrade = self.upgrade.as_ref().map(Upgrade::next_deadline);
         let deferred = self.deferred.front().map(|d| d.deadline);
-        [self.heartbeat.next_deadline(), polling, upgrade, deferred]
+        let exact = [polling, upgrade, deferred].into_iter().flatten().min();
+        let latest = [self.heartbeat.next_deadline(), exact]
+            .into_iter()
+            .flatten()
+            .min()?;
+        let earliest = [self.heartbeat.next_earliest(), exact]
             .into_iter()
             .flatten()
             .min()
+            .unwrap_or(latest);
+        Some(Wakeup { earliest, latest })
     }
 
-    /// Fires every timer due at `now`.
+    /// Fires every timer due at `now`, and the ping if it is due within
+    /// [`SessionConfig::ping_slack`].
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
         if self.state == ReadyState::Closed {

@@ -22,6 +22,7 @@ fn cfg() -> SessionConfig {
         upgrade_timeout: Duration::from_millis(10_000),
         max_payload: 1_000_000,
         application_wait: Duration::from_millis(1_000),
+        ping_slack: Duration::ZERO,
         #[cfg(feature = "faults")]
         fault: None,
     }
@@ -29,22 +30,24 @@ fn cfg() -> SessionConfig {
 
 impl Harness {
     fn polling() -> Harness {
+        Harness::polling_with(cfg())
+    }
+
+    fn polling_with(cfg: SessionConfig) -> Harness {
         let t0 = Instant::now();
-        let s = Session::open_polling(
-            SID.into(),
-            cfg(),
-            vec!["websocket".into()],
-            t0,
-            RequestId(0),
-        );
+        let s = Session::open_polling(SID.into(), cfg, vec!["websocket".into()], t0, RequestId(0));
         let mut h = Harness { t0, s };
         assert_eq!(h.drain().len(), 1, "the handshake GET is answered");
         h
     }
 
     fn websocket() -> Harness {
+        Harness::websocket_with(cfg())
+    }
+
+    fn websocket_with(cfg: SessionConfig) -> Harness {
         let t0 = Instant::now();
-        let s = Session::open_websocket(SID.into(), cfg(), t0, WsId(0));
+        let s = Session::open_websocket(SID.into(), cfg, t0, WsId(0));
         let mut h = Harness { t0, s };
         assert_eq!(h.drain().len(), 1, "the open frame");
         h
@@ -52,6 +55,18 @@ impl Harness {
 
     fn at(&self, ms: u64) -> Instant {
         self.t0 + Duration::from_millis(ms)
+    }
+
+    /// The wakeup window, in ms after the open.
+    fn window(&self) -> Option<(u64, u64)> {
+        let ms = |t: Instant| t.duration_since(self.t0).as_millis() as u64;
+        self.s.next_wakeup().map(|w| (ms(w.earliest), ms(w.latest)))
+    }
+
+    /// Wakes the session at `ms` exactly (whatever its window says).
+    fn wake(&mut self, ms: u64) -> Vec<Output> {
+        self.s.handle_timeout(self.at(ms));
+        self.drain()
     }
 
     /// Runs every timer due up to `ms`, in deadline order.
@@ -877,4 +892,130 @@ fn a_websocket_session_can_move_to_another_websocket() {
     h.s.ws_closed(h.at(4), WsId(0), WsEnd::Closed);
     assert_eq!(h.drain(), vec![]);
     assert_eq!(h.ws(5, 5, "4x"), vec![message("x")]);
+}
+
+// --- ping slack: only the ping may leave early; every deadline that closes something is exact
+
+/// [`cfg`] with the server's default `timer_slack` as the ping slack.
+fn slack_cfg() -> SessionConfig {
+    SessionConfig {
+        ping_slack: Duration::from_millis(10),
+        ..cfg()
+    }
+}
+
+#[test]
+fn an_early_ping_keeps_the_pong_deadline_at_interval_plus_timeout() {
+    let mut h = Harness::websocket_with(slack_cfg());
+    // The ping is due at 300 and may leave from 290.
+    assert_eq!(h.window(), Some((290, 300)));
+    assert_eq!(h.wake(289), vec![], "before the window: nothing");
+    assert_eq!(h.window(), Some((290, 300)));
+    assert_eq!(h.wake(290), vec![text(0, "2")]);
+    // Counted as sent at its due time: Node's deadline, 300 + 200, not 290 + 200.
+    assert_eq!(h.window(), Some((500, 500)), "the pong deadline is exact");
+    assert_eq!(h.wake(499), vec![]);
+    assert!(!h.s.is_closed());
+    assert_eq!(h.wake(500), ws_closed_by(CloseReason::PingTimeout, None));
+    assert_eq!(h.window(), None);
+}
+
+#[test]
+fn a_ping_woken_late_counts_from_when_it_left_as_a_late_node_timer() {
+    // A loaded machine woke the session 7 ms after the ping's due time: Node's timer would have
+    // fired late too, and its pong deadline counts from then.
+    let mut h = Harness::websocket_with(slack_cfg());
+    assert_eq!(h.wake(307), vec![text(0, "2")]);
+    assert_eq!(h.window(), Some((507, 507)));
+}
+
+#[test]
+fn without_slack_every_wakeup_is_exact() {
+    let mut h = Harness::polling();
+    assert_eq!(h.window(), Some((300, 300)));
+    assert_eq!(h.wake(299), vec![]);
+    h.advance(300);
+    assert_eq!(h.window(), Some((500, 500)));
+}
+
+#[test]
+fn a_packet_before_the_pings_due_time_refreshes_nothing() {
+    let mut h = Harness::websocket_with(slack_cfg());
+    assert_eq!(h.wake(292), vec![text(0, "2")]);
+    // At 295 Node has not pinged yet: no refresh, and the one refresh is still to come.
+    assert_eq!(h.ws(295, 0, "4a"), vec![message("a")]);
+    assert_eq!(h.window(), Some((500, 500)));
+    // After the due time the first other packet refreshes, once (as in Node).
+    assert_eq!(h.ws(350, 0, "4b"), vec![message("b")]);
+    assert_eq!(h.window(), Some((550, 550)));
+    assert_eq!(h.ws(400, 0, "4c"), vec![message("c")]);
+    assert_eq!(h.window(), Some((550, 550)), "only once per ping");
+    assert_eq!(h.wake(549), vec![]);
+    assert_eq!(h.wake(550), ws_closed_by(CloseReason::PingTimeout, None));
+}
+
+#[test]
+fn a_pong_to_an_early_ping_schedules_the_next_from_the_pong() {
+    let mut h = Harness::websocket_with(slack_cfg());
+    assert_eq!(h.wake(291), vec![text(0, "2")]);
+    assert_eq!(h.ws(295, 0, "3"), vec![]);
+    assert_eq!(h.window(), Some((585, 595)));
+    assert_eq!(h.wake(584), vec![]);
+    assert_eq!(h.wake(585), vec![text(0, "2")]);
+    assert_eq!(h.window(), Some((795, 795)));
+}
+
+#[test]
+fn the_ping_slack_is_at_most_a_quarter_of_the_interval() {
+    let cfg = SessionConfig {
+        ping_slack: Duration::from_secs(1),
+        ..cfg()
+    };
+    let mut h = Harness::websocket_with(cfg);
+    assert_eq!(h.window(), Some((225, 300)));
+    assert_eq!(h.wake(224), vec![]);
+    assert_eq!(h.wake(225), vec![text(0, "2")]);
+    assert_eq!(h.window(), Some((500, 500)));
+    // A pong right away: the next ping three quarters of the interval later at the earliest.
+    assert_eq!(h.ws(226, 0, "3"), vec![]);
+    assert_eq!(h.window(), Some((451, 526)));
+}
+
+#[test]
+fn the_upgrade_timeout_is_exact_while_the_ping_may_come_early() {
+    let cfg = SessionConfig {
+        upgrade_timeout: Duration::from_millis(295),
+        ..slack_cfg()
+    };
+    let mut h = Harness::polling_with(cfg);
+    h.s.ws_upgrade_request(h.at(0), WsId(9));
+    // The ping may leave from 290; the upgrade times out at 295 sharp.
+    assert_eq!(h.window(), Some((290, 295)));
+    assert_eq!(h.get(1, 1), vec![]);
+    assert_eq!(h.wake(290), vec![payload(1, "2")]);
+    assert_eq!(h.window(), Some((295, 295)));
+    assert_eq!(h.wake(294), vec![]);
+    assert_eq!(h.wake(295), vec![Output::WsClose { ws: WsId(9) }]);
+    assert_eq!(h.window(), Some((500, 500)));
+}
+
+#[test]
+fn the_polling_close_timeout_is_exact() {
+    // Node's default heartbeat (25 s / 20 s), so the close timeout (30 s) comes first.
+    let cfg = SessionConfig {
+        ping_interval: Duration::from_millis(25_000),
+        ping_timeout: Duration::from_millis(20_000),
+        ..slack_cfg()
+    };
+    let mut h = Harness::polling_with(cfg);
+    // An orderly close with no GET held waits `closeTimeout` for one.
+    h.s.close(h.at(0));
+    assert_eq!(h.drain(), vec![]);
+    // The heartbeat keeps running while closing (the ping itself is not sent).
+    assert_eq!(h.window(), Some((24_990, 25_000)));
+    assert_eq!(h.wake(24_990), vec![]);
+    let close = POLLING_CLOSE_TIMEOUT.as_millis() as u64;
+    assert_eq!(h.window(), Some((close, close)));
+    assert_eq!(h.wake(close - 1), vec![]);
+    assert_eq!(h.wake(close), vec![closed(CloseReason::ForcedClose, None)]);
 }

@@ -18,6 +18,7 @@ fn cfg() -> SessionConfig {
         upgrade_timeout: Duration::from_millis(10_000),
         max_payload: 1_000_000,
         application_wait: Duration::from_millis(1_000),
+        ping_slack: Duration::ZERO,
         #[cfg(feature = "faults")]
         fault: None,
     }
@@ -120,6 +121,24 @@ fn the_server_never_pings_and_times_out_after_interval_plus_timeout() {
     assert_eq!(h.s.protocol(), 3);
     assert_eq!(h.advance(499), vec![]);
     assert_eq!(h.advance(500), ws_closed_by(CloseReason::PingTimeout, None));
+}
+
+#[test]
+fn the_v3_deadline_is_exact_whatever_the_ping_slack() {
+    // The server sends no ping under v3: nothing may come early, and the deadline is sharp.
+    let cfg = SessionConfig {
+        ping_slack: Duration::from_millis(10),
+        ..cfg()
+    };
+    let t0 = Instant::now();
+    let mut s = Session::open_websocket_with(SID.into(), cfg, V3, t0, WsId(0));
+    let at = |ms| t0 + Duration::from_millis(ms);
+    let w = s.next_wakeup().unwrap();
+    assert_eq!((w.earliest, w.latest), (at(500), at(500)));
+    s.handle_timeout(at(499));
+    assert!(!s.is_closed());
+    s.handle_timeout(at(500));
+    assert!(s.is_closed());
 }
 
 #[test]

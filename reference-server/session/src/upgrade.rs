@@ -39,6 +39,11 @@ impl Upgrade {
 }
 
 impl Session {
+    /// Whether an upgrade is under way (diagnostics and tests).
+    pub fn is_upgrading(&self) -> bool {
+        self.upgrade.is_some()
+    }
+
     /// A WebSocket `ws` carrying this session's sid completed its 101. Node then either starts
     /// an upgrade or, if one is under way or done, closes the new connection at once.
     pub fn ws_upgrade_request(&mut self, now: Instant, ws: WsId) {

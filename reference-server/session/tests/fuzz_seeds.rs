@@ -164,6 +164,7 @@ fn regression_an_upgrade_between_ping_and_pong_leaves_no_heartbeat_as_in_node() 
             upgrade_timeout: Duration::from_millis(1000),
             max_payload: 1000,
             application_wait: Duration::from_millis(1000),
+            ping_slack: Duration::ZERO,
             fault: None,
         };
         let t0 = Instant::now();

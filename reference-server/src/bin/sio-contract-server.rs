@@ -3,6 +3,9 @@
 //! to 127.0.0.1 (port 0 = ephemeral). Prints exactly one stdout line, `{"listening":"http://127.0.0.1:PORT"}`,
 //! once it accepts connections.
 //!
+//! `--timer-slack-ms N` sets every engine's `EngineConfig::timer_slack` (default 10 ms), so
+//! the bench can measure what the timer coalescing saves.
+//!
 //! Built with the `faults` feature (tests only, FAULTS.md), it also takes `--fault NAME`: every
 //! server of the contract then has that protocol bug. Without the feature `--fault` is refused.
 
@@ -14,15 +17,17 @@ use anyhow::{Context, bail};
 /// The command line.
 struct Args {
     port: u16,
+    /// `--timer-slack-ms N`.
+    timer_slack: Option<std::time::Duration>,
     /// `--fault NAME` (feature `faults` only).
     #[cfg(feature = "faults")]
     fault: Option<sio_reference_server::fault::Fault>,
 }
 
 const USAGE: &str = if cfg!(feature = "faults") {
-    "usage: sio-contract-server --port N [--fault NAME]"
+    "usage: sio-contract-server --port N [--timer-slack-ms N] [--fault NAME]"
 } else {
-    "usage: sio-contract-server --port N"
+    "usage: sio-contract-server --port N [--timer-slack-ms N]"
 };
 
 /// The value of `--name V` or `--name=V`, if `arg` is that flag.
@@ -44,6 +49,7 @@ fn flag_value<'a>(
 fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     let mut parsed = Args {
         port: 0,
+        timer_slack: None,
         #[cfg(feature = "faults")]
         fault: None,
     };
@@ -51,6 +57,13 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     while let Some(arg) = it.next() {
         if let Some(value) = flag_value(arg, "--port", &mut it)? {
             parsed.port = value.parse().context("--port must be 0..65535")?;
+            continue;
+        }
+        if let Some(value) = flag_value(arg, "--timer-slack-ms", &mut it)? {
+            let ms: u64 = value
+                .parse()
+                .context("--timer-slack-ms must be a whole number of ms")?;
+            parsed.timer_slack = Some(std::time::Duration::from_millis(ms));
             continue;
         }
         #[cfg(feature = "faults")]
@@ -89,9 +102,15 @@ async fn main() -> anyhow::Result<()> {
         .context("bind 127.0.0.1")?;
     let addr = listener.local_addr()?;
     #[cfg(not(feature = "faults"))]
-    let app = sio_reference_server::contract::router();
+    let app = match args.timer_slack {
+        Some(slack) => sio_reference_server::contract::build_with_timer_slack(slack).router,
+        None => sio_reference_server::contract::router(),
+    };
     #[cfg(feature = "faults")]
-    let app = sio_reference_server::contract::build_with_fault(args.fault).router;
+    let app = match args.timer_slack {
+        Some(_) => bail!("--timer-slack-ms and the faults build do not combine"),
+        None => sio_reference_server::contract::build_with_fault(args.fault).router,
+    };
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

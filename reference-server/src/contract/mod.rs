@@ -64,6 +64,17 @@ pub fn build_with(echo_config: EngineConfig) -> Contract {
     build_tuned(echo_config, &|_| {}, &|_| {})
 }
 
+/// The contract with every engine's `timer_slack` set to `slack` (the bench compares the
+/// timer coalescing on and off; CONTRACT.md's options are otherwise unchanged). Must run inside
+/// a tokio runtime.
+pub fn build_with_timer_slack(slack: std::time::Duration) -> Contract {
+    let echo = EngineConfig {
+        timer_slack: slack,
+        ..echo_config()
+    };
+    build_tuned(echo, &|c| c.timer_slack = slack, &|_| {})
+}
+
 /// The contract with every engine and Socket.IO server built with `fault` (feature `faults`,
 /// tests only; FAULTS.md). Must run inside a tokio runtime.
 #[cfg(feature = "faults")]

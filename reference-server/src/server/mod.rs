@@ -4,7 +4,7 @@
 //! channels to the requests and WebSocket connections it talks to) behind its own mutex. Every
 //! input locks one entry, feeds the session with `Instant::now()`, and [`Shared::dispatch`]es
 //! the outputs while the lock is held, so outputs leave in the order the session produced them.
-//! Deadlines go to one timer driver for all sessions ([`timer`]).
+//! Wakeup windows ([`Wakeup`]) go to one timer driver for all sessions ([`timer`]).
 //!
 //! - [`polling`]: GET/POST/other requests for polling sessions.
 //! - [`websocket`]: the upgrade handshake and the per-connection frame pump.
@@ -35,7 +35,7 @@ use tokio::sync::oneshot;
 
 use crate::config::EngineConfig;
 use crate::query;
-use crate::session::{HttpReply, Output, RequestId, Session, SessionConfig, WsId};
+use crate::session::{HttpReply, Output, RequestId, Session, SessionConfig, Wakeup, WsId};
 use crate::verify::{self, RequestView, SessionView, Verified};
 
 pub use socket::{Connection, HandshakeRequest, Socket, SocketEvent};
@@ -60,11 +60,23 @@ pub(crate) struct Entry {
     sockets: HashMap<WsId, queue::Sender<WsCommand>>,
     /// Events for the application, one batch per input (a POST body's packets arrive together).
     events: queue::Sender<EventBatch>,
-    /// The deadline the timer driver holds for this entry, if any.
-    scheduled: Option<Instant>,
+    /// The wakeup the timer driver holds for this entry, if any. Its `latest` is never later
+    /// than the session's own (an earlier one is sent to the driver at once); it may be earlier
+    /// (a deadline that moved later), and the driver then finds it stale.
+    scheduled: Option<Wakeup>,
 }
 
 type EntryRef = Arc<Mutex<Entry>>;
+
+/// What [`Shared::revalidate`] found.
+pub(crate) enum Revalidated {
+    /// The wakeup held is the session's own.
+    Current,
+    /// Nothing to wake for under it: drop it.
+    Stale,
+    /// The session's window moved (later): queue this one instead.
+    Moved(Wakeup),
+}
 
 /// The events of one input, and whether the session waits for the application to have handled
 /// them ([`crate::session::Output::AwaitApplication`]).
@@ -151,29 +163,51 @@ impl Shared {
         Some(r)
     }
 
-    /// A timer fired for `entry` at `at`. Returns the entry's next deadline for the driver to
-    /// queue itself (the driver is the caller: no message to its own channel).
-    fn fire(self: &Arc<Self>, entry: &EntryRef, at: Instant) -> Option<Instant> {
+    /// The driver's wakeup `at` for `entry` came due. Returns the entry's next wakeup for the
+    /// driver to queue itself (the driver is the caller: no message to its own channel).
+    fn fire(self: &Arc<Self>, entry: &EntryRef, at: Wakeup) -> Option<Wakeup> {
         let mut e = lock(entry);
         if e.scheduled != Some(at) {
-            return None; // superseded by an earlier deadline
+            return None; // superseded by an earlier wakeup
         }
         e.scheduled = None;
         e.session.handle_timeout(Instant::now());
         self.settle(entry, &mut e)
     }
 
-    /// Carries out every pending output, forgets a closed session, and tells the timer driver
-    /// about the next deadline if it is earlier than the one it holds.
-    fn dispatch(&self, entry: &EntryRef, e: &mut Entry) {
-        if let Some(deadline) = self.settle(entry, e) {
-            self.timer.schedule(deadline, Arc::downgrade(entry));
+    /// The driver is about to sleep until `at` for `entry`: whether that wakeup still stands.
+    /// A session whose timers moved later (a pong came) gets its current window instead, so
+    /// that the driver does not wake for nothing (it would, at the old pong deadline, once per
+    /// session and interval: those deadlines are exact, so they no longer share wakeups).
+    fn revalidate(&self, entry: &EntryRef, at: Wakeup) -> Revalidated {
+        let mut e = lock(entry);
+        if e.scheduled != Some(at) {
+            return Revalidated::Stale; // superseded: the driver holds the newer one
+        }
+        match e.session.next_wakeup() {
+            Some(now) if now == at => Revalidated::Current,
+            Some(now) => {
+                e.scheduled = Some(now);
+                Revalidated::Moved(now)
+            }
+            None => {
+                e.scheduled = None;
+                Revalidated::Stale
+            }
         }
     }
 
-    /// [`Shared::dispatch`] but for the deadline: returns it (recorded as scheduled) when the
+    /// Carries out every pending output, forgets a closed session, and tells the timer driver
+    /// about the next wakeup if it must come earlier than the one it holds.
+    fn dispatch(&self, entry: &EntryRef, e: &mut Entry) {
+        if let Some(wakeup) = self.settle(entry, e) {
+            self.timer.schedule(wakeup, Arc::downgrade(entry));
+        }
+    }
+
+    /// [`Shared::dispatch`] but for the wakeup: returns it (recorded as scheduled) when the
     /// driver must be told, instead of telling it.
-    fn settle(&self, entry: &EntryRef, e: &mut Entry) -> Option<Instant> {
+    fn settle(&self, entry: &EntryRef, e: &mut Entry) -> Option<Wakeup> {
         let mut events = Vec::new();
         let mut await_application = false;
         while let Some(out) = e.session.poll_output() {
@@ -226,11 +260,13 @@ impl Shared {
             }
             e.waiters.clear();
             e.sockets.clear();
-        } else if let Some(deadline) = e.session.next_deadline()
-            && e.scheduled.is_none_or(|s| deadline < s)
+        } else if let Some(wakeup) = e.session.next_wakeup()
+            && e.scheduled.is_none_or(|s| wakeup.latest < s.latest)
         {
-            e.scheduled = Some(deadline);
-            return Some(deadline);
+            // Only an earlier `latest` is news: the wakeup held is due no later, and when it
+            // comes the session does whatever is due by then (its ping within the slack).
+            e.scheduled = Some(wakeup);
+            return Some(wakeup);
         }
         None
     }
@@ -363,7 +399,8 @@ impl Engine {
     ) -> Engine {
         let shared = Arc::new_cyclic(|weak: &Weak<Shared>| Shared {
             session_cfg: config.session_config(),
-            timer: timer::spawn(weak.clone(), config.timer_slack),
+            // Every session of this engine has this configuration: no wakeup window is wider.
+            timer: timer::spawn(weak.clone(), config.session_config().effective_ping_slack()),
             config,
             sessions: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
@@ -393,6 +430,14 @@ impl Engine {
         self.shared
             .lookup(sid)
             .is_some_and(|e| lock(&e).session.has_held_get())
+    }
+
+    /// Whether session `sid` has an upgrade to WebSocket under way (diagnostics; lets tests
+    /// watch the upgrade timeout from the server's side).
+    pub fn is_upgrading(&self, sid: &str) -> bool {
+        self.shared
+            .lookup(sid)
+            .is_some_and(|e| lock(&e).session.is_upgrading())
     }
 
     /// A router serving the engine at `config.path` and everything under it (Node's prefix

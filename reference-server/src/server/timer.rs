@@ -1,19 +1,33 @@
-//! One timer driver for every session: a single task with a min-heap of (deadline, entry).
-//! Sessions report their next deadline only when it is earlier than the one already queued;
-//! a deadline that moved later fires early, finds nothing due, and re-queues itself. An idle
-//! session therefore costs one heap slot, not a task or a sleep.
+//! One timer driver for every session: a single task with a min-heap of (wakeup, entry).
 //!
-//! The driver sleeps on one long-lived tokio `Sleep`, moved only when the earliest deadline
-//! changes, takes every deadline already sent in one turn, and queues the next deadline of a
-//! session it fired itself (no message to its own channel).
+//! A session's next wakeup is a window ([`Wakeup`]): `latest` is when it must run, exactly
+//! (every timer that closes or refuses something — the pong deadline, the upgrade timeout, the
+//! polling close timeout — is due at its deadline, as a Node `setTimeout` is); `earliest` is
+//! earlier only when the next thing due is a ping, which may leave up to the engine's
+//! `timer_slack` early (`EngineConfig::timer_slack`, the session's `ping_slack`).
 //!
-//! It wakes `slack` (`EngineConfig::timer_slack`) after the earliest deadline and fires every
-//! deadline due by then, so sessions whose timers fall due within `slack` of each other share
-//! one turn of the driver; their pings leave together and their pongs come back close
-//! together. Measured with 2000 idle connections at a 300 ms ping interval: 10 ms of slack cut
-//! the server's CPU per ping by about a fifth (reference-server/README.md, Performance). The
-//! pongs still arrive spread out: `epoll_wait` calls fell by under a tenth, so the gain is not
-//! mainly fewer wakeups of the server; perf did not pin down which batched work it comes from.
+//! The heap is ordered by `latest`, and the driver sleeps until the first `latest`. When it
+//! wakes, it runs every session whose window has opened (`earliest` ≤ now), not only the one
+//! that is due: pings due within the slack after the wakeup leave with it, so sessions whose
+//! pings fall due close together share one turn of the driver; their pings leave together and
+//! their pongs come back close together. Nothing is ever run after its `latest` by design, so
+//! the only lateness left is the runtime's (tokio's timer has a 1 ms resolution; a loaded
+//! machine wakes the driver late, as it would Node's event loop). Measured with 2000 idle
+//! connections at a 300 ms ping interval, 10 ms of slack against none: about a tenth off the
+//! server's CPU per ping and a fifth off its wakeups, as much as when the slack still delayed
+//! every timer (reference-server/README.md, Performance). The pongs still arrive spread out;
+//! perf did not pin down which batched work the CPU gain comes from.
+//!
+//! Sessions report their next wakeup only when its `latest` is earlier than the one already
+//! queued; a wakeup that moved later (a pong came before its pong deadline) is found stale when
+//! it reaches the top of the heap, before the driver sleeps on it, and is re-queued at the
+//! session's current window, so the driver wakes for a deadline that is gone only if it moved
+//! after the driver began to sleep on it (then the session finds nothing due and re-queues
+//! itself). An idle session therefore costs one heap slot, not a task or a sleep.
+//!
+//! The driver sleeps on one long-lived tokio `Sleep`, moved only when the earliest `latest`
+//! changes, takes every wakeup already sent in one turn, and queues the next wakeup of a session
+//! it ran itself (no message to its own channel).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -22,17 +36,24 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{Entry, Shared};
+use super::{Entry, Revalidated, Shared};
+use crate::session::Wakeup;
 
 struct Item {
-    at: Instant,
+    at: Wakeup,
     seq: u64,
     entry: Weak<Mutex<Entry>>,
 }
 
+impl Item {
+    fn key(&self) -> (Instant, u64) {
+        (self.at.latest, self.seq)
+    }
+}
+
 impl PartialEq for Item {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+        self.key() == other.key()
     }
 }
 impl Eq for Item {}
@@ -43,36 +64,39 @@ impl PartialOrd for Item {
 }
 impl Ord for Item {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+        self.key().cmp(&other.key())
     }
 }
 
-/// Where sessions send their deadlines.
+/// Where sessions send their wakeups.
 pub(crate) struct TimerHandle {
-    tx: mpsc::UnboundedSender<(Instant, Weak<Mutex<Entry>>)>,
+    tx: mpsc::UnboundedSender<(Wakeup, Weak<Mutex<Entry>>)>,
 }
 
 impl TimerHandle {
-    pub(crate) fn schedule(&self, at: Instant, entry: Weak<Mutex<Entry>>) {
+    pub(crate) fn schedule(&self, at: Wakeup, entry: Weak<Mutex<Entry>>) {
         let _ = self.tx.send((at, entry));
     }
 }
 
-/// Starts the driver; it stops when the engine is dropped.
+/// Starts the driver; it stops when the engine is dropped. `slack` bounds every window
+/// (`latest - earliest ≤ slack`): it is the sessions' effective ping slack.
 pub(crate) fn spawn(shared: Weak<Shared>, slack: Duration) -> TimerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(run(rx, shared, slack));
     TimerHandle { tx }
 }
 
+type Heap = BinaryHeap<Reverse<Item>>;
+
 async fn run(
-    mut rx: mpsc::UnboundedReceiver<(Instant, Weak<Mutex<Entry>>)>,
+    mut rx: mpsc::UnboundedReceiver<(Wakeup, Weak<Mutex<Entry>>)>,
     shared: Weak<Shared>,
     slack: Duration,
 ) {
-    let mut heap: BinaryHeap<Reverse<Item>> = BinaryHeap::new();
+    let mut heap: Heap = BinaryHeap::new();
     let mut seq = 0u64;
-    let mut push = |heap: &mut BinaryHeap<Reverse<Item>>, at, entry| {
+    let mut push = |heap: &mut Heap, at, entry| {
         seq += 1;
         heap.push(Reverse(Item { at, seq, entry }));
     };
@@ -83,14 +107,44 @@ async fn run(
     let sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(sleep);
     let mut armed: Option<Instant> = None;
+    // The item last found current at the top (by `seq`): not locked again until it changes.
+    let mut checked: Option<u64> = None;
     loop {
-        let next = heap.peek().map(|Reverse(i)| i.at);
+        // Before sleeping on the top item: drop it or re-queue it if its session's timers
+        // moved (see the module doc). Only with something queued: the engine then exists (the
+        // driver is spawned while it is being built, when `shared` cannot be upgraded yet).
+        if heap
+            .peek()
+            .is_some_and(|Reverse(top)| checked != Some(top.seq))
+        {
+            let Some(engine) = shared.upgrade() else {
+                return;
+            };
+            while let Some(Reverse(top)) = heap.peek()
+                && checked != Some(top.seq)
+            {
+                let verdict = match top.entry.upgrade() {
+                    Some(entry) => engine.revalidate(&entry, top.at),
+                    None => Revalidated::Stale,
+                };
+                match verdict {
+                    Revalidated::Current => checked = Some(top.seq),
+                    Revalidated::Stale => {
+                        heap.pop();
+                    }
+                    Revalidated::Moved(at) => {
+                        if let Some(Reverse(item)) = heap.pop() {
+                            push(&mut heap, at, item.entry);
+                        }
+                    }
+                }
+            }
+        }
+        let next = heap.peek().map(|Reverse(i)| i.at.latest);
         if next != armed
             && let Some(at) = next
         {
-            sleep
-                .as_mut()
-                .reset(tokio::time::Instant::from_std(at + slack));
+            sleep.as_mut().reset(tokio::time::Instant::from_std(at));
         }
         armed = next;
         tokio::select! {
@@ -110,14 +164,22 @@ async fn run(
                 armed = None;
                 let now = Instant::now();
                 let Some(shared) = shared.upgrade() else { return };
-                while heap.peek().is_some_and(|Reverse(i)| i.at <= now) {
+                // Every window that has opened: those are all among the items whose `latest`
+                // is within `slack` from now. The others of them go back as they were.
+                let mut not_yet = Vec::new();
+                while heap.peek().is_some_and(|Reverse(i)| i.at.latest <= now + slack) {
                     let Some(Reverse(item)) = heap.pop() else { break };
+                    if item.at.earliest > now {
+                        not_yet.push(Reverse(item));
+                        continue;
+                    }
                     if let Some(entry) = item.entry.upgrade()
                         && let Some(next) = shared.fire(&entry, item.at)
                     {
                         push(&mut heap, next, item.entry);
                     }
                 }
+                heap.extend(not_yet);
             }
         }
     }
