@@ -8,7 +8,7 @@
 //!               [Access-Control-Allow-Headers: <Access-Control-Request-Headers, echoed>],
 //!               Content-Length: 0; the request goes no further.
 //! ```
-//! Observed against engine.io 6.6.12 with `cors: {origin: "*"}` (protocol-notes #9).
+//! Observed against engine.io 6.6.12 with `cors: {origin: "*"}` (observed Node behaviour §4 #9).
 
 use crate::config::{CorsConfig, CorsOrigin};
 

@@ -1,4 +1,4 @@
-//! The 24 behaviours of `engine.io-protocol/test-suite/test-suite.js` (protocol-notes 3.2),
+//! The 24 behaviours of `engine.io-protocol/test-suite/test-suite.js` (ids in fixtures/README.md),
 //! numbered as there, asserted with Node's exact bytes where Node's are exact.
 
 use std::time::Instant;
@@ -335,7 +335,7 @@ async fn s24_a_second_websocket_after_the_upgrade_is_closed() {
     ws.send("5").await;
     ws.send("4hello").await;
     ws.expect_echo("4hello").await;
-    // Node completes the 101, then closes without a code (protocol-notes #18).
+    // Node completes the 101, then closes without a code (observed Node behaviour §4 #18).
     let mut second = srv
         .ws(&format!("EIO=4&transport=websocket&sid={sid}"))
         .await;

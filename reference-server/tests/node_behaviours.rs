@@ -1,4 +1,4 @@
-//! Node behaviours observed on engine.io 6.6.12 (protocol-notes §4), numbered as there, for the
+//! Node behaviours observed on engine.io 6.6.12 (the §4 behaviour tags), numbered as there, for the
 //! `/engine.io/` echo server.
 
 use std::time::{Duration, Instant};

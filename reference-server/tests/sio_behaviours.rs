@@ -1,4 +1,4 @@
-//! Node behaviours observed on socket.io 4.8.4 (protocol-notes §4 #10–#16 and #28–#40), against
+//! Node behaviours observed on socket.io 4.8.4 (observed Node behaviour §4 #10–#16 and #28–#40), against
 //! sio-main, byte for byte.
 
 use crate::support::Server;

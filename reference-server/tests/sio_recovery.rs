@@ -1,5 +1,5 @@
 //! Connection state recovery on sio-recovery (`/socket.io-recovery/`, window 1000 ms;
-//! protocol-notes §5 and the transcripts sio.recovery.*).
+//! behaviour tag §5 and the transcripts sio.recovery.*).
 
 use crate::support::Server;
 use crate::support::sio::SioWs;

@@ -1,4 +1,4 @@
-//! The socket.io-protocol official suite's 16 Socket.IO cases (protocol-notes 3.3 #17–#32), with
+//! The socket.io-protocol official suite's 16 Socket.IO cases (ids in fixtures/README.md), with
 //! Node's exact bytes, against sio-main over raw WebSockets.
 
 use crate::support::Server;

@@ -4,19 +4,19 @@
 /// Shared client doubles and the in-process server.
 mod support;
 
-/// The engine.io-protocol official suite's 24 behaviours, in our own words (protocol-notes 3.2).
+/// The engine.io-protocol official suite's 24 behaviours, in our own words (ids in fixtures/README.md).
 mod eio_suite;
 
-/// Node behaviours observed on engine.io 6.6.12 (protocol-notes §4), for the `/engine.io/` path.
+/// Node behaviours observed on engine.io 6.6.12 (the §4 behaviour tags), for the `/engine.io/` path.
 mod node_behaviours;
 
 /// The `sio-contract-server` binary and the non-engine routes.
 mod contract;
 
-/// The socket.io-protocol official suite's 16 Socket.IO cases (protocol-notes 3.3 #17–#32).
+/// The socket.io-protocol official suite's 16 Socket.IO cases (ids in fixtures/README.md).
 mod sio_suite;
 
-/// Node behaviours observed on socket.io 4.8.4 (protocol-notes §4 #10–#16, #28–#40).
+/// Node behaviours observed on socket.io 4.8.4 (observed Node behaviour §4 #10–#16, #28–#40).
 mod sio_behaviours;
 
 /// sio-main's contract: rooms, broadcast targets, acks both ways, middlewares, disconnects.
@@ -28,7 +28,7 @@ mod sio_contract;
 /// Node harness validates it.
 mod official_client;
 
-/// Connection state recovery on `/socket.io-recovery/` (protocol-notes §5).
+/// Connection state recovery on `/socket.io-recovery/` (behaviour tag §5).
 mod sio_recovery;
 
 /// Fault injection (feature `faults`): the conformance suite catches every injected protocol bug;

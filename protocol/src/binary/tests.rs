@@ -29,7 +29,7 @@ fn deconstruct_numbers_depth_first_in_document_order() {
 
 #[test]
 fn renumbering_as_node_echoes() {
-    // protocol-notes §4 #16, observed on Node: `452-["message",{"x":{ph1}},{ph0}]` + bins 01, 02
+    // observed Node behaviour §4 #16: `452-["message",{"x":{ph1}},{ph0}]` + bins 01, 02
     // is echoed as `452-["message-back",{"x":{ph0}},{ph1}]` + bins 02, 01.
     let mut r = Reassembler::new(Limits::NODE);
     let header =
@@ -57,7 +57,7 @@ fn renumbering_as_node_echoes() {
 
 #[test]
 fn binary_ack_nested() {
-    // protocol-notes §4 #15: `451-1["message-with-ack",{"a":[{ph0}]}]` + bin 07 → ack `461-1[{"a":[{ph0}]}]`.
+    // observed Node behaviour §4 #15: `451-1["message-with-ack",{"a":[{ph0}]}]` + bin 07 → ack `461-1[{"a":[{ph0}]}]`.
     let mut r = Reassembler::default();
     assert_eq!(
         r.push_text(r#"51-1["message-with-ack",{"a":[{"_placeholder":true,"num":0}]}]"#),

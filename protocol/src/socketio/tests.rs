@@ -280,7 +280,7 @@ fn max_attachments_is_configurable() {
 
 #[test]
 fn server_frames_re_encode_to_the_same_bytes() {
-    // Server frames from protocol-notes §2.2 and §4 (the engine `4` prefix stripped).
+    // Server frames from behaviour tags §2.2 and §4 (the engine `4` prefix stripped).
     for frame in [
         "0",
         "0/admin,{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}",

@@ -1,4 +1,4 @@
-//! What differs on the wire by protocol revision and `b64` (protocol-notes 1.10): how the
+//! What differs on the wire by protocol revision and `b64` (behaviour tag §1.10): how the
 //! session's outgoing packets become WebSocket frames and v3 polling payloads, and how incoming
 //! frames and POST bodies decode. The session's rules are the same for both revisions.
 //!

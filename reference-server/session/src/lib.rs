@@ -6,7 +6,7 @@
 //! [`Session::next_deadline`] at the latest).
 //!
 //! It mirrors engine.io 6.6.12's `Socket`, `Polling` and `WebSocket` classes rule by rule
-//! (protocol-notes 1.4–1.8); each rule is quoted where it is enforced. The transport-specific
+//! (behaviour tag §1.4–1.8); each rule is quoted where it is enforced. The transport-specific
 //! parts live in [`polling`], [`websocket`] and [`upgrade`]; what differs by protocol revision on
 //! the wire (v3 length-prefixed payloads, `0x04`-prefixed binary frames, `b64`) in [`framing`].
 //!

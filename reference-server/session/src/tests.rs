@@ -247,7 +247,7 @@ fn a_pong_does_not_refresh_and_the_next_ping_allows_a_new_refresh() {
 
 #[test]
 fn client_ping_on_an_established_transport_is_invalid_heartbeat_direction() {
-    // protocol-notes #37
+    // observed Node behaviour §4 #37
     for frame in ["2", "2probe"] {
         let mut h = Harness::websocket();
         assert_eq!(
@@ -275,7 +275,7 @@ fn client_ping_on_an_established_transport_is_invalid_heartbeat_direction() {
 
 #[test]
 fn noop_upgrade_open_and_close_over_websocket_are_ignored() {
-    // protocol-notes #27 and #38: Node's onPacket has no case for them.
+    // observed Node behaviour §4 #27 and #38: Node's onPacket has no case for them.
     let mut h = Harness::websocket();
     for frame in ["6", "5", "0", "1", "1bye"] {
         assert_eq!(h.ws(10, 0, frame), vec![], "{frame}");
@@ -485,7 +485,7 @@ fn a_cork_holds_the_flush_until_uncork() {
 
 #[test]
 fn duplicate_get_first_gets_close_second_gets_400() {
-    // protocol-notes #21
+    // observed Node behaviour §4 #21
     let mut h = Harness::polling();
     assert_eq!(h.get(1, 1), vec![]);
     assert_eq!(
@@ -522,7 +522,7 @@ fn duplicate_post_is_refused_and_closes_the_session() {
 
 #[test]
 fn octet_stream_post_is_refused_and_closes_the_session() {
-    // protocol-notes #24
+    // observed Node behaviour §4 #24
     let mut h = Harness::polling();
     assert!(!h.s.post_begin(h.at(1), RequestId(1), Some("application/octet-stream")));
     assert_eq!(
@@ -539,7 +539,7 @@ fn octet_stream_post_is_refused_and_closes_the_session() {
 
 #[test]
 fn oversized_post_gets_413_and_the_session_survives() {
-    // protocol-notes #22
+    // observed Node behaviour §4 #22
     let mut h = Harness::polling();
     assert!(h.s.post_begin(h.at(1), RequestId(1), None));
     h.s.post_end(h.at(2), RequestId(1), PostBody::TooLarge);
@@ -551,7 +551,7 @@ fn oversized_post_gets_413_and_the_session_survives() {
 
 #[test]
 fn unparsable_post_answers_ok_then_the_session_is_gone() {
-    // protocol-notes #25: `abc`, an empty body, and packets before the failure are delivered.
+    // observed Node behaviour §4 #25: `abc`, an empty body, and packets before the failure are delivered.
     for body in ["abc", ""] {
         let mut h = Harness::polling();
         let expected = vec![
@@ -590,7 +590,7 @@ fn an_application_close_before_the_deferred_parse_error_wins() {
 
 #[test]
 fn client_close_over_polling_answers_the_held_get_with_noop() {
-    // protocol-notes #26, suite "forcefully closes the session"
+    // observed Node behaviour §4 #26, suite "forcefully closes the session"
     let mut h = Harness::polling();
     assert_eq!(h.get(1, 1), vec![]);
     assert_eq!(
@@ -712,7 +712,7 @@ fn an_aborted_post_closes_the_session() {
 
 #[test]
 fn upgrade_probe_noop_switch_and_flush() {
-    // protocol-notes 1.7 and #17
+    // behaviour tag §1.7 and #17
     let mut h = Harness::polling();
     assert_eq!(h.get(10, 1), vec![]);
     h.s.ws_upgrade_request(h.at(20), WsId(9));

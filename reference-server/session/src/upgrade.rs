@@ -1,4 +1,4 @@
-//! The upgrade to WebSocket (engine.io 6.6.12 `socket.ts#_maybeUpgrade`, protocol-notes 1.7).
+//! The upgrade to WebSocket (engine.io 6.6.12 `socket.ts#_maybeUpgrade`, behaviour tag §1.7).
 //!
 //! ```text
 //! new WS with sid      → 101; refused (closed) if an upgrade is under way or done

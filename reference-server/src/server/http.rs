@@ -1,4 +1,4 @@
-//! HTTP responses with Node's status codes, headers and bodies (protocol-notes 1.2, 1.4, 1.5).
+//! HTTP responses with Node's status codes, headers and bodies (behaviour tag §1.2, 1.4, 1.5).
 //!
 //! ```text
 //! payload       200  Content-Type: text/plain; charset=UTF-8, cache-control: no-store

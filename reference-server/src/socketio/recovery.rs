@@ -1,4 +1,4 @@
-//! Connection state recovery (socket.io ≥ 4.6, protocol-notes §5): the session-aware adapter's
+//! Connection state recovery (socket.io ≥ 4.6, behaviour tag §5): the session-aware adapter's
 //! store of disconnected sessions and stamped packets, and `yeast` offsets.
 //!
 //! ```text
