@@ -202,6 +202,19 @@ impl Ctx {
         self.long_polls.get_mut(sid)
     }
 
+    /// The long poll of session `sid`; a harness error of `step` if the case started none.
+    pub fn started_long_poll(&mut self, sid: &str, step: &str) -> Result<&mut LongPoll, Failure> {
+        self.long_polls
+            .get_mut(sid)
+            .ok_or_else(|| Failure::harness(step, "the session has no long poll"))
+    }
+
+    /// How long a long poll may take to bring its next response: a step, plus a pingInterval
+    /// for a server that holds the GET until its next ping.
+    pub fn long_poll_bound(&self) -> Duration {
+        self.step() + Duration::from_millis(self.timings().ping_interval)
+    }
+
     /// A handle for issuing requests from other tasks (for concurrent polls).
     pub fn http(&self) -> Http {
         Http {

@@ -167,13 +167,9 @@ pub async fn run_watched(
             let _ = tx.send((index, record));
             continue;
         }
-        if let Some(why) = too_slow_for_a_quick_run(case, &settings, options) {
-            let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
-            record.skipped_because = Some(why);
-            let _ = tx.send((index, record));
-            continue;
-        }
-        if let Some(why) = too_far(case, &settings) {
+        let not_here =
+            too_slow_for_a_quick_run(case, &settings, options).or_else(|| too_far(case, &settings));
+        if let Some(why) = not_here {
             let mut record = CaseRecord::for_case(case, Verdict::Unsupported);
             record.skipped_because = Some(why);
             let _ = tx.send((index, record));

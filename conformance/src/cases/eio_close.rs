@@ -6,7 +6,7 @@ use crate::case::{Case, NOTES};
 use crate::context::{Ctx, expect_status};
 use crate::failure::{CaseResult, Failure, visible};
 use crate::long_poll::Polled;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 async fn polling_forceful(cx: &mut Ctx) -> CaseResult {
     let step = "pending GET after the close";
@@ -14,12 +14,10 @@ async fn polling_forceful(cx: &mut Ctx) -> CaseResult {
     loop {
         let sid = open_long_polling(cx).await?;
         join_if_socketio_polling(cx, &sid).await?;
-        let bound = cx.step() + Duration::from_millis(cx.timings().ping_interval);
+        let bound = cx.long_poll_bound();
         if attempt > 1 {
             // The sessions ping in the same phase: close right after a ping this time.
-            let long_poll = cx
-                .long_poll(&sid)
-                .ok_or_else(|| Failure::harness(step, "the session has no long poll"))?;
+            let long_poll = cx.started_long_poll(&sid, step)?;
             long_poll.next_ping("a ping to close after", bound).await?;
         }
         cx.pause(
@@ -30,9 +28,7 @@ async fn polling_forceful(cx: &mut Ctx) -> CaseResult {
         let sent = Instant::now();
         let r = cx.post(&q(&sid), "1").await?;
         expect_status("POST 1 (close)", &r, 200)?;
-        let long_poll = cx
-            .long_poll(&sid)
-            .ok_or_else(|| Failure::harness(step, "the session has no long poll"))?;
+        let long_poll = cx.started_long_poll(&sid, step)?;
         match long_poll.next(step, bound).await? {
             Polled::Records(records) if records == ["6"] => {
                 return expect_session_gone(cx, &sid, "GET after the close").await;

@@ -7,7 +7,7 @@ use crate::config::{Capability, Server};
 use crate::context::{Ctx, expect_status};
 use crate::failure::{CaseResult, Failure, visible};
 use crate::long_poll::Polled;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 async fn connected(cx: &mut Ctx) -> Result<String, Failure> {
     let sid = open_long_polling(cx).await?;
@@ -108,10 +108,8 @@ async fn refusals_batched(cx: &mut Ctx) -> CaseResult {
 /// exactly `1` (what Node writes to a GET pending at the close) or `6␞1` (to a GET that arrives
 /// just after it). `sent` is when the case sent the offending packet.
 async fn expect_closed_polling(cx: &mut Ctx, sid: &str, step: &str, sent: Instant) -> CaseResult {
-    let bound = cx.step() + Duration::from_millis(cx.timings().ping_interval);
-    let long_poll = cx
-        .long_poll(sid)
-        .ok_or_else(|| Failure::harness(step, "the session has no long poll"))?;
+    let bound = cx.long_poll_bound();
+    let long_poll = cx.started_long_poll(sid, step)?;
     let (closes, seen, exact) = loop {
         match long_poll.next(step, bound).await? {
             Polled::Records(records) => {

@@ -9,7 +9,6 @@ use crate::driver::HttpResponse;
 use crate::expect::{Captures, Want};
 use crate::failure::{CaseResult, Failure, visible};
 use crate::long_poll::Polled;
-use std::time::Duration;
 
 /// The Engine.IO polling record separator.
 pub const RS: &str = "\u{1e}";
@@ -104,7 +103,7 @@ pub async fn sio_ws(cx: &mut Ctx) -> Result<Ws, Failure> {
 /// remaining records; GETs again (at most 4 times) while only pings came. On a session the case
 /// handed to a long poll ([`Ctx::keep_polling`]), the records of its next response instead.
 pub async fn poll(cx: &mut Ctx, sid: &str) -> Result<Vec<String>, Failure> {
-    let bound = cx.step() + Duration::from_millis(cx.timings().ping_interval);
+    let bound = cx.long_poll_bound();
     if let Some(long_poll) = cx.long_poll(sid) {
         return match long_poll.next("GET (long poll)", bound).await? {
             Polled::Records(records) => Ok(records),
