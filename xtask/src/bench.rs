@@ -2,7 +2,7 @@
 //! the same loads, with the ratios printed.
 //!
 //! Each server runs alone, pinned to core 0 (`taskset`), started from its release build (Node
-//! as it is); the load generator `sio-bench` (crate sio-conformance) runs pinned to core 1 and
+//! as it is); the load generator `sio-bench` (crate bench/) runs pinned to core 1 and
 //! reads the server's CPU time (its threads' schedstat, in nanoseconds) and resident memory
 //! from /proc. The machine is shared and noisy, so only the ratios of one run mean something;
 //! `--rounds N` alternates the servers N times and keeps each figure's best (lowest) value.
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "--release",
         "--quiet",
         "-p",
-        "sio-conformance",
+        "sio-bench",
         "--bin",
         "sio-bench",
     ]);

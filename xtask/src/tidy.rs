@@ -33,6 +33,7 @@ mod tests {
             "fixtures",
             "reference-server",
             "conformance",
+            "bench",
             "xtask",
             "fuzz",
         ] {
@@ -73,6 +74,7 @@ mod tests {
             "fixtures",
             "reference-server",
             "conformance",
+            "bench",
             "xtask",
             "fuzz",
         ] {

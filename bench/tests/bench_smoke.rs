@@ -4,6 +4,9 @@
 //! every ping and reports each figure. The figures themselves are not checked here: this
 //! machine is shared, so speed is the benchmark's business, not a test's.
 
+// The conformance tests' support module (one copy, so the copies cannot drift): the Node harness
+// and the reference server's contract router on an ephemeral port.
+#[path = "../../conformance/tests/support/mod.rs"]
 mod support;
 
 use serde_json::Value;
