@@ -163,23 +163,28 @@ fn encode(mut n: u64) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// One process-wide sequence, as the `yeast` module keeps one.
-static YEAST: Mutex<(String, u64)> = Mutex::new((String::new(), 0));
+/// One process-wide sequence, as the `yeast` module keeps one: the last millisecond handed out
+/// and the seed within it.
+static YEAST: Mutex<(u64, u64)> = Mutex::new((0, 0));
 
 /// A unique, time-ordered offset: `yeast()`.
+///
+/// The clock is read under the lock, and never goes back: two threads reading it outside the
+/// lock could hand out the older millisecond last, and the next call would then repeat the newer
+/// one (Node's single thread cannot interleave so). A wall clock set back reuses the last
+/// millisecond with a seed instead of repeating an offset.
 pub(crate) fn yeast() -> String {
+    let mut state = super::lock(&YEAST);
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    let now = encode(ms);
-    let mut state = super::lock(&YEAST);
-    if now != state.0 {
-        *state = (now.clone(), 0);
-        return now;
+    if ms > state.0 {
+        *state = (ms, 0);
+        return encode(ms);
     }
     let seed = state.1;
     state.1 += 1;
-    format!("{now}.{}", encode(seed))
+    format!("{}.{}", encode(state.0), encode(seed))
 }
 
 #[cfg(test)]
@@ -194,6 +199,19 @@ mod tests {
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
         assert!(ids[0].len() >= 7, "{}", ids[0]);
+    }
+
+    #[test]
+    fn yeast_ids_stay_distinct_across_threads() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(|| (0..2000).map(|_| yeast()).collect::<Vec<_>>()))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for t in threads {
+            for id in t.join().expect("thread") {
+                assert!(seen.insert(id.clone()), "offset {id} handed out twice");
+            }
+        }
     }
 
     #[test]
