@@ -6,6 +6,12 @@
 //! `--timer-slack-ms N` sets every engine's `EngineConfig::timer_slack` (default 10 ms), so
 //! the bench can measure what the timer coalescing saves.
 //!
+//! It serves on one thread by default, as Node's event loop does: requests that race on the wire
+//! (a long-poll GET and a POST `1` sent at once on two connections, WebSocket frames followed by
+//! a polling GET) are then handled in the order they arrive, which is what the official suites
+//! expect of a server. On a multi-threaded runtime the second request can overtake the first
+//! between two workers. `--threads N` (0 = one per core) gives the bench a multi-threaded server.
+//!
 //! Built with the `faults` feature (tests only, FAULTS.md), it also takes `--fault NAME`: every
 //! server of the contract then has that protocol bug. Without the feature `--fault` is refused.
 
@@ -17,6 +23,8 @@ use anyhow::{Context, bail};
 /// The command line.
 struct Args {
     port: u16,
+    /// `--threads N`: runtime worker threads; 1 (the default) is a single-threaded runtime.
+    threads: usize,
     /// `--timer-slack-ms N`.
     timer_slack: Option<std::time::Duration>,
     /// `--fault NAME` (feature `faults` only).
@@ -25,9 +33,9 @@ struct Args {
 }
 
 const USAGE: &str = if cfg!(feature = "faults") {
-    "usage: sio-contract-server --port N [--timer-slack-ms N] [--fault NAME]"
+    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N] [--fault NAME]"
 } else {
-    "usage: sio-contract-server --port N [--timer-slack-ms N]"
+    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N]"
 };
 
 /// The value of `--name V` or `--name=V`, if `arg` is that flag.
@@ -49,6 +57,7 @@ fn flag_value<'a>(
 fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     let mut parsed = Args {
         port: 0,
+        threads: 1,
         timer_slack: None,
         #[cfg(feature = "faults")]
         fault: None,
@@ -57,6 +66,12 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     while let Some(arg) = it.next() {
         if let Some(value) = flag_value(arg, "--port", &mut it)? {
             parsed.port = value.parse().context("--port must be 0..65535")?;
+            continue;
+        }
+        if let Some(value) = flag_value(arg, "--threads", &mut it)? {
+            parsed.threads = value
+                .parse()
+                .context("--threads must be a whole number (0 = one per core)")?;
             continue;
         }
         if let Some(value) = flag_value(arg, "--timer-slack-ms", &mut it)? {
@@ -81,8 +96,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     Ok(parsed)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     // Logs go to stderr (stdout carries exactly the one `listening` line); `RUST_LOG` filters
     // them, warnings only by default.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -97,6 +111,24 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let args = parse_args(&args)?;
+    let runtime = match args.threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        0 => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+    }
+    .context("start the tokio runtime")?;
+    runtime.block_on(serve(args))
+}
+
+/// Binds, prints the `listening` line and serves until SIGINT/SIGTERM.
+async fn serve(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .context("bind 127.0.0.1")?;

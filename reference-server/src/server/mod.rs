@@ -148,7 +148,8 @@ impl Shared {
     }
 
     /// Runs `f` on the entry with the current time and carries out the outputs. Returns `None`
-    /// if the session had closed already.
+    /// if the session had closed already, also by a deadline that passed before the timer
+    /// driver got to it.
     fn drive<R>(
         self: &Arc<Self>,
         entry: &EntryRef,
@@ -158,7 +159,18 @@ impl Shared {
         if e.session.is_closed() {
             return None;
         }
-        let r = f(&mut e, Instant::now());
+        let now = Instant::now();
+        // Node's event loop runs the timers that are due before the I/O callbacks of the same
+        // turn: a request that arrives after a deadline finds the session as that timer left it
+        // (closed after a missed pong, say), however late the timer driver's task is scheduled.
+        if e.session.next_deadline().is_some_and(|due| due <= now) {
+            e.session.handle_timeout(now);
+            if e.session.is_closed() {
+                self.dispatch(entry, &mut e);
+                return None;
+            }
+        }
+        let r = f(&mut e, now);
         self.dispatch(entry, &mut e);
         Some(r)
     }
