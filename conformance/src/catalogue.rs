@@ -40,6 +40,9 @@ pub const FIRST_PING_IN_TIME: &str = "eio.heartbeat.first-ping-in-time";
 /// The first ping does not come early.
 pub const FIRST_PING_NOT_EARLY: &str = "eio.heartbeat.first-ping-not-early";
 
+/// A message over the announced maxPayload is not accepted.
+pub const MAX_PAYLOAD_ENFORCED: &str = "eio.limits.max-payload-enforced";
+
 /// Every rule.
 pub const RULES: &[Rule] = &[
     Rule {
@@ -94,6 +97,18 @@ pub const RULES: &[Rule] = &[
                 the announced interval is the heartbeat's period from the start",
         source: "engine.io-protocol v4 README, Heartbeat",
         node: "the first ping pingInterval after the open packet (one timer, armed at the handshake)",
+    },
+    Rule {
+        id: MAX_PAYLOAD_ENFORCED,
+        level: Level::Must,
+        title: "A message over the maxPayload the server announces is not accepted: a polling POST \
+                body over it is refused (not 2xx), a WebSocket message over it is not handled. An \
+                announced limit that is not enforced lets one client make the server buffer \
+                messages of any size (CVE-2020-36048)",
+        source: "engine.io-protocol v4 README, Handshake (maxPayload); engine.io advisory \
+                 CVE-2020-36048",
+        node: "413 for a POST over maxHttpBufferSize (the session stays); close 1009 for a \
+               WebSocket message over it",
     },
 ];
 
