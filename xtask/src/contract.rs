@@ -64,7 +64,13 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
     match target {
         Target::Node => {
             node::ensure_installed()?;
-            Ok(node::script("harness.mjs", &["--port".into(), port]))
+            // The fault-injection preload does nothing unless SIO_NODE_FAULT names a fault
+            // (fixtures/node/FAULTS.md): `SIO_NODE_FAULT=NAME cargo xtask serve --target node`.
+            let mut command = Command::new("node");
+            command
+                .args(["--import", "./faults/preload.mjs", "harness.mjs", "--port", &port])
+                .current_dir(workspace::node_dir());
+            Ok(command)
         }
         Target::NodeStock | Target::NodeOfficial => {
             node::ensure_installed()?;
