@@ -68,7 +68,13 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
             // (fixtures/node/FAULTS.md): `SIO_NODE_FAULT=NAME cargo xtask serve --target node`.
             let mut command = Command::new("node");
             command
-                .args(["--import", "./faults/preload.mjs", "harness.mjs", "--port", &port])
+                .args([
+                    "--import",
+                    "./faults/preload.mjs",
+                    "harness.mjs",
+                    "--port",
+                    &port,
+                ])
                 .current_dir(workspace::node_dir());
             Ok(command)
         }
