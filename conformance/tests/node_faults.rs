@@ -311,17 +311,25 @@ fn parallel<T: Send + Sync + 'static, R: Send + 'static>(
     out.into_iter().map(|r| r.expect("every job ran")).collect()
 }
 
-/// Whole-suite verdicts (`--json`) of the harness with `fault`: case id → (verdict, node differs).
-fn full_run(fault: Option<&str>, dir: &Path) -> BTreeMap<String, (String, bool)> {
+/// Verdicts (`--json`) of the harness with `fault` on the cases `selection` picks (`--filter`
+/// or `--exclude` arguments): case id → (verdict, node differs).
+fn full_run(
+    fault: Option<&str>,
+    dir: &Path,
+    selection: &[&str],
+) -> BTreeMap<String, (String, bool)> {
     let (_harness, url) = start_harness(fault);
-    let json = dir.join(format!("{}.json", fault.unwrap_or("pristine")));
+    let json = dir.join(format!(
+        "{}-{}.json",
+        fault.unwrap_or("pristine"),
+        selection[0]
+    ));
     let json_arg = json.to_string_lossy().to_string();
     // One retry: a case that fails only by a timing accident under load ends `flaky`, and is
     // not listed as catching the fault; a real bug fails both attempts.
-    let (code, summary) = run_suite(
-        &url,
-        &["--exclude", EXCLUDED, "--retries", "1", "--json", &json_arg],
-    );
+    let mut args = selection.to_vec();
+    args.extend(["--retries", "1", "--json", &json_arg]);
+    let (code, summary) = run_suite(&url, &args);
     eprintln!(
         "{}: exit {code:?}: {summary}",
         fault.unwrap_or("(no fault)")
@@ -363,17 +371,17 @@ fn document(faults: &[Fault], caught: &BTreeMap<String, Caught>, total: usize) -
          refuse to start (exit 2, the reason on stderr):\n\n\
          ```sh\n\
          cd fixtures/node && SIO_NODE_FAULT=rooms-deliver-twice node --import ./faults/preload.mjs harness.mjs --port 0\n\
-         cargo xtask serve --target node --fault rooms-deliver-twice   # the same, through xtask\n\
-         node faults/list.mjs --check                                  # the catalogue; applies every fault\n\
+         SIO_NODE_FAULT=rooms-deliver-twice cargo xtask serve --target node   # the same, through xtask\n\
+         node faults/list.mjs --check   # the catalogue as JSON; applies every fault, each in a fresh process\n\
          ```\n\n",
     );
     let _ = write!(
         md,
         "The last column is the cases that caught each fault when this file was generated: the \
          suite ({total} cases: all but `{EXCLUDED}`, `--strict`, one retry) against the harness with the fault, \
-         every case whose verdict is not the pristine harness's (`fail`: a MUST broke; \
-         `non-strict`: a SHOULD broke; `blocked`: the case deviated under a rule another case \
-         reports). `tests/node_faults.rs` checks in CI that this table describes the faults of \
+         every case whose verdict is not the pristine harness's, confirmed by a second run on a \
+         fresh harness (`fail`: a MUST broke; `non-strict`: a SHOULD broke; `blocked`: the case \
+         deviated under a rule another case reports). `tests/node_faults.rs` checks in CI that this table describes the faults of \
          `faults/faults.mjs` exactly, and that for each fault the binary run on up to \
          {CASES_PER_FAULT} of its cases (`fail` first, `--strict`) exits 1 while the pristine \
          harness passes them all. \"Awaiting case\" names the case written for a fault's bug \
@@ -582,7 +590,7 @@ fn list_cases() -> BTreeSet<String> {
 fn bless(faults: &[Fault]) {
     let dir = std::env::temp_dir().join(format!("sio-node-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let pristine = full_run(None, &dir);
+    let pristine = full_run(None, &dir, &["--exclude", EXCLUDED]);
     let not_passing: Vec<&String> = pristine
         .iter()
         .filter(|(_, (v, differs))| v != "pass" && !(*differs && v == "non-strict"))
@@ -597,14 +605,27 @@ fn bless(faults: &[Fault]) {
     let dir2 = dir.clone();
     let p2 = pristine.clone();
     let runs = parallel(names, move |name| {
-        let verdicts = full_run(Some(name), &dir2);
-        let cases: Vec<(String, String)> = verdicts
-            .iter()
-            .filter(|(id, (v, _))| {
-                matches!(v.as_str(), "fail" | "non-strict" | "blocked")
-                    && p2.get(*id).is_some_and(|(pv, _)| pv == "pass")
-            })
-            .map(|(id, (v, _))| (id.clone(), v.clone()))
+        let caught = |verdicts: &BTreeMap<String, (String, bool)>| -> BTreeMap<String, String> {
+            verdicts
+                .iter()
+                .filter(|(id, (v, _))| {
+                    matches!(v.as_str(), "fail" | "non-strict" | "blocked")
+                        && p2.get(*id).is_some_and(|(pv, _)| pv == "pass")
+                })
+                .map(|(id, (v, _))| (id.clone(), v.clone()))
+                .collect()
+        };
+        let first = caught(&full_run(Some(name), &dir2, &["--exclude", EXCLUDED]));
+        if first.is_empty() {
+            return (name.clone(), Vec::new());
+        }
+        // Confirmed on a fresh harness: a case that caught the fault only once (a timing case
+        // on a loaded machine) is not listed.
+        let filter = first.keys().cloned().collect::<Vec<_>>().join(",");
+        let again = caught(&full_run(Some(name), &dir2, &["--filter", &filter]));
+        let cases: Vec<(String, String)> = first
+            .into_iter()
+            .filter(|(id, _)| again.contains_key(id))
             .collect();
         (name.clone(), cases)
     });
