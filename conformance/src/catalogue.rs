@@ -43,6 +43,17 @@ pub const FIRST_PING_NOT_EARLY: &str = "eio.heartbeat.first-ping-not-early";
 /// A message over the announced maxPayload is not accepted.
 pub const MAX_PAYLOAD_ENFORCED: &str = "eio.limits.max-payload-enforced";
 
+/// Pings keep the announced period.
+pub const PING_ON_SCHEDULE: &str = "eio.heartbeat.ping-on-schedule";
+/// An unanswered ping ends the session.
+pub const PING_TIMEOUT_CLOSES: &str = "eio.heartbeat.ping-timeout-closes";
+/// An unanswered ping ends the session when pingTimeout runs out, not later or earlier.
+pub const PING_TIMEOUT_ON_TIME: &str = "eio.heartbeat.ping-timeout-on-time";
+/// An engine connection that joins no namespace is closed.
+pub const CONNECT_TIMEOUT_CLOSES: &str = "sio.connect.timeout-closes";
+/// That close comes when connectTimeout runs out, not later or earlier.
+pub const CONNECT_TIMEOUT_ON_TIME: &str = "sio.connect.timeout-on-time";
+
 /// Every rule.
 pub const RULES: &[Rule] = &[
     Rule {
@@ -97,6 +108,54 @@ pub const RULES: &[Rule] = &[
                 the announced interval is the heartbeat's period from the start",
         source: "engine.io-protocol v4 README, Heartbeat",
         node: "the first ping pingInterval after the open packet (one timer, armed at the handshake)",
+    },
+    Rule {
+        id: PING_ON_SCHEDULE,
+        level: Level::Should,
+        title: "Pings keep the announced period: each comes pingInterval after the pong to the \
+                previous one, within a few milliseconds, neither later (a client waits \
+                pingInterval + pingTimeout at most) nor earlier",
+        source: "engine.io-protocol v4 README, Heartbeat",
+        node: "one setTimeout(pingInterval) armed at the handshake and again by each pong",
+    },
+    Rule {
+        id: PING_TIMEOUT_CLOSES,
+        level: Level::Must,
+        title: "A session whose ping is not answered is closed once pingTimeout has run out: \
+                a server that keeps it open past the margin keeps dead clients",
+        source: "engine.io-protocol v4 README, Heartbeat; both official suites, `closes the \
+                 session upon ping timeout`",
+        node: "closed with reason `ping timeout` by a setTimeout(pingTimeout) armed when the ping \
+               is sent",
+    },
+    Rule {
+        id: PING_TIMEOUT_ON_TIME,
+        level: Level::Should,
+        title: "The session is closed when pingTimeout runs out, within a few milliseconds: the \
+                official suites send a polling GET exactly pingInterval + pingTimeout after the \
+                handshake and expect 400; closing before pingTimeout ran out cuts off a client \
+                that is merely far away",
+        source: "both official suites, `closes the session upon ping timeout` over polling",
+        node: "closed pingTimeout after the ping; a request arriving after that deadline finds \
+               the session gone (due timers run before I/O in Node's event loop)",
+    },
+    Rule {
+        id: CONNECT_TIMEOUT_CLOSES,
+        level: Level::Must,
+        title: "An engine connection that has joined no namespace when connectTimeout runs out \
+                is closed",
+        source: "socket.io-protocol test suite, `should close the connection if no handshake is \
+                 received`; socket.io server option connectTimeout",
+        node: "the client closes its engine connection after connectTimeout (45 s by default) \
+               unless a namespace was joined",
+    },
+    Rule {
+        id: CONNECT_TIMEOUT_ON_TIME,
+        level: Level::Should,
+        title: "That close comes when connectTimeout runs out, within a few milliseconds, not \
+                later and not before (a client that joins slowly is not cut off early)",
+        source: "socket.io server option connectTimeout",
+        node: "one setTimeout(connectTimeout) armed when the engine connection opens",
     },
     Rule {
         id: MAX_PAYLOAD_ENFORCED,

@@ -8,7 +8,8 @@
 //! - [`case`], [`context`], [`expect`], [`failure`]: the case model and what a case body uses.
 //! - [`cases`]: the cases themselves, one module per area, registered in one list.
 //! - [`replay`]: every Node transcript replayed as a case (`replay.<scenario-id>`).
-//! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases.
+//! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases; [`timing`]:
+//!   verdicts on when the server did what it owes by a deadline.
 //! - [`judgement`]: the per-target judgement file (`--judgement`, `--bless`).
 //! - [`report`]: terminal, JSON, JUnit and Markdown reports.
 //! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
@@ -31,5 +32,6 @@ pub mod proptest;
 pub mod replay;
 pub mod report;
 pub mod runner;
+pub mod timing;
 pub mod verdict;
 pub mod watchdog;

@@ -6,7 +6,6 @@ use crate::case::{CONTRACT, Case, NOTES, SIO_SPEC};
 use crate::config::{Capability, Server};
 use crate::context::Ctx;
 use crate::failure::CaseResult;
-use std::time::Duration;
 
 async fn connect(cx: &mut Ctx, send: &str, reply: &str, auth: &str) -> CaseResult {
     let (mut ws, _) = open_ws(cx).await?;
@@ -100,17 +99,10 @@ async fn invalid_handshake(cx: &mut Ctx) -> CaseResult {
     expect_ws_closed(cx, &mut ws, "close after an invalid packet", bound).await
 }
 
+/// Without a CONNECT the engine connection is closed when connectTimeout runs out: judged as
+/// the heartbeat's deadlines are ([`crate::timing`]).
 async fn no_handshake(cx: &mut Ctx) -> CaseResult {
-    // Pings are answered, so only connectTimeout can end the session.
-    let (mut ws, _) = open_ws(cx).await?;
-    let bound = Duration::from_millis(cx.timings().connect_timeout) + cx.margin();
-    expect_ws_closed(
-        cx,
-        &mut ws,
-        "close after connectTimeout without CONNECT",
-        bound,
-    )
-    .await
+    super::eio_heartbeat::connect_timeout_closes(cx).await
 }
 
 async fn no_comma(cx: &mut Ctx) -> CaseResult {
