@@ -5,7 +5,10 @@
 //!
 //! This first part of the catalogue holds the rules that shared steps check on the way to
 //! what a case is about (the open packet, the CONNECT reply): the ones whose deviations would
-//! otherwise cascade through every case that opens a session.
+//! otherwise cascade through every case that opens a session. Two more kinds follow: a MUST
+//! inside a SHOULD case (a limit that must be enforced, whose form of refusal is Node's), and
+//! the closing check every security case shares (the server survives the crafted input: a
+//! server taken down by one is one finding, not one failure per advisory).
 
 use crate::case::Level;
 
@@ -42,6 +45,8 @@ pub const FIRST_PING_NOT_EARLY: &str = "eio.heartbeat.first-ping-not-early";
 
 /// A message over the announced maxPayload is not accepted.
 pub const MAX_PAYLOAD_ENFORCED: &str = "eio.limits.max-payload-enforced";
+/// The server outlives a crafted input (the security cases' closing check).
+pub const SERVER_SURVIVES: &str = "security.crafted-input.server-survives";
 
 /// Pings keep the announced period.
 pub const PING_ON_SCHEDULE: &str = "eio.heartbeat.ping-on-schedule";
@@ -168,6 +173,19 @@ pub const RULES: &[Rule] = &[
                  CVE-2020-36048",
         node: "413 for a POST over maxHttpBufferSize (the session stays); close 1009 for a \
                WebSocket message over it",
+    },
+    Rule {
+        id: SERVER_SURVIVES,
+        level: Level::Must,
+        title: "After a crafted input (one of the published advisories' inputs), the server still \
+                answers: a session opened before it goes on, and a fresh handshake and CONNECT \
+                are answered. A server that one client's input takes down is a denial of \
+                service for every client",
+        source: "engine.io, socket.io and socket.io-parser advisories CVE-2020-36049, \
+                 CVE-2022-21676, CVE-2022-2421, CVE-2022-41940, CVE-2023-31125, CVE-2023-32695, \
+                 CVE-2024-38355, CVE-2026-33151 (see conformance/src/cases/security.rs)",
+        node: "at most the connection that sent the input is closed; every other session and \
+               new handshakes are served",
     },
 ];
 

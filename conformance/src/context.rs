@@ -94,6 +94,12 @@ impl Ctx {
         self.ws_attempt_target(target, auto_pong).await
     }
 
+    /// The server under test's address, for the few cases that must open a bare connection
+    /// (one they reset on purpose, see `cases/security.rs`).
+    pub fn endpoint(&self) -> &crate::driver::endpoint::Endpoint {
+        &self.settings.endpoint
+    }
+
     /// The timings of the case's server (announced by it, or overridden on the command line).
     pub fn timings(&self) -> Timings {
         self.settings.timings_for(self.server)

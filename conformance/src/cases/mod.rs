@@ -13,6 +13,7 @@ pub mod eio_limits;
 pub mod eio_message;
 pub mod eio_upgrade;
 pub mod eio_ws_frames;
+pub mod security;
 pub mod sio_binary;
 pub mod sio_connect;
 pub mod sio_disconnect;
@@ -79,6 +80,7 @@ pub fn hand_written() -> Vec<Case> {
     all.extend(sio_server_ack::cases());
     all.extend(sio_recovery::cases());
     all.extend(eio3::cases());
+    all.extend(security::cases());
     all
 }
 

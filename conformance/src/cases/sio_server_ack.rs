@@ -131,6 +131,79 @@ async fn binary(cx: &mut Ctx) -> CaseResult {
     marker(&mut a, &nsp, "a").await
 }
 
+/// A server emit with an ack id whose arguments carry binary is a BINARY_EVENT
+/// `5<n>-<nsp>,<id>[…]`, whatever the ack id: BINARY_ACK (`6…`) is only the answer to an ack
+/// the other side asked for (socket.io-protocol v5, "Packet types": the binary variants of EVENT
+/// and ACK). MUST: a client decodes a `6…` as the answer to one of its own acks, so the event is
+/// lost and, if the id matches one of the client's pending acks, that callback gets the wrong
+/// answer. The control event is sent as a BINARY_EVENT itself, so the server's arguments carry
+/// the client's buffer (CONTRACT §4: binary values are allowed wherever args are echoed).
+async fn binary_emit_with_ack(cx: &mut Ctx) -> CaseResult {
+    let nsp = own_namespace();
+    let n = prefix(&nsp);
+    let (mut a, _) = ws_in(cx, &nsp).await?;
+    let timeout = cx.step().as_millis();
+    a.send(&format!(
+        r#"451-{n}1["emit-with-ack",{{"event":"ask","args":["s",{{"k":{{"_placeholder":true,"num":0}}}}],"timeout":{timeout}}}]"#
+    ))
+    .await?;
+    a.send_binary(&[9, 8]).await?;
+    a.expect(
+        "server BINARY_EVENT with ack id 0 (type 5, not BINARY_ACK 6)",
+        t(&format!(
+            r#"451-{n}0["ask","s",{{"k":{{"_placeholder":true,"num":0}}}}]"#
+        )),
+    )
+    .await?;
+    a.expect("attachment", Want::binary(&[9, 8])).await?;
+    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    // Answering id 0 reaches the server's callback: the id was the server's own ack request.
+    a.send(&format!(r#"43{n}0["got it"]"#)).await?;
+    a.expect(
+        "the answer reaches the server's callback",
+        t(&format!(
+            r#"42{n}["emit-with-ack-result",{{"args":["got it"]}}]"#
+        )),
+    )
+    .await?;
+    marker(&mut a, &nsp, "a").await
+}
+
+/// An ack id is used once: a second ACK with the same id must not run the server's callback
+/// again. MUST: an acknowledgement answers one packet, and a callback that runs twice turns
+/// one client reply into two application actions (socket.io deletes the id when the callback
+/// runs, so the duplicate is ignored like any unknown id). The contract's `emit-with-ack`
+/// reports every run of its callback with an `emit-with-ack-result`, so a second run shows.
+async fn duplicate_client_ack(cx: &mut Ctx) -> CaseResult {
+    let nsp = own_namespace();
+    let n = prefix(&nsp);
+    let (mut a, _) = ws_in(cx, &nsp).await?;
+    // Long enough that the timeout cannot be what answers; Node clears it at the first ACK.
+    let timeout = cx.step().as_millis() * 4;
+    a.send(&format!(
+        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#
+    ))
+    .await?;
+    a.expect(
+        "server EVENT with ack id 0",
+        t(&format!(r#"42{n}0["ask"]"#)),
+    )
+    .await?;
+    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
+    a.send(&format!(r#"43{n}0["first"]"#)).await?;
+    a.send(&format!(r#"43{n}0["second"]"#)).await?;
+    a.expect(
+        "the first ACK runs the callback",
+        t(&format!(
+            r#"42{n}["emit-with-ack-result",{{"args":["first"]}}]"#
+        )),
+    )
+    .await?;
+    marker(&mut a, &nsp, "once").await.map_err(|f| {
+        f.note("an `emit-with-ack-result` before the marker's echo means the duplicate ACK ran the callback again")
+    })
+}
+
 /// The server-ack cases.
 pub fn cases() -> Vec<Case> {
     let case = |id, title, body| {
@@ -143,12 +216,21 @@ pub fn cases() -> Vec<Case> {
             .requires(Capability::ContractExtensions)
             .tags(&["websocket", "ack", "contract"])
     };
-    vec![
+    let mut cases: Vec<Case> = vec![
         case("sio.server-ack.answered", "A server EVENT with an ack id (one counter per namespace, from 0) is answered by the client's ACK", crate::body!(answered)),
         case("sio.server-ack.timeout", "An unanswered server ack times out with the error result; a late ACK is ignored", crate::body!(timeout)).tags(&["timeout"]),
         case("sio.server-ack.binary", "The client answers a server EVENT with a BINARY_ACK; the buffer reaches the server", crate::body!(binary)).tags(&["binary"]),
     ]
     .into_iter()
     .map(|c| c.spec(CONTRACT, "§4 control events (emit-with-ack)"))
-    .collect()
+    .collect();
+    // Rules of the protocol itself, driven through the contract's emit-with-ack.
+    cases.extend([
+        case("sio.server-ack.binary-emit-with-ack", "A server emit with an ack id and binary arguments is a BINARY_EVENT `5<n>-<nsp>,<id>[…]`, not a BINARY_ACK", crate::body!(binary_emit_with_ack))
+            .spec(SIO_SPEC, "Packet types (BINARY_EVENT, BINARY_ACK); Acknowledgement")
+            .tags(&["binary"]),
+        case("sio.server-ack.duplicate-client-ack", "A second client ACK with an ack id already answered does not run the server's callback again", crate::body!(duplicate_client_ack))
+            .spec(SIO_SPEC, "Acknowledgement (an ack id answers one packet)"),
+    ]);
+    cases
 }

@@ -124,6 +124,31 @@ faults! {
     ConnectTimeoutNeverFires => "connect-timeout-never-fires",
         "an engine connection that joins no namespace is never closed (connectTimeout ignored)",
         "connectTimeout not implemented: idle engine connections are kept";
+    /// `socketio/socket.rs#emit_inner`.
+    BinaryEmitAckAsBinaryAck => "binary-emit-ack-as-binary-ack",
+        "a server emit with an ack id whose arguments carry binary goes out as BINARY_ACK (`6<n>-…`) instead of BINARY_EVENT (`5<n>-…`)",
+        "the binary packet type chosen from 'has an ack id' instead of from the packet being an EVENT";
+    /// `socketio/socket.rs#on_ack`.
+    AckIdNotForgotten => "ack-id-not-forgotten",
+        "a server ack callback stays registered after the client's ACK, so a duplicate ACK runs it again",
+        "ack callbacks looked up by id and never removed from the table once called";
+    // Socket.IO: advisories (see conformance/src/cases/security.rs).
+    /// `socketio/socket.rs#on_event`.
+    ErrorEventKillsSessions => "error-event-kills-sessions",
+        "a client EVENT named `error` drops every session of the namespace (the process crash of CVE-2024-38355, seen from the clients)",
+        "a client event named `error` emitted on the server's own event emitter, where an unhandled `error` throws";
+    /// `socketio/client.rs#on_data`.
+    EventNameUnchecked => "event-name-unchecked",
+        "an EVENT whose name is not a string or number drops every session of the connection's namespaces (the process crash of CVE-2023-32695, seen from the clients)",
+        "event names taken from the payload without a type check and used as strings";
+    /// `socketio/client.rs#on_data`.
+    PlaceholderIndexUnchecked => "placeholder-index-unchecked",
+        "a binary placeholder whose `num` is not an index of the attachments received is replaced by null instead of failing the packet",
+        "attachments looked up with the placeholder's `num` as given (CVE-2022-2421: `num:\"splice\"` gave a function)";
+    /// `socketio/client.rs#run`.
+    AttachmentLimitUnenforced => "attachment-limit-unenforced",
+        "a BINARY_EVENT header may announce any number of attachments; the server waits for all of them",
+        "no maxAttachments (CVE-2026-33151): a header announcing millions of attachments makes the server buffer them";
     // Socket.IO: rooms and broadcasts.
     /// `socketio/socket.rs#broadcast`.
     BroadcastReachesSender => "broadcast-reaches-sender",

@@ -277,7 +277,7 @@ fn emit_with_ack(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
     let target = socket.clone();
     let sent = socket
         .timeout(Duration::from_secs_f64(timeout / 1000.0))
-        .emit_with_ack(event, event_args, move |reply| {
+        .emit_with_callback(event, event_args, move |reply| {
             let result = match reply {
                 Ok(args) => Value::Object(vec![("args".into(), Value::Array(args))]),
                 Err(e) => Value::from(&json!({"error": e.to_string()})),

@@ -17,8 +17,22 @@ use super::socket::Socket;
 use super::types::{AckError, EmitError};
 use super::{Value, packet};
 
-/// A server-side ack callback.
-pub type AckCallback = Box<dyn FnOnce(Result<Vec<Value>, AckError>) + Send>;
+/// A server-side ack callback. An ordinary function, as Node's: the server runs it at most once
+/// because it forgets the ack id once used, not because the callback could not run twice.
+pub type AckCallback = Box<dyn FnMut(Result<Vec<Value>, AckError>) + Send>;
+
+/// A one-shot callback as an [`AckCallback`] (a second call, which the server never makes,
+/// would do nothing).
+pub(crate) fn once(
+    callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
+) -> AckCallback {
+    let mut callback = Some(callback);
+    Box::new(move |r| {
+        if let Some(cb) = callback.take() {
+            cb(r);
+        }
+    })
+}
 
 /// The answer to a client's ack request; `send` consumes it, so it is sent at most once.
 pub struct AckSender {
@@ -98,6 +112,25 @@ impl<'a> SocketEmitter<'a> {
         event: &str,
         args: Vec<Value>,
         callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
+    ) -> Result<(), EmitError> {
+        self.socket.emit_inner(
+            event,
+            args,
+            Some(once(callback)),
+            self.timeout,
+            self.volatile,
+        )
+    }
+
+    /// Emits with an ordinary callback (`socket.timeout(t).emit(ev, …args, cb)`): the server
+    /// runs it once, with the client's answer or the timeout, since it forgets the ack id once
+    /// used; the contract's `emit-with-ack` reports every run, so a server that does not forget
+    /// shows.
+    pub fn emit_with_callback(
+        &self,
+        event: &str,
+        args: Vec<Value>,
+        callback: impl FnMut(Result<Vec<Value>, AckError>) + Send + 'static,
     ) -> Result<(), EmitError> {
         self.socket.emit_inner(
             event,

@@ -162,7 +162,7 @@ impl ClientInner {
     }
 
     /// `close()`: closes the engine connection; the sockets leave with "forced server close".
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         if self.conn.is_open() && !self.closed.swap(true, Ordering::SeqCst) {
             self.conn.close();
             self.on_close(DisconnectReason::ForcedServerClose);
@@ -223,7 +223,7 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
         joined: AtomicBool::new(false),
         v3: conn.request().protocol() == 3,
     });
-    let mut decoder = Reassembler::new(Limits::NODE);
+    let mut decoder = Reassembler::new(decoder_limits(&server));
     let mut pending: FuturesUnordered<PendingJoin> = FuturesUnordered::new();
     // Both timers live on the heap and only while they run (`None` otherwise): a joined, idle
     // connection keeps neither in its task.
@@ -316,6 +316,14 @@ fn on_data(
     data: Data,
     pending: &mut FuturesUnordered<PendingJoin>,
 ) {
+    #[cfg(feature = "faults")]
+    let data = match data {
+        Data::Text(t) => match advisory_fault(server, client, t) {
+            Some(t) => Data::Text(t),
+            None => return,
+        },
+        other => other,
+    };
     let decoded = match data {
         Data::Text(t) => decoder.push_text(&t),
         Data::Binary(b) => decoder.push_binary(&b),
@@ -327,13 +335,44 @@ fn on_data(
         // close ("forced close").
         #[cfg(feature = "faults")]
         Err(_) if server.config.fault == Some(crate::fault::Fault::DecodeErrorIgnored) => {
-            *decoder = Reassembler::new(Limits::NODE);
+            *decoder = Reassembler::new(decoder_limits(server));
         }
         Err(e) => {
             tracing::debug!(sid = client.conn.id(), error = %e, "undecodable Socket.IO packet: closing");
             client.closed.store(true, Ordering::SeqCst);
             client.conn.close();
         }
+    }
+}
+
+/// socket.io-parser's limits (`maxAttachments` 10), unless a fault lifts them.
+fn decoder_limits(server: &ServerInner) -> Limits {
+    #[cfg(feature = "faults")]
+    if server.config.fault == Some(crate::fault::Fault::AttachmentLimitUnenforced) {
+        return Limits {
+            max_attachments: usize::MAX,
+            ..Limits::NODE
+        };
+    }
+    let _ = server;
+    Limits::NODE
+}
+
+/// The advisory faults that act on a text packet before it is decoded: the text to decode, or
+/// `None` when the fault has taken the packet.
+#[cfg(feature = "faults")]
+fn advisory_fault(server: &ServerInner, client: &ClientInner, text: String) -> Option<String> {
+    use super::fault_hooks;
+    use crate::fault::Fault;
+    match server.config.fault {
+        Some(Fault::EventNameUnchecked) if fault_hooks::event_name_not_string(&text) => {
+            fault_hooks::crash(client.sockets());
+            None
+        }
+        Some(Fault::PlaceholderIndexUnchecked) => {
+            Some(fault_hooks::null_bad_placeholders(&text).unwrap_or(text))
+        }
+        _ => Some(text),
     }
 }
 

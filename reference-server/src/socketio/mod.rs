@@ -25,6 +25,8 @@ pub mod adapter;
 pub mod args;
 mod broadcast;
 mod client;
+#[cfg(feature = "faults")]
+mod fault_hooks;
 mod namespace;
 mod packet;
 pub mod recovery;

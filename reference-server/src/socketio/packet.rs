@@ -25,6 +25,18 @@ pub(crate) fn encode(msg: &Message) -> Vec<SharedMessage> {
     out
 }
 
+/// [`encode`], with a BINARY_EVENT sent as BINARY_ACK (fault `binary-emit-ack-as-binary-ack`).
+#[cfg(feature = "faults")]
+pub(crate) fn encode_as_binary_ack(msg: &Message) -> Vec<SharedMessage> {
+    let mut encoded = msg.encode();
+    if encoded.packet.kind == PacketType::BinaryEvent {
+        encoded.packet.kind = PacketType::BinaryAck;
+    }
+    let mut out = vec![SharedMessage::text(&encoded.packet.encode())];
+    out.extend(encoded.attachments.into_iter().map(SharedMessage::binary));
+    out
+}
+
 /// An EVENT `[event, …args]`.
 pub(crate) fn event(nsp: &str, event: &str, args: Vec<Value>) -> Message {
     Message::event(nsp, event, args)

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use indexmap::IndexSet;
 use sio_protocol::socketio::{Message, PacketType};
 
-use super::ack::{AckCallback, AckSender, SocketEmitter};
+use super::ack::{AckCallback, AckSender, SocketEmitter, once};
 use super::adapter::{BroadcastFlags, BroadcastOptions};
 use super::args::FromArgs;
 use super::broadcast::BroadcastOperator;
@@ -239,7 +239,7 @@ impl Socket {
         args: Vec<Value>,
         callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
     ) -> Result<(), EmitError> {
-        self.emit_inner(event, args, Some(Box::new(callback)), None, false)
+        self.emit_inner(event, args, Some(once(callback)), None, false)
     }
 
     /// Emit options with a timeout for the ack (`socket.timeout(ms)`).
@@ -275,6 +275,15 @@ impl Socket {
             msg.id = Some(id);
             self.register_ack(id, cb, timeout);
         }
+        #[cfg(feature = "faults")]
+        if msg.id.is_some()
+            && self
+                .nsp()
+                .has_fault(crate::fault::Fault::BinaryEmitAckAsBinaryAck)
+        {
+            self.write_encoded(&packet::encode_as_binary_ack(&msg), volatile);
+            return Ok(());
+        }
         if self.nsp().0.recovery.is_some() {
             // "this ensures the packet is stored and can be transmitted upon reconnection".
             let opts = BroadcastOptions {
@@ -296,7 +305,7 @@ impl Socket {
             tokio::spawn(async move {
                 tokio::time::sleep(t).await;
                 let cb = lock(&socket.0.acks).remove(&id);
-                if let Some(cb) = cb {
+                if let Some(mut cb) = cb {
                     cb(Err(AckError::Timeout));
                 }
             });
@@ -362,6 +371,12 @@ impl Socket {
         }
     }
 
+    /// Closes this socket's engine connection at once (fault injection's crash model).
+    #[cfg(feature = "faults")]
+    pub(crate) fn drop_connection(&self) {
+        self.0.client.close();
+    }
+
     /// Writes one packet to this socket's connection (`socket.packet`).
     pub(crate) fn packet(&self, msg: &Message, volatile: bool) {
         self.write_encoded(&packet::encode(msg), volatile);
@@ -425,6 +440,15 @@ impl Socket {
             Value::Number(n) => sio_protocol::js::number_to_string(n),
             _ => return,
         };
+        #[cfg(feature = "faults")]
+        if name == "error"
+            && self
+                .nsp()
+                .has_fault(crate::fault::Fault::ErrorEventKillsSessions)
+        {
+            super::fault_hooks::crash([self.clone()]);
+            return;
+        }
         let handler = read(&self.0.handlers)
             .iter()
             .find(|(n, _)| **n == *name)
@@ -438,12 +462,16 @@ impl Socket {
     fn on_ack(&self, id: Option<u64>, data: Option<Value>) {
         let Some(id) = id else { return };
         let cb = lock(&self.0.acks).remove(&id);
-        if let Some(cb) = cb {
+        if let Some(mut cb) = cb {
             let args = match data {
                 Some(Value::Array(a)) => a,
                 _ => Vec::new(),
             };
             cb(Ok(args));
+            #[cfg(feature = "faults")]
+            if self.nsp().has_fault(crate::fault::Fault::AckIdNotForgotten) {
+                lock(&self.0.acks).insert(id, cb);
+            }
         }
     }
 
