@@ -126,6 +126,12 @@ impl Ctx {
         self.settings.margin
     }
 
+    /// The round trip to the server measured before the run (zero when not measured): what a
+    /// timing measured from something the client sent to the server's answer includes.
+    pub fn round_trip(&self) -> Duration {
+        self.settings.round_trip
+    }
+
     /// pingInterval + pingTimeout + margin: by then a session that never pongs is gone.
     pub fn heartbeat_deadline(&self) -> Duration {
         let t = self.timings();
