@@ -28,7 +28,6 @@ pub mod filter;
 pub mod findings;
 pub mod judgement;
 pub mod long_poll;
-pub mod proptest;
 pub mod replay;
 pub mod report;
 pub mod runner;

@@ -38,7 +38,7 @@ enum Task {
     Bench(bench::Args),
     /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
     Fuzz(fuzz::Args),
-    /// Property tests (rooms, reconnection, recovery) against a server: conformance/PROPTEST.md.
+    /// Property tests (rooms, reconnection, recovery) against a server: proptest/PROPTEST.md.
     Proptest(proptest::Args),
 }
 

@@ -1,23 +1,20 @@
 //! `cargo xtask proptest [--target reference|node | --url URL] [--cases N] [--kind K] [--seed S]
-//! [--replay FILE]`: the property tests of conformance/PROPTEST.md against a contract server.
+//! [--replay FILE]`: the property tests of proptest/PROPTEST.md against a contract server.
 //!
 //! With no `--url` it starts a contract server on an ephemeral port (the reference server by
 //! default, `--target node` for the pinned Node harness; see [`crate::contract`]) and stops it
-//! afterwards. The properties themselves run in the `sio-conformance` test binary `proptest`
-//! (its `#[ignore]`d entry points `against_url` and `replay_file`), configured through the
-//! environment, so this task holds no protocol logic:
+//! afterwards. The properties themselves run in the binary `sio-proptest` (crate proptest/),
+//! built first and given the flags, so this task holds no protocol logic:
 //!
 //! ```text
-//! SIO_PROPTEST_URL=<url> PROPTEST_CASES=<n> SIO_PROPTEST_KIND=rooms|recovery|upgrade SIO_PROPTEST_SEED=<seed> [SIO_PROPTEST_PERSIST=1]
-//!   cargo test -p sio-conformance --test proptest -- --ignored --exact against_url --nocapture
-//! SIO_PROPTEST_URL=<url> SIO_PROPTEST_REPLAY=<case.json>
-//!   cargo test -p sio-conformance --test proptest -- --ignored --exact replay_file --nocapture
+//! sio-proptest --url <url> --kind rooms|recovery|upgrade|all --cases <n> [--seed <seed>] [--persist] --target-flag <how to name it>
+//! sio-proptest --url <url> --replay <case.json> --target-flag <how to name it>
 //! ```
 
 use crate::contract::{self, Target};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 /// Which property set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -56,7 +53,7 @@ pub struct Args {
     /// Replay one saved case (the JSON file a failure report names) instead of generating.
     #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
-    /// Write a new failure into conformance/proptest-regressions/ (tracked files); without it
+    /// Write a new failure into proptest/proptest-regressions/ (tracked files); without it
     /// the persisted regressions are run but nothing is written.
     #[arg(long)]
     persist: bool,
@@ -65,21 +62,16 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     // Build first, so a slow build never races the server's heartbeat.
     let mut build = contract::cargo(&[
-        "test",
+        "build",
         "--quiet",
         "-p",
-        "sio-conformance",
-        "--test",
-        "proptest",
-        "--no-run",
+        "sio-proptest",
+        "--bin",
+        "sio-proptest",
     ]);
     eprintln!("xtask: running {build:?}");
-    if !build
-        .status()
-        .context("running cargo test --no-run")?
-        .success()
-    {
-        anyhow::bail!("building the proptest binary failed");
+    if !build.status().context("running cargo build")?.success() {
+        anyhow::bail!("building sio-proptest failed");
     }
     let (server, url, flag) = match args.url {
         Some(url) => {
@@ -105,54 +97,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Some(server), url, format!("--target {}", target.name()))
         }
     };
-    let entry = if args.replay.is_some() {
-        "replay_file"
-    } else {
-        "against_url"
-    };
-    let mut test = contract::cargo(&[
-        "test",
-        "--quiet",
-        "-p",
-        "sio-conformance",
-        "--test",
-        "proptest",
-        "--",
-        "--ignored",
-        "--exact",
-        entry,
-        "--nocapture",
-    ]);
-    test.env("SIO_PROPTEST_URL", &url)
-        .env("SIO_PROPTEST_TARGET_FLAG", &flag)
-        .env("PROPTEST_CASES", args.cases.to_string());
-    match args.kind {
-        Kind::Rooms => {
-            test.env("SIO_PROPTEST_KIND", "rooms");
-        }
-        Kind::Recovery => {
-            test.env("SIO_PROPTEST_KIND", "recovery");
-        }
-        Kind::Upgrade => {
-            test.env("SIO_PROPTEST_KIND", "upgrade");
-        }
-        Kind::All => {}
-    }
-    if let Some(seed) = &args.seed {
-        test.env("SIO_PROPTEST_SEED", seed);
-    }
-    if args.persist {
-        test.env("SIO_PROPTEST_PERSIST", "1");
-    }
+    let mut test = Command::new(contract::target_binary("sio-proptest", false));
+    test.args(["--url", &url, "--target-flag", &flag]);
     if let Some(file) = &args.replay {
         let file = std::fs::canonicalize(file)
             .with_context(|| format!("replay file {}", file.display()))?;
-        test.env("SIO_PROPTEST_REPLAY", file);
+        test.arg("--replay").arg(file);
+    } else {
+        let kind = match args.kind {
+            Kind::Rooms => "rooms",
+            Kind::Recovery => "recovery",
+            Kind::Upgrade => "upgrade",
+            Kind::All => "all",
+        };
+        test.args(["--kind", kind, "--cases", &args.cases.to_string()]);
+        if let Some(seed) = &args.seed {
+            test.args(["--seed", seed]);
+        }
+        if args.persist {
+            test.arg("--persist");
+        }
     }
-    eprintln!("xtask: running {test:?} (SIO_PROPTEST_URL={url})");
-    let status = test.status().context("running the proptest binary")?;
+    eprintln!("xtask: running {test:?}");
+    let status = test.status().context("running sio-proptest")?;
     drop(server);
-    // 2: the server does not offer what the properties need (said by the test binary).
+    // 2: the server does not offer what the properties need (said by sio-proptest).
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(2) => ExitCode::from(2),

@@ -34,6 +34,7 @@ mod tests {
             "reference-server",
             "conformance",
             "bench",
+            "proptest",
             "xtask",
             "fuzz",
         ] {
@@ -75,6 +76,7 @@ mod tests {
             "reference-server",
             "conformance",
             "bench",
+            "proptest",
             "xtask",
             "fuzz",
         ] {

@@ -8,7 +8,7 @@
 //! what it must receive meanwhile is checked at its first marker after `5`.
 
 use super::{Act, Model, Phase, Plan};
-use crate::proptest::ops::Op;
+use crate::ops::Op;
 use std::time::Instant;
 
 impl Model {

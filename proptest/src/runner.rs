@@ -1,5 +1,5 @@
 //! Our runner on top of proptest's `TestRunner`: fixed seeds in CI, bounded case counts,
-//! failure persistence under `conformance/proptest-regressions/`, shrinking against the live
+//! failure persistence under `proptest/proptest-regressions/`, shrinking against the live
 //! server, and a failure report that is a replayable transcript (the operations, the frames)
 //! plus the command that replays it.
 
@@ -27,7 +27,7 @@ pub struct Settings {
     pub max_ops: usize,
     /// The RNG seed; `None` = a random one (printed).
     pub seed: Option<u64>,
-    /// The failure persistence file (relative to the crate directory), `None` = off.
+    /// The failure persistence file ([`persistence_file`]), `None` = off.
     pub persistence: Option<&'static str>,
     /// Whether a new failure is written into the persistence file (a tracked file of the
     /// checkout); off, the persisted regressions are still run first.
@@ -49,27 +49,30 @@ pub fn ci_seed(kind: Kind) -> u64 {
     }
 }
 
-/// The persistence file of a kind's regressions, relative to the crate directory.
+/// The persistence file of a kind's regressions: `proptest-regressions/<kind>.txt` of this
+/// crate's directory in the checkout it was built from, so the tests (run in the crate
+/// directory) and the binary (run from anywhere) read and write the same tracked files.
 pub fn persistence_file(kind: Kind) -> &'static str {
     match kind {
-        Kind::Rooms => "proptest-regressions/rooms.txt",
-        Kind::Recovery => "proptest-regressions/recovery.txt",
-        Kind::Upgrade => "proptest-regressions/upgrade.txt",
+        Kind::Rooms => concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/rooms.txt"
+        ),
+        Kind::Recovery => concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/recovery.txt"
+        ),
+        Kind::Upgrade => concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/upgrade.txt"
+        ),
     }
 }
 
 impl Settings {
-    /// Defaults for `kind` against `endpoint`: `PROPTEST_CASES` (else `default_cases`),
-    /// `SIO_PROPTEST_SEED` (else the fixed CI seed when `CI` is set, else random), persistence on.
-    pub fn from_env(live: Live, kind: Kind, default_cases: u32) -> Settings {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default_cases);
-        let seed = std::env::var("SIO_PROPTEST_SEED")
-            .ok()
-            .and_then(|v| parse_seed(&v))
-            .or_else(|| std::env::var_os("CI").map(|_| ci_seed(kind)));
+    /// `cases` new cases of `kind` against `live` from `seed` (`None`: a random one, printed),
+    /// the persisted regressions run first and a new failure written into them.
+    pub fn new(live: Live, kind: Kind, cases: u32, seed: Option<u64>) -> Settings {
         Settings {
             live,
             kind,
@@ -86,6 +89,20 @@ impl Settings {
             max_shrink_iters: 400,
             target_flag: "--target reference".into(),
         }
+    }
+
+    /// As [`Settings::new`], for the tests: `PROPTEST_CASES` (else `default_cases`),
+    /// `SIO_PROPTEST_SEED` (else the fixed CI seed when `CI` is set, else random).
+    pub fn from_env(live: Live, kind: Kind, default_cases: u32) -> Settings {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default_cases);
+        let seed = std::env::var("SIO_PROPTEST_SEED")
+            .ok()
+            .and_then(|v| parse_seed(&v))
+            .or_else(|| std::env::var_os("CI").map(|_| ci_seed(kind)));
+        Settings::new(live, kind, cases, seed)
     }
 }
 

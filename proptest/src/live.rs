@@ -23,11 +23,11 @@
 use super::conn::Conn;
 use super::model::{Act, Fault, Frame, Model, Phase, Plan};
 use super::ops::{Case, ClientTransport, Kind};
-use crate::config::Server;
-use crate::driver::transcript::Transport;
-use crate::driver::ws::Next;
-use crate::driver::{Endpoint, Transcript, WsEvent};
-use crate::expect::match_pattern;
+use sio_conformance::config::Server;
+use sio_conformance::driver::transcript::Transport;
+use sio_conformance::driver::ws::Next;
+use sio_conformance::driver::{Endpoint, Transcript, WsEvent};
+use sio_conformance::expect::match_pattern;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};

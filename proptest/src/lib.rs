@@ -1,4 +1,5 @@
-//! Property tests: random operation sequences over 2–4 clients (connect, join, leave,
+//! `sio-proptest`, the property tests of a contract server (fixtures/CONTRACT.md, full tier):
+//! random operation sequences over 2–4 clients (connect, join, leave,
 //! broadcast to every target, acks, client and server disconnects, transport drops,
 //! reconnects with and without recovery) run against a live server, checked after every step
 //! against a reference model of Socket.IO semantics. Example-based cases catch what someone
@@ -13,7 +14,9 @@
 //! - [`live`]: the executor, with marker round trips.
 //! - [`runner`]: seeds, persistence, shrinking, the replayable failure report.
 //!
-//! See conformance/PROPTEST.md.
+//! The binary `sio-proptest` (src/main.rs, behind `cargo xtask proptest`) runs them against a
+//! URL. The clients are the runner's raw drivers (`sio_conformance::driver`); the runner itself
+//! knows nothing of this crate. See proptest/PROPTEST.md.
 
 pub mod conn;
 pub mod live;

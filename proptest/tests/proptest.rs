@@ -1,4 +1,4 @@
-//! The property tests (src/proptest/, conformance/PROPTEST.md) against live servers:
+//! The property tests (src/, proptest/PROPTEST.md) against live servers:
 //!
 //! - the reference server, served in-process on an ephemeral port (bounded case counts; fixed
 //!   seeds when `CI` is set; `PROPTEST_CASES=N` for more);
@@ -8,21 +8,24 @@
 //!   the reference server with each injected room/recovery fault must fail (`faults`, the
 //!   section "Faults the property tests catch" of PROPTEST.md);
 //! - named regression sequences;
-//! - `#[ignore]`d entry points for `cargo xtask proptest` (`SIO_PROPTEST_URL`, `SIO_PROPTEST_KIND`,
-//!   `SIO_PROPTEST_REPLAY`).
+//! - the binary `sio-proptest` (what `cargo xtask proptest` runs): a few cases against a URL, a
+//!   saved case replayed, and exit 2 for a server without the contract.
 
 // The reference server with injected bugs: each room/recovery fault must fail a property.
 #[path = "proptest/faults.rs"]
 mod faults;
+// The conformance tests' support module (one copy, so the copies cannot drift): the Node harness
+// and the reference server's contract router on an ephemeral port.
+#[path = "../../conformance/tests/support/mod.rs"]
 mod support;
 
 use sio_conformance::driver::Endpoint;
-use sio_conformance::proptest::model::Fault;
-use sio_conformance::proptest::ops::{
+use sio_proptest::model::Fault;
+use sio_proptest::ops::{
     AckReply, Case, ClientTransport, DropPoint, Kind, Op, Restore, RoomRef, Target,
 };
-use sio_conformance::proptest::runner::{self, Settings};
-use sio_conformance::proptest::{Live, replay};
+use sio_proptest::runner::{self, Settings};
+use sio_proptest::{Live, replay};
 use std::time::Duration;
 
 /// A fresh reference server (its contract router) on 127.0.0.1:0, on a runtime of its own that
@@ -428,96 +431,64 @@ fn restore_twice_from_one_session() -> Case {
     }
 }
 
-// ---- entry points for `cargo xtask proptest` --------------------------------------------------
+// ---- the binary (`sio-proptest`, behind `cargo xtask proptest`) -----------------------------
 
-fn kinds_from_env() -> Vec<Kind> {
-    match std::env::var("SIO_PROPTEST_KIND").as_deref() {
-        Ok("rooms") => vec![Kind::Rooms],
-        Ok("recovery") => vec![Kind::Recovery],
-        Ok("upgrade") => vec![Kind::Upgrade],
-        _ => vec![Kind::Rooms, Kind::Recovery, Kind::Upgrade],
-    }
+/// Runs the `sio-proptest` binary with `args`, bounded; its exit code and output.
+fn sio_proptest(args: &[&str]) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sio-proptest"))
+        .args(args)
+        .output()
+        .expect("starting sio-proptest");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
 }
 
-/// Exits with 2 and what is missing unless the server at `url` offers what the property sets
-/// drive (the contract's control events; recovery for the recovery set): without them every
-/// property would fail at its first step, which says nothing about the server.
-fn require_capabilities(url: &str, kinds: &[Kind]) {
-    use sio_conformance::config::Capability;
-    let settings = sio_conformance::config::Settings::new(Endpoint::parse(url).expect("URL"));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let found = match rt.block_on(sio_conformance::runner::detect(&settings)) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("sio-proptest: {e}");
-            std::process::exit(2);
-        }
-    };
-    let mut needed = vec![Capability::ContractExtensions];
-    if kinds.contains(&Kind::Recovery) {
-        needed.push(Capability::Recovery);
-    }
-    let missing: Vec<&str> = needed
-        .iter()
-        .filter(|c| !found.capabilities.contains(c))
-        .map(|c| c.name())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "sio-proptest: {url} does not offer what the property tests drive (the full tier of \
-             fixtures/CONTRACT.md): missing {}; {}",
-            missing.join(", "),
-            found.notes.join("; ")
+#[test]
+fn the_binary_runs_a_few_cases_against_a_url() {
+    let url = reference_url();
+    let (code, out) = sio_proptest(&[
+        "--url", &url, "--kind", "rooms", "--cases", "4", "--seed", "0x42",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("proptest rooms:") && out.contains("seed 0x42"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_binary_replays_a_saved_case() {
+    let dir = std::env::temp_dir().join(format!("sio-proptest-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("case.json");
+    let case = serde_json::to_string(&every_target_once()).expect("JSON");
+    std::fs::write(&file, case).expect("writing the case");
+    let (code, out) = sio_proptest(&[
+        "--url",
+        &reference_url(),
+        "--replay",
+        file.to_str().expect("UTF-8 path"),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("replay: PASS"), "{out}");
+}
+
+#[test]
+fn the_binary_says_what_a_server_without_the_contract_lacks() {
+    // sio-main alone: no `/health`, so not the contract's extensions; exit 2 before anything
+    // is generated.
+    let url = support::serve_reference(|| {
+        let contract = sio_reference_server::contract::build_with(
+            sio_reference_server::contract::echo_config(),
         );
-        std::process::exit(2);
-    }
-}
-
-/// `SIO_PROPTEST_URL=http://… [PROPTEST_CASES=N] [SIO_PROPTEST_SEED=…] [SIO_PROPTEST_KIND=…]
-/// [SIO_PROPTEST_PERSIST=1]`.
-#[test]
-#[ignore = "run by `cargo xtask proptest`"]
-fn against_url() {
-    let url = std::env::var("SIO_PROPTEST_URL").expect("SIO_PROPTEST_URL");
-    let flag = std::env::var("SIO_PROPTEST_TARGET_FLAG").unwrap_or_else(|_| format!("--url {url}"));
-    let kinds = kinds_from_env();
-    require_capabilities(&url, &kinds);
-    let mut failed = Vec::new();
-    for kind in kinds {
-        let mut settings = Settings::from_env(live(&url), kind, 64);
-        settings.target_flag = flag.clone();
-        // Somebody else's server must not change tracked files unless asked to.
-        settings.persist_new = std::env::var_os("SIO_PROPTEST_PERSIST").is_some();
-        let report = runner::run(&settings);
-        println!("{}", report.render());
-        if report.failure.is_some() {
-            failed.push(kind.name());
-        }
-    }
-    assert!(failed.is_empty(), "properties failed: {failed:?}");
-}
-
-/// `SIO_PROPTEST_URL=http://… SIO_PROPTEST_REPLAY=<case.json>`: runs one saved case, prints
-/// its transcript.
-#[test]
-#[ignore = "run by `cargo xtask proptest --replay FILE`"]
-fn replay_file() {
-    let url = std::env::var("SIO_PROPTEST_URL").expect("SIO_PROPTEST_URL");
-    let file = std::env::var("SIO_PROPTEST_REPLAY").expect("SIO_PROPTEST_REPLAY");
-    let text = std::fs::read_to_string(&file).expect("reading the replay file");
-    let case: Case = serde_json::from_str(&text).expect("a case (JSON)");
-    let outcome = replay(&live(&url), &case, None);
-    for (i, op) in case.ops.iter().enumerate() {
-        println!("  {:>2}. {op}", i + 1);
-    }
-    for e in outcome.transcript.entries() {
-        println!("{}", e.line());
-    }
-    match outcome.result {
-        Ok(()) => println!("replay: PASS"),
-        Err(f) => panic!("replay: FAIL\n{f}"),
-    }
+        contract.sio_main.router()
+    });
+    let (code, out) = sio_proptest(&["--url", &url, "--kind", "rooms", "--cases", "1"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("contract-extensions"), "{out}");
 }

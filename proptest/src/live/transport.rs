@@ -2,14 +2,14 @@
 //! upgrade steps, the drop points, and keeping a paused upgrade short.
 
 use super::{CLOSE_BOUND, Exec, PAUSE_WINDOW, describe};
-use crate::driver::transcript::Transport;
-use crate::driver::ws::{self, Next};
-use crate::driver::{WsConnect, WsEvent};
-use crate::proptest::StepFailure;
-use crate::proptest::conn::Conn;
-use crate::proptest::ops::ClientTransport;
-use crate::proptest::polling::{self, PollingConn};
-use crate::proptest::transports::DropAct;
+use crate::StepFailure;
+use crate::conn::Conn;
+use crate::ops::ClientTransport;
+use crate::polling::{self, PollingConn};
+use crate::transports::DropAct;
+use sio_conformance::driver::transcript::Transport;
+use sio_conformance::driver::ws::{self, Next};
+use sio_conformance::driver::{WsConnect, WsEvent};
 use std::time::{Duration, Instant};
 
 impl Exec<'_> {

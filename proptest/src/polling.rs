@@ -14,10 +14,10 @@
 //! the server's noop), [`PollingConn::finish`] (`5`). Frames of the last GET stay in the
 //! channel and are read before anything the WebSocket brings.
 
-use crate::driver::http::{self, HttpRequest};
-use crate::driver::transcript::{Dir, Payload, Transport};
-use crate::driver::ws::{self, Next};
-use crate::driver::{Endpoint, Transcript, WsConn, WsConnect, WsEvent};
+use sio_conformance::driver::http::{self, HttpRequest};
+use sio_conformance::driver::transcript::{Dir, Payload, Transport};
+use sio_conformance::driver::ws::{self, Next};
+use sio_conformance::driver::{Endpoint, Transcript, WsConn, WsConnect, WsEvent};
 use sio_protocol::engineio::{PacketType, decode_payload_str};
 use std::collections::VecDeque;
 use std::sync::Arc;

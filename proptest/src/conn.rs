@@ -5,8 +5,8 @@
 //! for every transport.
 
 use super::polling::PollingConn;
-use crate::driver::ws::Next;
-use crate::driver::{WsConn, WsEvent};
+use sio_conformance::driver::ws::Next;
+use sio_conformance::driver::{WsConn, WsEvent};
 use std::collections::VecDeque;
 use std::time::Duration;
 
