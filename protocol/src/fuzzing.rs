@@ -33,10 +33,10 @@ pub use structured::{
 #[cfg(feature = "arbitrary")]
 pub use structured::{binary_reassembly_bytes, parse, roundtrip_bytes};
 
-use crate::binary::Reassembler;
 use crate::engineio::{self, Data, Frame, v3};
 use crate::error::EngineError;
 use crate::limits::Limits;
+use crate::socketio::Reassembler;
 use crate::socketio::{self, PacketType};
 
 /// Limits that admit `len` bytes but not one more.

@@ -4,12 +4,16 @@
 //! stricter documented as divergences on the error variants (`node_rejects() == false`).
 //!
 //! - [`engineio`]: Engine.IO packets, polling payloads, the handshake; [`engineio::v3`] framing.
-//! - [`socketio`]: Socket.IO packets (raw JSON kept verbatim) and complete [`socketio::Message`]s.
-//! - [`binary`]: JSON values with binary leaves, placeholders, attachment reassembly.
+//! - [`socketio`]: Socket.IO packets (raw JSON kept verbatim), complete [`socketio::Message`]s
+//!   and their incremental reassembly from a header and its attachments
+//!   ([`socketio::Reassembler`]).
+//! - [`binary`]: JSON values with binary leaves and placeholders (a leaf: no packets).
 //! - [`limits`]: Node's limits (`maxAttachments`, `maxHttpBufferSize`).
 //! - [`error`]: typed errors that map to Node's error messages.
 //! - [`view`]: Node-shaped JSON views of decoded packets, for comparing with transcripts.
-//! - [`fuzzing`]: invariant-checking entry points for fuzz targets and regression tests.
+//! - `fuzzing` (cargo feature `fuzzing`, off by default; on in fuzz/ and xtask): invariant-checking
+//!   entry points for fuzz targets and regression tests, and the differential check against
+//!   Node's parsers.
 //! - [`js`]: the JavaScript number semantics the Node parsers depend on.
 //!
 //! No I/O, no async, no clock: every function is a pure transformation of its input.
@@ -17,6 +21,7 @@
 pub mod binary;
 pub mod engineio;
 pub mod error;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod js;
 pub mod limits;

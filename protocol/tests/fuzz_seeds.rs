@@ -135,7 +135,7 @@ fn v3_binary_length_limit_follows_node() {
 #[test]
 fn regression_reassembled_object_keys_in_javascript_order() {
     use sio_protocol::Limits;
-    use sio_protocol::binary::Reassembler;
+    use sio_protocol::socketio::Reassembler;
     let mut r = Reassembler::new(Limits::NODE);
     let header = r#"51-["a",{"b":{"_placeholder":true,"num":0},"1":2}]"#;
     assert_eq!(r.push_text(header), Ok(None));

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 use sio_fixtures::{Body, Direction, Record, Transcript};
-use sio_protocol::binary::Reassembler;
 use sio_protocol::engineio::{self, Data, DecodedPayload, Frame, Packet};
+use sio_protocol::socketio::Reassembler;
 use sio_protocol::{Limits, socketio, view};
 
 /// Which engine framing a transcript speaks.

@@ -17,10 +17,10 @@
 
 use serde_json::{Value as J, json};
 
-use crate::binary::Reassembler;
 use crate::engineio::{self, Frame, v3};
 use crate::error::EngineError;
 use crate::limits::Limits;
+use crate::socketio::Reassembler;
 use crate::view;
 
 /// Which Node decoder a case goes to.

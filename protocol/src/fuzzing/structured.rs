@@ -19,10 +19,11 @@
 //!                       messages   binary leaves → placeholders + attachments → reassemble = same view
 //! ```
 
-use crate::binary::{self, Reassembler, Value};
+use crate::binary::Value;
 use crate::engineio::{self, Data, Frame, v3};
 use crate::error::BinaryError;
 use crate::limits::Limits;
+use crate::socketio::reassembler::{self, Reassembler};
 use crate::socketio::{self, Message, PacketType, RESERVED_EVENTS, RawJson};
 use crate::view::js_eq;
 
@@ -539,7 +540,7 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
                                 buffers,
                             };
                         } else {
-                            assert_eq!(result, binary::complete(header, &buffers).map(Some));
+                            assert_eq!(result, reassembler::complete(header, &buffers).map(Some));
                         }
                     }
                 }

@@ -19,9 +19,13 @@
 //! and whitespace inside the ack-id run counts as a digit-like character (`2 ["a"]` has ack id 0).
 //!
 //! The JSON payload is kept as its exact text ([`RawJson`]), so a decoded frame re-encodes to the
-//! same bytes. Binary attachments are handled by [`crate::binary`].
+//! same bytes. Binary attachments: the values and placeholders are [`crate::binary`], the
+//! incremental reassembly of a header and its attachments is [`reassembler`].
 
 pub mod legacy;
+pub mod reassembler;
+
+pub use reassembler::Reassembler;
 
 use std::fmt;
 

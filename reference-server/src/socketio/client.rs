@@ -27,8 +27,8 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use sio_protocol::Limits;
-use sio_protocol::binary::Reassembler;
 use sio_protocol::engineio::Data;
+use sio_protocol::socketio::Reassembler;
 use sio_protocol::socketio::{Message, PacketType};
 use tokio::time::Sleep;
 
