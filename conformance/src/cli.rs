@@ -47,7 +47,7 @@ Exit codes:
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
-    #[arg(long, required_unless_present = "list")]
+    #[arg(long, required_unless_present_any = ["list", "html_from"])]
     pub url: Option<String>,
     /// https: also trust the CA certificate(s) in this PEM file (besides the Mozilla roots).
     #[arg(long, value_name = "PEM FILE")]
@@ -121,6 +121,14 @@ pub struct Args {
     /// Write a Markdown report (for a PR comment).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Write a static HTML site into this directory: index.html (summary, findings, cases by
+    /// area), cases/<id>.html (expected/received, sequence diagram, wire log), results.json.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
+    /// Render the `--html DIR` site from a JSON report written earlier (its results.json, or
+    /// `--json FILE`), without contacting any server.
+    #[arg(long, value_name = "FILE", requires = "html", conflicts_with = "url")]
+    pub html_from: Option<PathBuf>,
     /// The command shown to rerun one case (`--filter '<id>'` is appended).
     #[arg(long, value_name = "CMD")]
     pub rerun_command: Option<String>,
@@ -193,6 +201,9 @@ pub async fn run(args: Args) -> u8 {
     if args.list {
         print!("{}", list(&cases, &selection));
         return exit::OK;
+    }
+    if let (Some(from), Some(dir)) = (&args.html_from, &args.html) {
+        return html_from(from, dir);
     }
     // Every registered id, selected or not: a judgement entry outside it is stale.
     let known: Vec<&str> = cases.iter().map(|c| c.id).collect();
@@ -407,11 +418,31 @@ pub async fn run(args: Args) -> u8 {
             }
         }
     }
+    if let Some(dir) = &args.html {
+        if let Err(e) = report::html::write(&report, dir) {
+            return usage(format!("cannot write the HTML site: {e}"));
+        }
+    }
     match (&judgements, &report.judgement) {
         (Some((path, file)), Some(judged)) => {
             finish_judged(path, file, judged, &report, &known, args.bless, args.quiet)
         }
         _ => exit_code(&summary, args.strict),
+    }
+}
+
+/// `--html-from FILE --html DIR`: the site rendered again from a JSON report, no server.
+fn html_from(from: &Path, dir: &Path) -> u8 {
+    let json = match std::fs::read_to_string(from) {
+        Ok(json) => json,
+        Err(e) => return usage(format!("--html-from {}: {e}", from.display())),
+    };
+    match report::html::write_from_json(&json, dir) {
+        Ok(pages) => {
+            println!("{}: {pages} page(s) from {}", dir.display(), from.display());
+            exit::OK
+        }
+        Err(e) => usage(format!("--html-from {}: {e}", from.display())),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Reports of a run: a terminal summary, JSON (index + per-case records with the transcript),
-//! JUnit XML and Markdown for a PR comment. All are pure renderers over [`Report`].
+//! JUnit XML, Markdown for a PR comment and a static HTML site (`html`, rendered from the JSON).
+//! All are pure renderers over [`Report`].
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
