@@ -150,9 +150,17 @@ pub fn verify(
     lookup: impl FnOnce(&str) -> Option<SessionView>,
 ) -> Result<Verified, Refusal> {
     // "transport ∉ enabled transports → 0" (webtransport never goes through verify()).
-    let transport = req
-        .query
-        .get("transport")
+    let named = req.query.get("transport").map(String::as_str);
+    #[cfg(feature = "faults")]
+    let named = match config.fault {
+        Some(crate::fault::Fault::UnknownTransportAsPolling)
+            if named.is_some_and(|t| TransportKind::from_name(t).is_none()) =>
+        {
+            Some("polling")
+        }
+        _ => named,
+    };
+    let transport = named
         .and_then(|t| TransportKind::from_name(t))
         .filter(|t| config.allows(*t))
         .ok_or(ErrorCode::UnknownTransport)?;

@@ -61,6 +61,10 @@ faults! {
     UnknownSidWrongCode => "unknown-sid-wrong-code",
         "a request with an unknown sid gets error code 3 (Bad request) instead of 1 (Session ID unknown)",
         "every request error mapped to one generic 400 Bad request";
+    /// `verify.rs#verify`.
+    UnknownTransportAsPolling => "unknown-transport-as-polling",
+        "a transport name the server does not know (`__proto__`, `toString`) is served as polling instead of being refused with code 0",
+        "transports looked up loosely (\"websocket, else polling\"; a plain-object lookup that finds `__proto__`, CVE-2023-31125)";
     // Engine.IO: polling and upgrade.
     /// `session/src/polling.rs#poll_get`.
     DuplicateGetAccepted => "duplicate-get-accepted",
