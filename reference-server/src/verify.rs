@@ -161,7 +161,7 @@ pub fn verify(
         _ => named,
     };
     let transport = named
-        .and_then(|t| TransportKind::from_name(t))
+        .and_then(TransportKind::from_name)
         .filter(|t| config.allows(*t))
         .ok_or(ErrorCode::UnknownTransport)?;
     // "invalid Origin header chars → 3 (INVALID_ORIGIN)".
