@@ -131,13 +131,19 @@ fn finding(b: &mut String, site: &Site, f: &Finding) {
         .filter(|c| **c != f.case)
         .map(|c| case_link(site, c))
         .collect();
-    if !blocked.is_empty() {
-        let _ = writeln!(
-            b,
-            "<p>Blocks {} case(s): {}</p>",
-            blocked.len(),
-            blocked.join(", ")
-        );
+    // A root cause can block a hundred cases: past a dozen the list is folded.
+    match blocked.len() {
+        0 => {}
+        n @ 1..=12 => {
+            let _ = writeln!(b, "<p>Blocks {n} case(s): {}</p>", blocked.join(", "));
+        }
+        n => {
+            let _ = writeln!(
+                b,
+                "<details><summary>Blocks {n} case(s)</summary><p>{}</p></details>",
+                blocked.join(", ")
+            );
+        }
     }
     b.push_str("</div>\n");
 }

@@ -60,7 +60,7 @@ pub fn write_site(site: &Site, json: &str, dir: &Path) -> std::io::Result<usize>
 /// (colour is never the only signal) and keep a contrast of at least 4.5:1.
 const STYLE: &str = "
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;margin:0 auto;max-width:1200px;padding:16px 24px}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}
+h1{font-size:1.5em;margin:.2em 0}h1 code{font-size:1em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
 pre{white-space:pre-wrap;word-break:break-all;margin:0}
 table{border-collapse:collapse;width:100%;margin:.4em 0}
@@ -84,7 +84,7 @@ details.area{margin:.3em 0}details.area>summary{cursor:pointer;font-weight:600}
 .wire tr.polling td:first-child{border-left:4px solid #0969da}
 .wire tr.websocket td:first-child{border-left:4px solid #1a7f37}
 .wire tr.out{background:#f6f8fa}.wire tr.in{background:#fff}.wire tr.note{color:#57606a;font-style:italic}
-.wire tr.deviation{background:#ffebe9}
+.wire tr.deviation{background:#ffebe9}.wire td.dir{white-space:nowrap}
 .view{color:#57606a}
 .diagram{overflow-x:auto;border:1px solid #d0d7de;padding:4px}
 .legend span{margin-right:1.2em}

@@ -41,7 +41,8 @@ pub struct Site {
     pub findings: Vec<Finding>,
     /// Every case, in registration order.
     pub cases: Vec<CaseView>,
-    /// The command that reruns a selection, when known (a live run knows it).
+    /// The command that reruns a selection, when the JSON report carries it (`rerun`): the
+    /// report types leave it out today, so case pages show it only once they write it.
     pub rerun: Option<String>,
 }
 
@@ -298,11 +299,6 @@ impl Site {
                 .collect(),
             rerun: opt(&v, "rerun"),
         })
-    }
-
-    /// The finding a case reports, if it reports one.
-    pub fn finding_reported_by(&self, id: &str) -> Option<&Finding> {
-        self.findings.iter().find(|f| f.case == id)
     }
 
     /// Whether a case with this id is in the report (links only go to pages that exist).

@@ -265,7 +265,7 @@ fn wire(b: &mut String, c: &CaseView, marks: &Marks) {
         };
         let _ = writeln!(
             b,
-            "<tr class=\"{dir_class} {transport}{deviation}\"><td>+{:.1}&nbsp;ms</td><td>{}</td><td>{arrow}{marker}</td><td>{what}</td><td>{payload}</td></tr>",
+            "<tr class=\"{dir_class} {transport}{deviation}\"><td>+{:.1}&nbsp;ms</td><td>{}</td><td class=\"dir\">{arrow}{marker}</td><td>{what}</td><td>{payload}</td></tr>",
             e.t_ms,
             text(&e.conn)
         );
