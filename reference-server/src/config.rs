@@ -39,9 +39,10 @@ pub struct EngineConfig {
     /// in one wakeup of the timer driver (default 10 ms; not a Node option). Only pings move,
     /// and only earlier, by at most a quarter of `ping_interval`: every timer that closes or
     /// refuses something (the pong deadline, the upgrade timeout, the polling close timeout)
-    /// fires at its deadline as Node's `setTimeout` does, and the pong deadline counts from the
-    /// ping's due time, so a client that never answers is closed at `pingInterval` +
-    /// `pingTimeout` sharp (`session::SessionConfig::ping_slack`). With thousands of idle
+    /// fires at its deadline as Node's `setTimeout` does, and the pong deadline of a ping that
+    /// leaves within the slack of its due time (early or late) counts from that due time, so a
+    /// client that never answers is closed at `pingInterval` + `pingTimeout` sharp
+    /// (`session::SessionConfig::ping_slack`). With thousands of idle
     /// connections this takes about a tenth off the CPU each ping costs and a fifth off the
     /// server's wakeups (README, Performance); `Duration::ZERO` sends every ping when due.
     pub timer_slack: Duration,

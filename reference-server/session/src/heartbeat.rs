@@ -106,13 +106,20 @@ impl Heartbeat {
     }
 
     /// Whether the ping may leave at `now` (it is due within `slack`). If so, arms the pong
-    /// deadline from the ping's due time, or from `now` if that is later; the caller sends
-    /// the ping.
+    /// deadline from the ping's due time when the ping leaves within the slack of it, early or
+    /// late, else from `now`; the caller sends the ping.
+    ///
+    /// Late within the slack: a loaded runtime that wakes the timer driver a few milliseconds
+    /// late would otherwise push the close after a missed pong back by as much, which the
+    /// official suites see (they expect the session gone exactly pingInterval + pingTimeout
+    /// after the handshake); a client cannot tell a few milliseconds of pingTimeout. Later than
+    /// that, the deadline counts from the ping, as Node's does, so a stalled server does not
+    /// cut off a client that had no time to answer.
     pub(crate) fn ping_due(&mut self, now: Instant) -> bool {
         let Some(due) = self.next_ping.filter(|t| *t <= now + self.slack) else {
             return false;
         };
-        let sent = due.max(now);
+        let sent = if now <= due + self.slack { due } else { now };
         self.next_ping = None;
         self.refreshed = false;
         self.pinged_at = Some(sent);
