@@ -11,7 +11,7 @@
 //! - [`runner`], [`verdict`], [`filter`]: running, judging and selecting cases; [`timing`]:
 //!   verdicts on when the server did what it owes by a deadline.
 //! - [`judgement`]: the per-target judgement file (`--judgement`, `--bless`).
-//! - [`report`]: terminal, JSON, JUnit and Markdown reports.
+//! - [`report`]: terminal, JSON, JUnit and Markdown reports, and the static HTML site.
 //! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
 
 pub mod case;
