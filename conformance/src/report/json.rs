@@ -43,6 +43,9 @@ pub fn render(report: &Report) -> String {
         "duration_ms": report.duration_ms,
         "summary": report.summary,
         "judgement": report.judgement,
+        // The command that reruns a selection (`--filter '<id>'` appended): the HTML site
+        // rendered from this file shows it on every case page.
+        "rerun": report.rerun,
         "index": index,
         "cases": report.records,
     });

@@ -24,9 +24,8 @@ use std::path::Path;
 
 /// Writes the site for a finished run: `results.json` (the JSON report), then the pages.
 ///
-/// Only what the JSON holds is shown, nothing the live run knows besides (the rerun command is
-/// not in the JSON report, so pages show it only once the JSON carries a `rerun` field): a site
-/// regenerated from `results.json` is byte for byte this one.
+/// Only what the JSON holds is shown (the rerun command included), nothing the live run knows
+/// besides: a site regenerated from `results.json` is byte for byte this one.
 pub fn write(report: &super::Report, dir: &Path) -> std::io::Result<usize> {
     write_from_json(&super::json::render(report), dir).map_err(std::io::Error::other)
 }

@@ -41,8 +41,8 @@ pub struct Site {
     pub findings: Vec<Finding>,
     /// Every case, in registration order.
     pub cases: Vec<CaseView>,
-    /// The command that reruns a selection, when the JSON report carries it (`rerun`): the
-    /// report types leave it out today, so case pages show it only once they write it.
+    /// The command that reruns a selection (`rerun`; absent from reports written before it
+    /// was added, and then not shown).
     pub rerun: Option<String>,
 }
 
