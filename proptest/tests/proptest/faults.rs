@@ -36,6 +36,7 @@ const CAUGHT: &[(Fault, Kind)] = &[
     (Fault::ExceptIgnored, Kind::Rooms),
     (Fault::DisconnectKeepsRooms, Kind::Rooms),
     (Fault::AckWithoutNamespace, Kind::Rooms),
+    (Fault::AckIdNotForgotten, Kind::Rooms),
     (Fault::ConnectReplyWithoutComma, Kind::Rooms),
     (Fault::RecoveryReplayAfterConnect, Kind::Recovery),
     (Fault::RecoveryOffsetMissing, Kind::Recovery),
@@ -79,6 +80,30 @@ const NOT_OBSERVABLE: &[(Fault, &str)] = &[
     (
         Fault::ConnectTimeoutNeverFires,
         "every connection joins its namespaces at once",
+    ),
+    (
+        Fault::UnknownTransportAsPolling,
+        "the clients ask only for the transports `polling` and `websocket`",
+    ),
+    (
+        Fault::BinaryEmitAckAsBinaryAck,
+        "no operation carries binary arguments",
+    ),
+    (
+        Fault::ErrorEventKillsSessions,
+        "no client emits an event named `error`",
+    ),
+    (
+        Fault::EventNameUnchecked,
+        "the clients send only valid packets",
+    ),
+    (
+        Fault::PlaceholderIndexUnchecked,
+        "no operation carries binary arguments",
+    ),
+    (
+        Fault::AttachmentLimitUnenforced,
+        "no operation carries binary arguments",
     ),
 ];
 
