@@ -87,6 +87,13 @@ pub async fn run_case(case: &Case, settings: Arc<Settings>, retries: u32) -> Cas
     let mut kept: Option<Attempt> = None;
     for _ in 0..=retries {
         let a = attempt(case, settings.clone()).await;
+        // A retry that could not run (nothing answered) does not overturn what the attempt
+        // before it found: a crafted input that kills the server fails its attempt, and the
+        // retry finds nobody to talk to.
+        let found = |v: Verdict| matches!(v, Verdict::Fail | Verdict::NonStrict);
+        if a.verdict == Verdict::Error && verdicts.last().copied().is_some_and(found) {
+            break;
+        }
         verdicts.push(a.verdict);
         let passed = a.verdict == Verdict::Pass;
         // Keep the first failed attempt's evidence for a flaky case, else the last attempt.
@@ -248,10 +255,24 @@ pub async fn run_watched(
         .map(|(slot, case)| match slot {
             // A case that did not pass and ended after the server last answered may have
             // failed only because the server was going down: not a verdict on the server.
+            // Unless it ran alone: then its own input was the last the server received, and
+            // the server going down under it is what it found (a crafted input that kills the
+            // process, the security cases): it keeps its verdict, with the headline beside it.
             Some((mut record, ended)) => {
                 if let Some(headline) = &server_stopped {
                     let judged = !matches!(record.verdict, Verdict::Pass | Verdict::Unsupported);
-                    if judged && !record.server_stopped && ended > last_alive {
+                    let went_down_under_it = judged && !record.server_stopped && ended > last_alive;
+                    if went_down_under_it && case.exclusive {
+                        // Not `server_stopped`: that marks a case cut short, left out of the
+                        // problems the reports list; this one is a problem the case found.
+                        record.failures.push(Failure::harness(
+                            "after the case",
+                            format!(
+                                "{headline}: the case ran alone, so its input was the last the \
+                                 server received"
+                            ),
+                        ));
+                    } else if went_down_under_it {
                         record.verdict = Verdict::Error;
                         record.server_stopped = true;
                         record
