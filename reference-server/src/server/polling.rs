@@ -96,7 +96,7 @@ pub(super) async fn request(shared: &Arc<Shared>, req: Request<Body>, sid: &str)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let method = req.method().clone();
-    let begun = shared.drive(&entry, |e, now| {
+    let begin = |e: &mut super::Entry, now| {
         e.waiters.insert(id, tx);
         match method {
             Method::GET => {
@@ -109,7 +109,13 @@ pub(super) async fn request(shared: &Arc<Shared>, req: Request<Body>, sid: &str)
                 false
             }
         }
-    });
+    };
+    // A POST may carry the pong the session waits for: it is read before any due timer runs.
+    let begun = if method == Method::POST {
+        shared.drive(&entry, begin)
+    } else {
+        shared.drive_after_timers(&entry, begin)
+    };
     let Some(read_body) = begun else {
         return unknown();
     };

@@ -226,7 +226,7 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
             let (tx, rx) = queue::queue();
             let entry = shared.lookup(&sid);
             let started = entry.as_ref().and_then(|entry| {
-                shared.drive(entry, |e, now| {
+                shared.drive_after_timers(entry, |e, now| {
                     e.sockets.insert(id, tx);
                     e.session.ws_upgrade_request_with(now, id, supports_binary);
                 })
