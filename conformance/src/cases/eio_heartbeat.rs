@@ -310,16 +310,26 @@ async fn ws_ping_timeout(cx: &mut Ctx) -> CaseResult {
                 Ok::<_, Failure>((pinged.elapsed(), code))
             }))
             .await;
-        let mut samples = Vec::with_capacity(SAMPLES);
-        for c in closed {
-            let (took, code) = c?;
-            cx.observe_close(format!("websocket close {code}"));
-            samples.push(took);
-        }
+        let samples = close_samples(cx, closed)?;
         if let Some(verdict) = rounds.settle(cx, &deadline, &samples) {
             return verdict;
         }
     }
+}
+
+/// The samples of a round whose sessions were each closed (when, close code), each close
+/// observed; the first session that was not closed as expected fails the round.
+fn close_samples(
+    cx: &mut Ctx,
+    closed: Vec<Result<(Duration, u16), Failure>>,
+) -> Result<Vec<Duration>, Failure> {
+    let mut samples = Vec::with_capacity(closed.len());
+    for c in closed {
+        let (took, code) = c?;
+        cx.observe_close(format!("websocket close {code}"));
+        samples.push(took);
+    }
+    Ok(samples)
 }
 
 /// Without a CONNECT the engine connection is closed when connectTimeout runs out, measured in
@@ -355,12 +365,7 @@ pub(super) async fn connect_timeout_closes(cx: &mut Ctx) -> CaseResult {
                 Ok::<_, Failure>((opened.elapsed(), code))
             }))
             .await;
-        let mut samples = Vec::with_capacity(SAMPLES);
-        for c in closed {
-            let (took, code) = c?;
-            cx.observe_close(format!("websocket close {code}"));
-            samples.push(took);
-        }
+        let samples = close_samples(cx, closed)?;
         if let Some(verdict) = rounds.settle(cx, &deadline, &samples) {
             return verdict;
         }
