@@ -1,13 +1,15 @@
-//! Repository rules, checked as tests (`cargo test -p xtask`): the house conventions of
-//! DESIGN.md that a machine can check, so they hold without anyone remembering them.
+//! Repository rules, checked as tests (`cargo test -p xtask`): the house conventions a machine
+//! can check (module docs, crate layout, no references outside the repository), so they hold
+//! without anyone remembering them.
 
 #[cfg(test)]
 mod tests {
     use crate::workspace;
     use std::path::{Path, PathBuf};
 
-    /// Every Rust file under `dir`, recursively, skipping build output.
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    /// Every file under `dir` whose extension is one of `exts`, recursively, skipping build
+    /// output and installed packages.
+    fn files_with(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -16,12 +18,20 @@ mod tests {
             let name = entry.file_name();
             if path.is_dir() {
                 if name != "target" && name != "node_modules" {
-                    rust_files(&path, out);
+                    files_with(&path, exts, out);
                 }
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
+            } else if path
+                .extension()
+                .is_some_and(|ext| exts.iter().any(|e| ext == *e))
+            {
                 out.push(path);
             }
         }
+    }
+
+    /// Every Rust file under `dir`, recursively, skipping build output.
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        files_with(dir, &["rs"], out);
     }
 
     #[test]
@@ -95,6 +105,37 @@ mod tests {
         assert!(
             offenders.is_empty(),
             "files that name paths of one machine: {offenders:?}"
+        );
+    }
+
+    /// The team's working notes live outside the repository; what users need (the behaviour
+    /// catalogue, the contract, the layout) is written in it, and code and docs cite that.
+    #[test]
+    fn tracked_text_cites_nothing_outside_the_repository() {
+        let root = workspace::root();
+        let mut files = Vec::new();
+        files_with(
+            &root,
+            &["rs", "md", "mjs", "toml", "sh", "yml", "yaml"],
+            &mut files,
+        );
+        let offenders: Vec<_> = files
+            .iter()
+            .filter(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                // Spelled in halves so this file does not match itself.
+                [
+                    ["DESI", "GN.md"],
+                    ["protocol-", "notes"],
+                    ["oracle-", "notes"],
+                ]
+                .iter()
+                .any(|halves| text.contains(&halves.concat()))
+            })
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "files that cite notes outside the repository: {offenders:?}"
         );
     }
 }
