@@ -154,13 +154,7 @@ impl Shared {
         entry: &EntryRef,
         f: impl FnOnce(&mut Entry, Instant) -> R,
     ) -> Option<R> {
-        let mut e = lock(entry);
-        if e.session.is_closed() {
-            return None;
-        }
-        let r = f(&mut e, Instant::now());
-        self.dispatch(entry, &mut e);
-        Some(r)
+        self.drive_with(entry, false, f)
     }
 
     /// [`Shared::drive`] for a request that carries nothing the session waits for (a polling
@@ -175,18 +169,32 @@ impl Shared {
         entry: &EntryRef,
         f: impl FnOnce(&mut Entry, Instant) -> R,
     ) -> Option<R> {
-        {
-            let mut e = lock(entry);
+        self.drive_with(entry, true, f)
+    }
+
+    /// [`Shared::drive`], running the timers already due first when `timers_first`.
+    fn drive_with<R>(
+        self: &Arc<Self>,
+        entry: &EntryRef,
+        timers_first: bool,
+        f: impl FnOnce(&mut Entry, Instant) -> R,
+    ) -> Option<R> {
+        let mut e = lock(entry);
+        if e.session.is_closed() {
+            return None;
+        }
+        let now = Instant::now();
+        if timers_first && e.session.next_deadline().is_some_and(|due| due <= now) {
+            e.session.handle_timeout(now);
             if e.session.is_closed() {
+                // The timer's close still has outputs to carry out (a held GET's answer).
+                self.dispatch(entry, &mut e);
                 return None;
             }
-            let now = Instant::now();
-            if e.session.next_deadline().is_some_and(|due| due <= now) {
-                e.session.handle_timeout(now);
-                self.dispatch(entry, &mut e);
-            }
         }
-        self.drive(entry, f)
+        let r = f(&mut e, now);
+        self.dispatch(entry, &mut e);
+        Some(r)
     }
 
     /// The driver's wakeup `at` for `entry` came due. Returns the entry's next wakeup for the
