@@ -76,6 +76,19 @@ mod tests {
         );
     }
 
+    /// The files among `files` whose text contains one of `needles`, each given in halves
+    /// so that this file, which spells them, does not match itself.
+    fn files_containing(files: &[PathBuf], needles: &[[&str; 2]]) -> Vec<PathBuf> {
+        files
+            .iter()
+            .filter(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                needles.iter().any(|halves| text.contains(&halves.concat()))
+            })
+            .cloned()
+            .collect()
+    }
+
     #[test]
     fn tracked_text_names_no_machine_paths() {
         let root = workspace::root();
@@ -92,16 +105,10 @@ mod tests {
         ] {
             rust_files(&root.join(crate_dir), &mut files);
         }
-        let offenders: Vec<_> = files
-            .iter()
-            .filter(|path| {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
-                // Spelled in two halves so this file does not match itself.
-                [["/wo", "rk/"], ["/ro", "ot/"], ["/tmp/ba", "sh_jobs"]]
-                    .iter()
-                    .any(|halves| text.contains(&halves.concat()))
-            })
-            .collect();
+        let offenders = files_containing(
+            &files,
+            &[["/wo", "rk/"], ["/ro", "ot/"], ["/tmp/ba", "sh_jobs"]],
+        );
         assert!(
             offenders.is_empty(),
             "files that name paths of one machine: {offenders:?}"
@@ -114,25 +121,16 @@ mod tests {
     fn tracked_text_cites_nothing_outside_the_repository() {
         let root = workspace::root();
         let mut files = Vec::new();
-        files_with(
-            &root,
-            &["rs", "md", "mjs", "toml", "sh", "yml", "yaml"],
-            &mut files,
+        let exts = ["rs", "md", "mjs", "toml", "sh", "yml", "yaml"];
+        files_with(&root, &exts, &mut files);
+        let offenders = files_containing(
+            &files,
+            &[
+                ["DESI", "GN.md"],
+                ["protocol-", "notes"],
+                ["oracle-", "notes"],
+            ],
         );
-        let offenders: Vec<_> = files
-            .iter()
-            .filter(|path| {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
-                // Spelled in halves so this file does not match itself.
-                [
-                    ["DESI", "GN.md"],
-                    ["protocol-", "notes"],
-                    ["oracle-", "notes"],
-                ]
-                .iter()
-                .any(|halves| text.contains(&halves.concat()))
-            })
-            .collect();
         assert!(
             offenders.is_empty(),
             "files that cite notes outside the repository: {offenders:?}"
