@@ -7,9 +7,25 @@
 use super::support::*;
 use crate::case::{CONTRACT, Case, SIO_SPEC};
 use crate::config::{Capability, Server};
-use crate::context::Ctx;
+use crate::context::{Ctx, Ws};
 use crate::expect::Want;
 use crate::failure::CaseResult;
+
+/// The contract's `emit-with-ack`: the control event `request` makes the server emit with an
+/// ack id. Its EVENT must be `event`, and then comes the control event's own ack `control_ack`
+/// (the server queues its emit first).
+async fn server_asks(
+    ws: &mut Ws,
+    request: &str,
+    step: &str,
+    event: &str,
+    control_ack: &str,
+) -> CaseResult {
+    ws.send(request).await?;
+    ws.expect(step, t(event)).await?;
+    ws.expect("control ack", t(control_ack)).await?;
+    Ok(())
+}
 
 async fn answered(cx: &mut Ctx) -> CaseResult {
     let nsp = own_namespace();
@@ -20,37 +36,31 @@ async fn answered(cx: &mut Ctx) -> CaseResult {
     // (not the contract's 500 ms default) keeps a server far away from timing them out.
     let timeout = cx.step().as_millis();
     // The server's EVENT with ack id 0 is queued before the control event's ack.
-    a.send(&format!(
-        r#"42{n}1["emit-with-ack",{{"event":"ask","args":[1],"timeout":{timeout}}}]"#
-    ))
-    .await?;
-    a.expect(
+    server_asks(
+        &mut a,
+        &format!(r#"42{n}1["emit-with-ack",{{"event":"ask","args":[1],"timeout":{timeout}}}]"#),
         "server EVENT with ack id 0",
-        t(&format!(r#"42{n}0["ask",1]"#)),
+        &format!(r#"42{n}0["ask",1]"#),
+        &format!("43{n}1[]"),
     )
     .await?;
-    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
-    a.send(&format!(
-        r#"42{n}2["emit-with-ack",{{"event":"ask","args":[2,{{"x":"y"}}],"timeout":{timeout}}}]"#
-    ))
-    .await?;
-    a.expect(
+    server_asks(
+        &mut a,
+        &format!(r#"42{n}2["emit-with-ack",{{"event":"ask","args":[2,{{"x":"y"}}],"timeout":{timeout}}}]"#),
         "server EVENT with ack id 1",
-        t(&format!(r#"42{n}1["ask",2,{{"x":"y"}}]"#)),
+        &format!(r#"42{n}1["ask",2,{{"x":"y"}}]"#),
+        &format!("43{n}2[]"),
     )
     .await?;
-    a.expect("control ack", t(&format!("43{n}2[]"))).await?;
     // The counter is the namespace's, shared by its sockets: b gets id 2.
-    b.send(&format!(
-        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#
-    ))
-    .await?;
-    b.expect(
+    server_asks(
+        &mut b,
+        &format!(r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#),
         "server EVENT with ack id 2 (one counter per namespace)",
-        t(&format!(r#"42{n}2["ask"]"#)),
+        &format!(r#"42{n}2["ask"]"#),
+        &format!("43{n}1[]"),
     )
     .await?;
-    b.expect("control ack", t(&format!("43{n}1[]"))).await?;
     // Answers in any order; each is reported when it arrives.
     a.send(&format!(r#"43{n}1["second",true]"#)).await?;
     a.expect(
@@ -82,16 +92,14 @@ async fn timeout(cx: &mut Ctx) -> CaseResult {
     let nsp = own_namespace();
     let n = prefix(&nsp);
     let (mut a, _) = ws_in(cx, &nsp).await?;
-    a.send(&format!(
-        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":50}}]"#
-    ))
-    .await?;
-    a.expect(
+    server_asks(
+        &mut a,
+        &format!(r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":50}}]"#),
         "server EVENT with ack id 0",
-        t(&format!(r#"42{n}0["ask"]"#)),
+        &format!(r#"42{n}0["ask"]"#),
+        &format!("43{n}1[]"),
     )
     .await?;
-    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
     // Not answered: after 50 ms the callback gets the timeout error (bounded by the step).
     a.expect(
         "the timeout result",
@@ -109,14 +117,14 @@ async fn binary(cx: &mut Ctx) -> CaseResult {
     let nsp = own_namespace();
     let n = prefix(&nsp);
     let (mut a, _) = ws_in(cx, &nsp).await?;
-    a.send(&format!(r#"42{n}1["emit-with-ack",{{"event":"ask"}}]"#))
-        .await?;
-    a.expect(
+    server_asks(
+        &mut a,
+        &format!(r#"42{n}1["emit-with-ack",{{"event":"ask"}}]"#),
         "server EVENT with ack id 0",
-        t(&format!(r#"42{n}0["ask"]"#)),
+        &format!(r#"42{n}0["ask"]"#),
+        &format!("43{n}1[]"),
     )
     .await?;
-    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
     a.send(&format!(r#"461-{n}0[{{"_placeholder":true,"num":0}}]"#))
         .await?;
     a.send_binary(&[1, 2]).await?;
@@ -180,16 +188,14 @@ async fn duplicate_client_ack(cx: &mut Ctx) -> CaseResult {
     let (mut a, _) = ws_in(cx, &nsp).await?;
     // Long enough that the timeout cannot be what answers; Node clears it at the first ACK.
     let timeout = cx.step().as_millis() * 4;
-    a.send(&format!(
-        r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#
-    ))
-    .await?;
-    a.expect(
+    server_asks(
+        &mut a,
+        &format!(r#"42{n}1["emit-with-ack",{{"event":"ask","timeout":{timeout}}}]"#),
         "server EVENT with ack id 0",
-        t(&format!(r#"42{n}0["ask"]"#)),
+        &format!(r#"42{n}0["ask"]"#),
+        &format!("43{n}1[]"),
     )
     .await?;
-    a.expect("control ack", t(&format!("43{n}1[]"))).await?;
     a.send(&format!(r#"43{n}0["first"]"#)).await?;
     a.send(&format!(r#"43{n}0["second"]"#)).await?;
     a.expect(
