@@ -2,4 +2,4 @@
 //! clock (arbitrary), checked for bounded loops, bounded buffers, one answer per request, clean
 //! payloads and a heartbeat that ends a silent client's session.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| sio_session::fuzzing::session_bytes(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| eio_session::fuzzing::session_bytes(data));

@@ -4,7 +4,7 @@
 //! through `tracing`; installing a subscriber is the binary's business.
 //!
 //! - [`session`]: the per-session state machine (polling, WebSocket, upgrade, heartbeat), the
-//!   crate `sio-session` re-exported. Pure: inputs carry `now`, outputs are values,
+//!   crate `eio-session` re-exported. Pure: inputs carry `now`, outputs are values,
 //!   [`session::Session::next_wakeup`] says when to wake it (only a ping may be early; no
 //!   timer that closes anything is ever late by design).
 //! - [`verify`]: request verification and Node's error table, as a pure function.
@@ -18,17 +18,17 @@
 //!   servers sio-main, sio-recovery, sio-eio3, and `/health`).
 //! - [`config`]: options with Node's names and defaults.
 //! - `fault` (cargo feature `faults`, off by default): injected protocol bugs for testing the
-//!   conformance suite (FAULTS.md); the table lives in `sio-session`, re-exported here.
+//!   conformance suite (FAULTS.md); the table lives in `eio-session`, re-exported here.
 
 pub mod config;
 pub mod contract;
 pub mod cors;
 #[cfg(feature = "faults")]
-pub use sio_session::fault;
+pub use eio_session::fault;
 pub mod query;
 pub mod server;
-/// The sans-IO session, a crate of its own (`reference-server/session`, `sio-session`).
-pub use sio_session as session;
+/// The sans-IO session, a crate of its own (`reference-server/session`, `eio-session`).
+pub use eio_session as session;
 pub mod sid;
 pub mod socketio;
 pub mod verify;

@@ -1,11 +1,11 @@
 //! Replays the committed seeds of the `session` fuzz target (`fuzz/seeds/session/*`) through the
-//! fuzz body the target calls ([`sio_session::fuzzing::session_bytes`]), so every seed, and every
+//! fuzz body the target calls ([`eio_session::fuzzing::session_bytes`]), so every seed, and every
 //! crash input kept as a seed, is checked by an ordinary `cargo test` without nightly. Crashes
 //! found by fuzzing become named tests below.
 
 use std::path::PathBuf;
 
-use sio_session::fuzzing;
+use eio_session::fuzzing;
 
 fn seeds_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/session")
@@ -38,7 +38,7 @@ fn every_committed_session_seed_replays() {
 }
 
 use fuzzing::{BodyInput, DataInput, OpenInput, PacketInput, SessionInput, Step};
-use sio_session::fault::Fault;
+use eio_session::fault::Fault;
 
 fn packet(kind: u8, data: &str) -> PacketInput {
     PacketInput {
@@ -134,7 +134,7 @@ fn the_fuzz_harness_catches_session_faults() {
 }
 
 /// Prints a session fuzz input as steps and runs it, for a crash found by the fuzzer:
-/// `SIO_SESSION_INPUT=fuzz/artifacts/session/crash-… cargo test -p sio-session --test fuzz_seeds
+/// `SIO_SESSION_INPUT=fuzz/artifacts/session/crash-… cargo test -p eio-session --test fuzz_seeds
 /// -- --ignored --nocapture explain_a_session_input`.
 #[test]
 #[ignore = "a tool: needs SIO_SESSION_INPUT"]
@@ -155,7 +155,7 @@ fn explain_a_session_input() {
 /// upgraded to WebSocket never times out.
 #[test]
 fn regression_an_upgrade_between_ping_and_pong_leaves_no_heartbeat_as_in_node() {
-    use sio_session::{Framing, RequestId, Session, SessionConfig, WsId, WsMessage};
+    use eio_session::{Framing, RequestId, Session, SessionConfig, WsId, WsMessage};
     use std::time::{Duration, Instant};
     for v3 in [false, true] {
         let cfg = SessionConfig {
@@ -181,7 +181,7 @@ fn regression_an_upgrade_between_ping_and_pong_leaves_no_heartbeat_as_in_node() 
         s.ws_message(at, WsId(1), text("2probe"));
         s.ws_message(at, WsId(1), text("5"));
         while s.poll_output().is_some() {}
-        assert_eq!(s.transport(), sio_session::TransportKind::WebSocket);
+        assert_eq!(s.transport(), eio_session::TransportKind::WebSocket);
         assert_eq!(
             s.next_deadline(),
             None,
