@@ -4,10 +4,7 @@
 //! every ping and reports each figure. The figures themselves are not checked here: this
 //! machine is shared, so speed is the benchmark's business, not a test's.
 
-// The conformance tests' support module (one copy, so the copies cannot drift): the Node harness
-// and the reference server's contract router on an ephemeral port.
-#[path = "../../conformance/tests/support/mod.rs"]
-mod support;
+use sio_test_support as support;
 
 use serde_json::Value;
 use std::process::{Command, Stdio};
@@ -93,7 +90,7 @@ fn check(report: &Value) {
 
 #[test]
 fn the_load_generator_measures_the_reference_server() {
-    let url = support::serve_reference(sio_reference_server::contract::router);
+    let url = support::serve_router(sio_contract_server::router);
     check(&run_bench(&url, std::process::id()));
 }
 

@@ -4,7 +4,7 @@
 //! cases of transcripts that are not replayable, which are `unsupported`.
 //! Skipped, with a message, only when `node` is not installed.
 
-mod support;
+use sio_test_support as support;
 
 use sio_conformance::cases;
 use sio_conformance::config::{Capability, Settings};

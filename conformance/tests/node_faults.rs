@@ -15,7 +15,7 @@
 //! suite (all but `replay.*`) against the harness with each fault and rewrites FAULTS.md.
 //! Skipped, with a message, only when `node` is not installed (a failure in CI).
 
-mod support;
+use sio_test_support as support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -14,10 +14,7 @@
 // The reference server with injected bugs: each room/recovery fault must fail a property.
 #[path = "proptest/faults.rs"]
 mod faults;
-// The conformance tests' support module (one copy, so the copies cannot drift): the Node harness
-// and the reference server's contract router on an ephemeral port.
-#[path = "../../conformance/tests/support/mod.rs"]
-mod support;
+use sio_test_support as support;
 
 use sio_conformance::driver::Endpoint;
 use sio_proptest::model::Fault;
@@ -37,9 +34,9 @@ fn reference_url() -> String {
 
 /// As [`reference_url`], the contract router built with one injected server bug (`faults`).
 fn serve(fault: Option<sio_reference_server::fault::Fault>) -> String {
-    support::serve_reference(move || match fault {
-        None => sio_reference_server::contract::router(),
-        Some(_) => sio_reference_server::contract::build_with_fault(fault).router,
+    use sio_reference_server::fault::Injected;
+    support::serve_router(move || {
+        sio_contract_server::build_with_fault(Injected::fault(fault)).router
     })
 }
 
@@ -482,11 +479,10 @@ fn the_binary_replays_a_saved_case() {
 fn the_binary_says_what_a_server_without_the_contract_lacks() {
     // sio-main alone: no `/health`, so not the contract's extensions; exit 2 before anything
     // is generated.
-    let url = support::serve_reference(|| {
-        let contract = sio_reference_server::contract::build_with(
-            sio_reference_server::contract::echo_config(),
-        );
-        contract.sio_main.router()
+    let url = support::serve_router(|| {
+        sio_contract_server::build_with(sio_contract_server::echo_config())
+            .sio_main
+            .router()
     });
     let (code, out) = sio_proptest(&["--url", &url, "--kind", "rooms", "--cases", "1"]);
     assert_eq!(code, Some(2), "{out}");

@@ -6,7 +6,10 @@ use std::time::Duration;
 use crate::session::TransportKind;
 
 /// Options of an [`crate::Engine`]. `EngineConfig::default()` is Node's configuration.
+/// `#[non_exhaustive]`: start from the default and set what differs, so a new option does not
+/// break a caller.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EngineConfig {
     /// The path the engine answers under, matched as a prefix as Node's `attach()` does
     /// (`path` option, default `/engine.io/` with `addTrailingSlash`).
@@ -46,9 +49,9 @@ pub struct EngineConfig {
     /// connections this takes about a tenth off the CPU each ping costs and a fifth off the
     /// server's wakeups (README, Performance); `Duration::ZERO` sends every ping when due.
     pub timer_slack: Duration,
-    /// Fault injection (feature `faults`, tests only): the one protocol bug this engine has.
-    #[cfg(feature = "faults")]
-    pub fault: Option<crate::fault::Fault>,
+    /// The one protocol bug this engine has: none unless a test armed one
+    /// ([`EngineConfig::with_fault`]).
+    pub(crate) fault: crate::fault::Injected,
 }
 
 impl Default for EngineConfig {
@@ -65,8 +68,7 @@ impl Default for EngineConfig {
             cors: None,
             application_wait: Duration::from_millis(1_000),
             timer_slack: Duration::from_millis(10),
-            #[cfg(feature = "faults")]
-            fault: None,
+            fault: crate::fault::Injected::NONE,
         }
     }
 }
@@ -74,16 +76,20 @@ impl Default for EngineConfig {
 impl EngineConfig {
     /// The timings and limits each session of this engine runs with.
     pub fn session_config(&self) -> crate::session::SessionConfig {
-        crate::session::SessionConfig {
-            ping_interval: self.ping_interval,
-            ping_timeout: self.ping_timeout,
-            upgrade_timeout: self.upgrade_timeout,
-            max_payload: self.max_http_buffer_size,
-            application_wait: self.application_wait,
-            ping_slack: self.timer_slack,
-            #[cfg(feature = "faults")]
-            fault: self.fault,
-        }
+        let mut config = crate::session::SessionConfig::default().with_fault(self.fault);
+        config.ping_interval = self.ping_interval;
+        config.ping_timeout = self.ping_timeout;
+        config.upgrade_timeout = self.upgrade_timeout;
+        config.max_payload = self.max_http_buffer_size;
+        config.application_wait = self.application_wait;
+        config.ping_slack = self.timer_slack;
+        config
+    }
+
+    /// The same options with `fault` injected (tests only: without the feature `faults` an
+    /// `Injected` is always empty; FAULTS.md).
+    pub fn with_fault(self, fault: crate::fault::Injected) -> Self {
+        EngineConfig { fault, ..self }
     }
 
     /// Whether `transport` is enabled.

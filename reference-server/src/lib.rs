@@ -14,16 +14,13 @@
 //! - [`server`]: the adapters (axum/hyper handlers, WebSocket pump, one timer driver for all
 //!   sessions) and the application API ([`Engine`], [`Socket`], [`Connection`]).
 //! - [`socketio`]: the Socket.IO v5 server on top of the engine ([`socketio::SocketIo`]).
-//! - [`contract`]: the contract server's router (the Engine.IO echo server, the Socket.IO
-//!   servers sio-main, sio-recovery, sio-eio3, and `/health`).
 //! - [`config`]: options with Node's names and defaults.
-//! - `fault` (cargo feature `faults`, off by default): injected protocol bugs for testing the
-//!   conformance suite (FAULTS.md); the table lives in `eio-session`, re-exported here.
+//! - [`fault`]: injected protocol bugs for testing the conformance suite (FAULTS.md), which only
+//!   the cargo feature `faults` (off by default) can arm; the table lives in `eio-session`,
+//!   re-exported here.
 
 pub mod config;
-pub mod contract;
 pub mod cors;
-#[cfg(feature = "faults")]
 pub use eio_session::fault;
 pub mod query;
 pub mod server;

@@ -151,13 +151,11 @@ pub fn verify(
 ) -> Result<Verified, Refusal> {
     // "transport ∉ enabled transports → 0" (webtransport never goes through verify()).
     let named = req.query.get("transport").map(String::as_str);
-    #[cfg(feature = "faults")]
-    let named = match config.fault {
-        Some(crate::fault::Fault::UnknownTransportAsPolling)
-            if named.is_some_and(|t| TransportKind::from_name(t).is_none()) =>
-        {
-            Some("polling")
-        }
+    let named = match config
+        .fault
+        .is(crate::fault::Fault::UnknownTransportAsPolling)
+    {
+        true if named.is_some_and(|t| TransportKind::from_name(t).is_none()) => Some("polling"),
         _ => named,
     };
     let transport = named
@@ -175,8 +173,7 @@ pub fn verify(
     match req.query.get("sid").filter(|s| !s.is_empty()) {
         Some(sid) => {
             let session = lookup(sid);
-            #[cfg(feature = "faults")]
-            if session.is_none() && config.fault == Some(crate::fault::Fault::UnknownSidWrongCode) {
+            if session.is_none() && config.fault.is(crate::fault::Fault::UnknownSidWrongCode) {
                 return Err(ErrorCode::BadRequest.into());
             }
             let session = session.ok_or(ErrorCode::UnknownSid)?;

@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::serve::ListenerExt;
+use sio_contract_server as contract;
 use sio_reference_server::socketio::{SocketIo, SocketIoConfig, Value};
-use sio_reference_server::{Connection, Engine, EngineConfig, SocketEvent, contract};
+use sio_reference_server::{Connection, Engine, EngineConfig, SocketEvent};
 
 use crate::support::sio::SioWs;
 use crate::support::{RawResponse, Seen, Server, raw_request, sid_of, within};
@@ -86,11 +87,10 @@ async fn holding_echo(config: EngineConfig) -> (SocketAddr, Engine) {
 
 /// The echo server's options with no ping during the test.
 fn quiet() -> EngineConfig {
-    EngineConfig {
-        ping_interval: Duration::from_secs(25),
-        ping_timeout: Duration::from_secs(20),
-        ..contract::echo_config()
-    }
+    let mut config = contract::echo_config();
+    config.ping_interval = Duration::from_secs(25);
+    config.ping_timeout = Duration::from_secs(20);
+    config
 }
 
 async fn handshake(addr: SocketAddr) -> String {
@@ -128,9 +128,10 @@ async fn an_application_close_while_handling_a_post_comes_before_the_next_get() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_application_holds_a_post_only_for_application_wait() {
     // The application takes its first batch and never asks for more.
-    let config = EngineConfig {
-        application_wait: Duration::from_millis(200),
-        ..contract::echo_config()
+    let config = {
+        let mut c = contract::echo_config();
+        c.application_wait = Duration::from_millis(200);
+        c
     };
     let engine = Engine::new(config, |mut conn: Connection| {
         tokio::spawn(async move {
@@ -169,9 +170,10 @@ async fn the_connect_reply_and_the_connection_handlers_emits_reach_one_get() {
         }
         let _ = socket.emit("auth", vec![Value::Object(Vec::new())]);
     });
-    let engine = io.engine(EngineConfig {
-        allow_eio3: true,
-        ..contract::engine_config("/socket.io-eio3/")
+    let engine = io.engine({
+        let mut c = contract::engine_config("/socket.io-eio3/");
+        c.allow_eio3 = true;
+        c
     });
     let _ = cell.set(engine.clone());
     let addr = serve(engine.router()).await;
@@ -186,7 +188,7 @@ async fn the_connect_reply_and_the_connection_handlers_emits_reach_one_get() {
 
 /// sio-main on its own, with its Socket.IO server (to look at the namespaces).
 async fn sio_main() -> (Server, SocketIo) {
-    let io = contract::sio::sio_main(&|_| {});
+    let io = contract::sio::sio_main(&|c| c);
     let sio = io.engine(contract::engine_config("/socket.io/"));
     let addr = serve(sio.router()).await;
     let idle = || Engine::new(EngineConfig::default(), |_| {});

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use sio_reference_server::{EngineConfig, contract};
+use sio_contract_server as contract;
 
 use crate::support::{Seen, Server, raw_request};
 
@@ -108,9 +108,10 @@ async fn n09_cors_preflight_and_simple_headers() {
     let r = srv.get("EIO=4&transport=polling").await;
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     // Without the cors option, OPTIONS is an ordinary request: no sid → code 2.
-    let plain = Server::start_with(EngineConfig {
-        cors: None,
-        ..contract::echo_config()
+    let plain = Server::start_with({
+        let mut c = contract::echo_config();
+        c.cors = None;
+        c
     })
     .await;
     let r = plain
@@ -222,9 +223,10 @@ async fn n21_duplicate_get() {
 
 #[tokio::test]
 async fn n22_post_over_max_http_buffer_size_is_413_and_the_session_survives() {
-    let srv = Server::start_with(EngineConfig {
-        max_http_buffer_size: 1000,
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.max_http_buffer_size = 1000;
+        c
     })
     .await;
     let r = srv.get("EIO=4&transport=polling").await;
@@ -246,9 +248,10 @@ async fn n22_post_over_max_http_buffer_size_is_413_and_the_session_survives() {
 
 #[tokio::test]
 async fn n23_websocket_frame_over_the_limit_is_closed_with_1009() {
-    let srv = Server::start_with(EngineConfig {
-        max_http_buffer_size: 1000,
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.max_http_buffer_size = 1000;
+        c
     })
     .await;
     let mut ws = srv.ws("EIO=4&transport=websocket").await;

@@ -10,9 +10,6 @@ mod eio_suite;
 /// Node behaviours observed on engine.io 6.6.12 (the §4 behaviour tags), for the `/engine.io/` path.
 mod node_behaviours;
 
-/// The `sio-contract-server` binary and the non-engine routes.
-mod contract;
-
 /// The socket.io-protocol official suite's 16 Socket.IO cases (ids in fixtures/README.md).
 mod sio_suite;
 
@@ -30,10 +27,6 @@ mod official_client;
 
 /// Connection state recovery on `/socket.io-recovery/` (behaviour tag §5).
 mod sio_recovery;
-
-/// Fault injection (feature `faults`): the conformance suite catches every injected protocol bug;
-/// keeps FAULTS.md in sync.
-mod faults;
 
 /// `timer_slack`: pings due close together share one wakeup.
 mod timer;

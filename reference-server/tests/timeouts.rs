@@ -11,7 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use sio_reference_server::{Engine, EngineConfig, contract};
+use sio_contract_server as contract;
+use sio_reference_server::Engine;
 
 use crate::support::sio::{MAIN, SioWs};
 use crate::support::{Seen, Server, sid_of, within};
@@ -87,9 +88,10 @@ async fn polling_ping_timeout_closes_at_interval_plus_timeout_socket_io() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_ping_timeout_is_exact_at_the_largest_slack() {
     // 75 ms is as early as a ping may leave at a 300 ms interval (a quarter of it).
-    let srv = Server::start_with(EngineConfig {
-        timer_slack: Duration::from_millis(75),
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.timer_slack = Duration::from_millis(75);
+        c
     })
     .await;
     polling_ping_timeout(&srv, "/engine.io/", &srv.engine).await;
@@ -97,9 +99,10 @@ async fn polling_ping_timeout_is_exact_at_the_largest_slack() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_ping_timeout_is_exact_at_a_large_slack() {
-    let srv = Server::start_with(EngineConfig {
-        timer_slack: Duration::from_millis(75),
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.timer_slack = Duration::from_millis(75);
+        c
     })
     .await;
     let heartbeat = PING_INTERVAL + PING_TIMEOUT;
@@ -130,10 +133,11 @@ async fn websocket_ping_timeout_is_exact_at_a_large_slack() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upgrade_timeout_is_exact_at_a_large_slack() {
     let upgrade_timeout = Duration::from_millis(200);
-    let srv = Server::start_with(EngineConfig {
-        timer_slack: Duration::from_millis(75),
-        upgrade_timeout,
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.timer_slack = Duration::from_millis(75);
+        c.upgrade_timeout = upgrade_timeout;
+        c
     })
     .await;
     let sid = srv.handshake().await;

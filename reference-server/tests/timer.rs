@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use sio_reference_server::{EngineConfig, contract};
+use sio_contract_server as contract;
 
 use crate::support::{Seen, Server, WsClient};
 
@@ -22,11 +22,12 @@ async fn first_ping(ws: &mut WsClient) -> Instant {
 /// Opens two WebSocket sessions [`SPACING`] apart; returns how long the first one waited for
 /// its first ping, and the time between the two first pings.
 async fn two_sessions(slack: Duration) -> (Duration, Duration) {
-    let srv = Server::start_with(EngineConfig {
-        ping_interval: PING_INTERVAL,
-        ping_timeout: Duration::from_secs(2),
-        timer_slack: slack,
-        ..contract::echo_config()
+    let srv = Server::start_with({
+        let mut c = contract::echo_config();
+        c.ping_interval = PING_INTERVAL;
+        c.ping_timeout = Duration::from_secs(2);
+        c.timer_slack = slack;
+        c
     })
     .await;
     let query = "EIO=4&transport=websocket";

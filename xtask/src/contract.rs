@@ -23,7 +23,7 @@ const STARTUP_BOUND: Duration = Duration::from_secs(30);
 /// A contract server xtask can start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
-    /// The Rust reference server (`sio-contract-server`, crate sio-reference-server).
+    /// The Rust reference server (`sio-contract-server`, crate sio-contract-server).
     Reference,
     /// The official Node server pinned in fixtures/node (the oracle).
     Node,
@@ -96,7 +96,7 @@ pub fn command(target: Target, port: u16, release: bool) -> Result<Command> {
                 "build",
                 "--quiet",
                 "-p",
-                "sio-reference-server",
+                "sio-contract-server",
                 "--bin",
                 BIN,
             ]);

@@ -178,7 +178,7 @@ fn run_fault(fault: Fault, kind: Kind) -> Caught {
         );
     };
     eprintln!(
-        "{fault}: {}(the server: `cargo run -p sio-reference-server --features faults --bin sio-contract-server -- --port PORT --fault {fault}`)",
+        "{fault}: {}(the server: `cargo run -p sio-contract-server --features faults -- --port PORT --fault {fault}`)",
         f.render()
     );
     let (property, at) = match &f.failure {
@@ -227,7 +227,7 @@ fn section(results: &[Caught]) -> String {
          still under way at the end is completed). The test checks this table's faults, sets \
          and properties; the minimal cases are printed when they differ (timing). A failing \
          case replays with `cargo xtask proptest --url http://127.0.0.1:PORT --replay FILE` \
-         against `cargo run -p sio-reference-server --features faults --bin sio-contract-server \
+         against `cargo run -p sio-contract-server --features faults \
          -- --port PORT --fault NAME`.\n\n"
     );
     md.push_str("| fault | set | failed property | at | shrunk steps | minimal case |\n");

@@ -108,9 +108,10 @@ impl Chat {
             )
             .merge(
                 self.io
-                    .engine(EngineConfig {
-                        path: "/socket.io/".into(),
-                        ..EngineConfig::default()
+                    .engine({
+                        let mut c = EngineConfig::default();
+                        c.path = "/socket.io/".into();
+                        c
                     })
                     .router(),
             )

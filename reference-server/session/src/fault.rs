@@ -1,16 +1,71 @@
-//! Fault injection (cargo feature `faults`, off by default): realistic protocol bugs that the
-//! conformance suite must catch. Each [`Fault`] is one behaviour change at the exact site where
-//! implementations got it wrong, selected per server instance (`EngineConfig::fault`,
-//! `SocketIoConfig::fault` of the server crate; `sio-contract-server --fault NAME`), never by a
-//! global. `tests/faults.rs` runs the suite against each one and asserts that some case fails;
-//! `FAULTS.md` lists them with the cases that caught each.
+//! Fault injection: realistic protocol bugs that the conformance suite must catch. Each [`Fault`]
+//! is one behaviour change at the exact site where implementations got it wrong, selected per
+//! server instance (the server crate's `EngineConfig::with_fault` and `SocketIoConfig::with_fault`;
+//! `sio-contract-server --fault NAME`), never by a global. The suite's self-tests run it against
+//! each one and assert that some case fails; `FAULTS.md` lists them with the cases that caught
+//! each.
 //!
-//! A hook reads, at its site:
+//! The table is always compiled (it is a list of names); what the cargo feature `faults` (off by
+//! default) adds is the one way to arm a fault, [`Injected::fault`]. A server instance carries an
+//! [`Injected`] that, without the feature, can only be empty: [`Injected::is`] is then `false` at
+//! compile time and every hook folds away, and with the feature a server that was not given a
+//! fault behaves as without it. So the feature is additive, the hooks and the production paths
+//! are both compiled in every build, and nothing else in the code depends on the feature. A hook
+//! reads, at its site:
 //!
 //! ```text
-//! #[cfg(feature = "faults")]
-//! if self.cfg.fault == Some(Fault::PollingNoSeparator) { … the bug … }
+//! if self.cfg.fault.is(Fault::PollingNoSeparator) { … the bug … } else { … Node's behaviour … }
 //! ```
+
+/// The fault a server instance runs with: none, unless a test armed one (feature `faults`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Injected {
+    /// The armed fault. The field only exists with the feature, so a build without it has no
+    /// way to arm one.
+    #[cfg(feature = "faults")]
+    armed: Option<Fault>,
+}
+
+impl Injected {
+    /// No fault: the behaviour of the official server.
+    pub const NONE: Injected = Injected {
+        #[cfg(feature = "faults")]
+        armed: None,
+    };
+
+    /// `fault` armed (`None`: no fault). Tests only.
+    #[cfg(feature = "faults")]
+    pub fn fault(fault: Option<Fault>) -> Injected {
+        Injected { armed: fault }
+    }
+
+    /// `fault` armed, or `None` in a build without the feature `faults` (which cannot arm one):
+    /// for a command line that takes a fault's name in every build and says why it refuses it.
+    pub fn try_arm(fault: Fault) -> Option<Injected> {
+        #[cfg(feature = "faults")]
+        return Some(Injected::fault(Some(fault)));
+        #[cfg(not(feature = "faults"))]
+        {
+            let _ = fault;
+            None
+        }
+    }
+
+    /// Whether `fault` is armed: the test at every hook.
+    #[inline(always)]
+    pub fn is(self, fault: Fault) -> bool {
+        self.armed() == Some(fault)
+    }
+
+    /// The armed fault, if any.
+    #[inline(always)]
+    pub fn armed(self) -> Option<Fault> {
+        #[cfg(feature = "faults")]
+        return self.armed;
+        #[cfg(not(feature = "faults"))]
+        None
+    }
+}
 
 /// Defines [`Fault`] and its table from one list: variant, name, description, imitated bug.
 macro_rules! faults {

@@ -41,6 +41,7 @@ use bytes::Bytes;
 use sio_protocol::Limits;
 use sio_protocol::engineio::{self, Data, v3};
 
+use crate::fault::Injected;
 use crate::{
     Event, Framing, HttpReply, Output, PostBody, RequestId, Session, SessionConfig, SharedMessage,
     WsEnd, WsId, WsMessage,
@@ -215,21 +216,14 @@ pub fn session_bytes(data: &[u8]) {
 
 /// Runs `input` against one session and checks the invariants of the module docs.
 pub fn session(input: &SessionInput) {
-    Harness::new(input, None).run(&input.steps);
+    Harness::new(input, Injected::NONE).run(&input.steps);
 }
 
-/// [`session`] on a session with an injected fault: the tests check that the invariants catch
-/// the session faults they are about.
-#[cfg(feature = "faults")]
-pub fn session_with_fault(input: &SessionInput, fault: crate::fault::Fault) {
-    Harness::new(input, Some(fault)).run(&input.steps);
+/// [`session`] on a session with an injected fault (armed with [`Injected::fault`], feature
+/// `faults`): the tests check that the invariants catch the session faults they are about.
+pub fn session_with_fault(input: &SessionInput, fault: Injected) {
+    Harness::new(input, fault).run(&input.steps);
 }
-
-/// The fault a harness session runs with (always none without the `faults` feature).
-#[cfg(feature = "faults")]
-type InjectedFault = Option<crate::fault::Fault>;
-#[cfg(not(feature = "faults"))]
-type InjectedFault = Option<std::convert::Infallible>;
 
 /// A WebSocket the adapter model holds.
 struct Socket {
@@ -270,7 +264,7 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(input: &SessionInput, fault: InjectedFault) -> Harness {
+    fn new(input: &SessionInput, fault: Injected) -> Harness {
         let start = Instant::now();
         let max_payload = usize::from(input.max_payload.max(1));
         let cfg = SessionConfig {
@@ -280,11 +274,8 @@ impl Harness {
             max_payload,
             application_wait: Duration::from_millis(1000),
             ping_slack: PING_SLACK,
-            #[cfg(feature = "faults")]
             fault,
         };
-        #[cfg(not(feature = "faults"))]
-        let _ = fault;
         let (session, v3, first) = match input.open {
             OpenInput::Polling { v3, b64 } => {
                 let framing = Framing::new(if v3 { 3 } else { 4 }, b64.then_some("1"));

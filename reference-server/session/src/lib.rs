@@ -12,10 +12,9 @@
 //!
 //! A crate of its own (under `reference-server/`, re-exported there as `session`) so that the
 //! session fuzz target builds it without tokio, hyper or axum: its only dependencies are the
-//! protocol crate and `bytes`. The fault table ([`fault`], feature `faults`) lives here because
-//! the session holds most of the hooks; the server re-exports it.
+//! protocol crate and `bytes`. The fault table ([`fault`]; armed only with the feature `faults`)
+//! lives here because the session holds most of the hooks; the server re-exports it.
 
-#[cfg(feature = "faults")]
 pub mod fault;
 mod framing;
 #[cfg(feature = "arbitrary")]
@@ -43,8 +42,7 @@ pub use types::{
 
 use types::Outgoing;
 
-#[cfg(feature = "faults")]
-use crate::fault::Fault;
+use crate::fault::{Fault, Injected};
 
 use heartbeat::Heartbeat;
 use polling::Polling;
@@ -53,8 +51,11 @@ use upgrade::Upgrade;
 /// Node's polling `closeTimeout`: an orderly close waits this long for the next GET.
 pub const POLLING_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The timings and limits a session runs with.
+/// The timings and limits a session runs with. `#[non_exhaustive]`: start from
+/// [`SessionConfig::default`] (engine.io's defaults) and set what differs, so a new option does
+/// not break a caller.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// `pingInterval`.
     pub ping_interval: Duration,
@@ -72,12 +73,33 @@ pub struct SessionConfig {
     /// timer that closes or refuses something (the pong deadline, the upgrade timeout, the
     /// polling close timeout) is due at its exact time, as Node's `setTimeout` is.
     pub ping_slack: Duration,
-    /// Fault injection (feature `faults`, tests only).
-    #[cfg(feature = "faults")]
-    pub fault: Option<crate::fault::Fault>,
+    /// The injected fault (tests only; [`fault`]).
+    fault: Injected,
+}
+
+impl Default for SessionConfig {
+    /// engine.io 6.6.12's defaults (`pingInterval` 25 s, `pingTimeout` 20 s, `upgradeTimeout`
+    /// 10 s, `maxHttpBufferSize` 1e6), the application wait of one second, no ping slack.
+    fn default() -> Self {
+        SessionConfig {
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_payload: 1_000_000,
+            application_wait: Duration::from_millis(1_000),
+            ping_slack: Duration::ZERO,
+            fault: Injected::NONE,
+        }
+    }
 }
 
 impl SessionConfig {
+    /// The same options with `fault` injected (tests only: without the feature `faults` an
+    /// [`Injected`] is always empty).
+    pub fn with_fault(self, fault: Injected) -> Self {
+        SessionConfig { fault, ..self }
+    }
+
     /// The ping slack a session really uses: [`SessionConfig::ping_slack`], at most a quarter
     /// of the interval (pings then come at least three quarters of the interval after a pong,
     /// whatever the adapter asks for). No wakeup window of a session is wider.
@@ -220,8 +242,7 @@ impl Session {
             now,
         );
         // "upgrades is [] when the handshake is over websocket".
-        #[cfg(feature = "faults")]
-        if s.cfg.fault == Some(Fault::WebsocketHandshakeUpgrades) {
+        if s.cfg.fault.is(Fault::WebsocketHandshakeUpgrades) {
             s.send_open(vec!["websocket".to_owned()]);
             return s;
         }
@@ -273,11 +294,10 @@ impl Session {
             ping_timeout: self.cfg.ping_timeout.as_millis() as u64,
             max_payload: Some(self.cfg.max_payload as u64),
         };
-        #[cfg(feature = "faults")]
         let handshake = Handshake {
             max_payload: handshake
                 .max_payload
-                .filter(|_| self.cfg.fault != Some(Fault::HandshakeNoMaxPayload)),
+                .filter(|_| !self.cfg.fault.is(Fault::HandshakeNoMaxPayload)),
             ..handshake
         };
         self.send_packet(Packet::open(&handshake));
@@ -369,8 +389,7 @@ impl Session {
         if self.heartbeat.ping_due(now) {
             self.send_packet(Packet::new(PacketType::Ping));
         }
-        #[cfg(feature = "faults")]
-        if self.cfg.fault == Some(Fault::PingTimeoutNeverFires) {
+        if self.cfg.fault.is(Fault::PingTimeoutNeverFires) {
             self.heartbeat.pong_deadline = None;
         }
         if self.heartbeat.timed_out(now) {
@@ -561,8 +580,7 @@ impl Session {
                     CloseReason::TransportError,
                     Some("invalid heartbeat direction"),
                 ),
-                #[cfg(feature = "faults")]
-                PacketType::Ping if self.cfg.fault == Some(Fault::ClientPingAnswered) => {
+                PacketType::Ping if self.cfg.fault.is(Fault::ClientPingAnswered) => {
                     self.send_packet(Packet::new(PacketType::Pong));
                 }
                 // "ping received under v4 → invalid heartbeat direction → close".
@@ -570,8 +588,7 @@ impl Session {
                     CloseReason::TransportError,
                     Some("invalid heartbeat direction"),
                 ),
-                #[cfg(feature = "faults")]
-                PacketType::Pong if self.cfg.fault == Some(Fault::PongNotRescheduling) => {
+                PacketType::Pong if self.cfg.fault.is(Fault::PongNotRescheduling) => {
                     self.heartbeat.pong_deadline = None;
                 }
                 PacketType::Pong => self.heartbeat.on_pong(now),

@@ -76,10 +76,8 @@ impl Session {
     /// no-op), and the client waits.
     pub fn poll_get(&mut self, now: Instant, req: RequestId) {
         self.now = now;
-        #[cfg(feature = "faults")]
-        let overlap_tolerated = self.cfg.fault == Some(crate::fault::Fault::DuplicateGetAccepted);
+        let overlap_tolerated = self.cfg.fault.is(crate::fault::Fault::DuplicateGetAccepted);
         let Some(p) = self.polling() else { return };
-        #[cfg(feature = "faults")]
         if p.get.is_some() && overlap_tolerated {
             self.out.push_back(Output::Respond {
                 req,
@@ -275,11 +273,10 @@ impl Session {
         }
         // engine.io-parser `encodePayload`: the records joined with the record separator.
         let records: Vec<_> = packets.iter().map(Outgoing::polling_record).collect();
-        let payload = records.join("\u{1e}");
-        #[cfg(feature = "faults")]
-        let payload = match self.cfg.fault {
-            Some(crate::fault::Fault::PollingNoSeparator) => records.concat(),
-            _ => payload,
+        let payload = if self.cfg.fault.is(crate::fault::Fault::PollingNoSeparator) {
+            records.concat()
+        } else {
+            records.join("\u{1e}")
         };
         self.out.push_back(Output::Respond {
             req: get,

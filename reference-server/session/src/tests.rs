@@ -23,8 +23,7 @@ fn cfg() -> SessionConfig {
         max_payload: 1_000_000,
         application_wait: Duration::from_millis(1_000),
         ping_slack: Duration::ZERO,
-        #[cfg(feature = "faults")]
-        fault: None,
+        fault: crate::fault::Injected::NONE,
     }
 }
 

@@ -100,10 +100,7 @@ impl Session {
         if up.noop_at.is_some_and(|t| t <= now) {
             up.noop_at = Some(now + NOOP_CHECK_INTERVAL);
             // "each tick where the polling transport is writable it sends 6".
-            #[cfg(feature = "faults")]
-            let released = self.cfg.fault != Some(crate::fault::Fault::UpgradeNoNoop);
-            #[cfg(not(feature = "faults"))]
-            let released = true;
+            let released = !self.cfg.fault.is(crate::fault::Fault::UpgradeNoNoop);
             if released && matches!(&self.transport, Transport::Polling(p) if p.get.is_some()) {
                 self.polling_send(vec![Packet::new(PacketType::Noop).into()]);
             }
@@ -136,12 +133,14 @@ impl Session {
         self.out.push_back(Output::Event(Event::Upgrade));
         // What the polling transport had not sent yet (no GET was held) goes out here, over the
         // new transport: the buffer belongs to the socket, not to the transport.
-        #[cfg(feature = "faults")]
-        if self.cfg.fault == Some(crate::fault::Fault::UpgradeDropsBuffered) {
+        if self.cfg.fault.is(crate::fault::Fault::UpgradeDropsBuffered) {
             self.buffer.clear();
         }
-        #[cfg(feature = "faults")]
-        if self.cfg.fault == Some(crate::fault::Fault::UpgradeSendsBufferedTwice) {
+        if self
+            .cfg
+            .fault
+            .is(crate::fault::Fault::UpgradeSendsBufferedTwice)
+        {
             // Written to the new transport without being taken out of the buffer, so the
             // flush below writes the same packets again.
             for packet in self.buffer.clone() {

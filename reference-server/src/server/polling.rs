@@ -128,10 +128,13 @@ pub(super) async fn request(shared: &Arc<Shared>, req: Request<Body>, sid: &str)
             armed: true,
         };
         let limit = shared.config.max_http_buffer_size;
-        #[cfg(feature = "faults")]
-        let limit = match shared.config.fault {
-            Some(crate::fault::Fault::PostLimitUnenforced) => usize::MAX,
-            _ => limit,
+        let limit = match shared
+            .config
+            .fault
+            .is(crate::fault::Fault::PostLimitUnenforced)
+        {
+            true => usize::MAX,
+            false => limit,
         };
         let body = match Limited::new(req.into_body(), limit).collect().await {
             Ok(collected) => PostBody::Complete(collected.to_bytes().to_vec()),

@@ -175,10 +175,13 @@ async fn after_upgrade(shared: Arc<Shared>, mut io: TokioIo<Upgraded>, after: Af
     // `supportsBinary = !req._query.b64`, per transport.
     let supports_binary = Framing::new(4, b64.as_deref()).supports_binary;
     let config = ws_config(shared.config.max_http_buffer_size);
-    #[cfg(feature = "faults")]
-    let config = match shared.config.fault {
-        Some(crate::fault::Fault::WsLimitUnenforced) => ws_config(64 << 20),
-        _ => config,
+    let config = match shared
+        .config
+        .fault
+        .is(crate::fault::Fault::WsLimitUnenforced)
+    {
+        true => ws_config(64 << 20),
+        false => config,
     };
     match (route, request) {
         (

@@ -59,7 +59,6 @@ impl AckSender {
     /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
     pub fn send(self, args: Vec<Value>) {
         let nsp = self.socket.nsp().name();
-        #[cfg(feature = "faults")]
         let nsp = match self
             .socket
             .nsp()

@@ -3,7 +3,8 @@
 //! the session-aware adapter used by connection state recovery (`persistSession`,
 //! `restoreSession`). One adapter per namespace. A Redis adapter can implement the same trait:
 //! it gets the packet as a [`Message`] to forward, and delivers locally through
-//! [`AdapterContext::deliver`].
+//! [`AdapterContext::deliver`]. An adapter sees its namespace only through [`AdapterContext`]
+//! (its name, its local sockets), behind the `LocalNamespace` trait the namespace implements.
 //!
 //! ```text
 //! recipients(rooms = ∅)  every socket of the namespace        minus the sockets of `except`
@@ -17,29 +18,12 @@ use indexmap::{IndexMap, IndexSet};
 use sio_protocol::binary::Value;
 use sio_protocol::socketio::{Message, PacketType};
 
-use super::namespace::NsInner;
 use super::recovery::{PersistedSession, RecoveryConfig, RecoveryStore, RestoredSession};
 use super::socket::Socket;
+pub use super::types::{BroadcastFlags, BroadcastOptions};
 use super::types::{Room, SocketId};
 use super::{lock, packet};
-
-/// The options of a broadcast (Node's `BroadcastOptions`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BroadcastOptions {
-    /// Target rooms; empty means every socket of the namespace.
-    pub rooms: IndexSet<Room>,
-    /// Rooms whose sockets are left out.
-    pub except: IndexSet<Room>,
-    /// Flags.
-    pub flags: BroadcastFlags,
-}
-
-/// Broadcast flags.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BroadcastFlags {
-    /// The packet may be dropped when a recipient's transport is not writable.
-    pub volatile: bool,
-}
+use crate::fault::Injected;
 
 /// A namespace's room registry and broadcaster.
 pub trait Adapter: Send + Sync + 'static {
@@ -68,18 +52,33 @@ pub trait Adapter: Send + Sync + 'static {
     }
 }
 
+/// What an adapter may ask of its namespace, and all it may: the namespace implements it, and
+/// the adapter holds it weakly (the namespace owns its adapter).
+pub(crate) trait LocalNamespace: Send + Sync {
+    /// A socket of this namespace connected to this server.
+    fn local_socket(&self, sid: &str) -> Option<Socket>;
+    /// The fault the namespace's server runs with (tests only; FAULTS.md).
+    fn fault(&self) -> Injected;
+}
+
 /// What an adapter knows of its namespace: its name and its local sockets.
 #[derive(Clone)]
 pub struct AdapterContext {
-    pub(crate) nsp: Weak<NsInner>,
-    pub(crate) name: String,
+    local: Weak<dyn LocalNamespace>,
+    name: String,
 }
 
 impl AdapterContext {
-    /// Whether the namespace's server was built with `fault` (feature `faults`, tests only).
-    #[cfg(feature = "faults")]
+    pub(crate) fn new(local: Weak<dyn LocalNamespace>, name: &str) -> AdapterContext {
+        AdapterContext {
+            local,
+            name: name.to_owned(),
+        }
+    }
+
+    /// Whether the namespace's server was built with `fault` (tests only).
     fn has_fault(&self, fault: crate::fault::Fault) -> bool {
-        self.nsp.upgrade().is_some_and(|n| n.fault == Some(fault))
+        self.local.upgrade().is_some_and(|n| n.fault().is(fault))
     }
 
     /// The namespace name.
@@ -89,8 +88,7 @@ impl AdapterContext {
 
     /// A local socket of the namespace.
     pub fn socket(&self, sid: &str) -> Option<Socket> {
-        let nsp = self.nsp.upgrade()?;
-        lock(&nsp.sockets).get(sid).cloned()
+        self.local.upgrade()?.local_socket(sid)
     }
 
     /// Encodes `packet` once and writes the same bytes to each local socket of `sids`
@@ -234,7 +232,6 @@ impl Adapter for InMemoryAdapter {
             let offset = super::recovery::yeast();
             items.push(Value::String(offset.clone()));
             store.keep_packet(offset, opts, items.clone());
-            #[cfg(feature = "faults")]
             if self
                 .ctx
                 .has_fault(crate::fault::Fault::RecoveryOffsetMissing)
@@ -242,8 +239,6 @@ impl Adapter for InMemoryAdapter {
                 items.pop();
             }
         }
-        let sids = lock(&self.state).select(opts);
-        #[cfg(feature = "faults")]
         let sids = match !opts.rooms.is_empty()
             && self.ctx.has_fault(crate::fault::Fault::RoomsDeliverTwice)
         {
@@ -257,7 +252,7 @@ impl Adapter for InMemoryAdapter {
                     })
                 })
                 .collect(),
-            false => sids,
+            false => lock(&self.state).select(opts),
         };
         self.ctx.deliver(&sids, &packet, opts.flags.volatile);
     }
@@ -300,10 +295,9 @@ mod tests {
     use super::*;
 
     fn adapter() -> InMemoryAdapter {
-        InMemoryAdapter::new(AdapterContext {
-            nsp: Weak::new(),
-            name: "/".into(),
-        })
+        // No namespace behind it: the tests look at the room registry only.
+        let none: Weak<super::super::namespace::NsInner> = Weak::new();
+        InMemoryAdapter::new(AdapterContext::new(none, "/"))
     }
 
     fn set(items: &[&str]) -> IndexSet<Room> {

@@ -2,9 +2,9 @@
 //! namespace) minus `except` rooms, optionally volatile. The packet is encoded once by the
 //! adapter and the same bytes go to every recipient.
 
-use super::adapter::BroadcastOptions;
 use super::namespace::Namespace;
 use super::socket::Socket;
+use super::types::BroadcastOptions;
 use super::types::{EmitError, check_event};
 use super::{IntoRooms, Value, packet};
 
@@ -28,7 +28,6 @@ impl BroadcastOperator {
 
     /// Leaves out the sockets of `rooms`.
     pub fn except(mut self, rooms: impl IntoRooms) -> BroadcastOperator {
-        #[cfg(feature = "faults")]
         if self.nsp.has_fault(crate::fault::Fault::ExceptIgnored) {
             return self;
         }

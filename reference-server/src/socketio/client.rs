@@ -239,8 +239,11 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
             &mut pending,
         );
     }
-    #[cfg(feature = "faults")]
-    if server.config.fault == Some(crate::fault::Fault::ConnectTimeoutNeverFires) {
+    if server
+        .config
+        .fault
+        .is(crate::fault::Fault::ConnectTimeoutNeverFires)
+    {
         timeout = None;
     }
     // Joins started by WebSocket input wait out the burst window (see `BURST_WINDOW`).
@@ -316,7 +319,6 @@ fn on_data(
     data: Data,
     pending: &mut FuturesUnordered<PendingJoin>,
 ) {
-    #[cfg(feature = "faults")]
     let data = match data {
         Data::Text(t) => match advisory_fault(server, client, t) {
             Some(t) => Data::Text(t),
@@ -333,8 +335,12 @@ fn on_data(
         Ok(Some(msg)) => on_decoded(server, client, msg, pending),
         // `onerror`: the engine connection is closed; the sockets leave when it reports the
         // close ("forced close").
-        #[cfg(feature = "faults")]
-        Err(_) if server.config.fault == Some(crate::fault::Fault::DecodeErrorIgnored) => {
+        Err(_)
+            if server
+                .config
+                .fault
+                .is(crate::fault::Fault::DecodeErrorIgnored) =>
+        {
             *decoder = Reassembler::new(decoder_limits(server));
         }
         Err(e) => {
@@ -347,24 +353,25 @@ fn on_data(
 
 /// socket.io-parser's limits (`maxAttachments` 10), unless a fault lifts them.
 fn decoder_limits(server: &ServerInner) -> Limits {
-    #[cfg(feature = "faults")]
-    if server.config.fault == Some(crate::fault::Fault::AttachmentLimitUnenforced) {
+    if server
+        .config
+        .fault
+        .is(crate::fault::Fault::AttachmentLimitUnenforced)
+    {
         return Limits {
             max_attachments: usize::MAX,
             ..Limits::NODE
         };
     }
-    let _ = server;
     Limits::NODE
 }
 
 /// The advisory faults that act on a text packet before it is decoded: the text to decode, or
 /// `None` when the fault has taken the packet.
-#[cfg(feature = "faults")]
 fn advisory_fault(server: &ServerInner, client: &ClientInner, text: String) -> Option<String> {
     use super::fault_hooks;
     use crate::fault::Fault;
-    match server.config.fault {
+    match server.config.fault.armed() {
         Some(Fault::EventNameUnchecked) if fault_hooks::event_name_not_string(&text) => {
             fault_hooks::crash(client.sockets());
             None
@@ -402,10 +409,12 @@ fn on_decoded(
         (Some(socket), kind) if kind != PacketType::Connect && kind != PacketType::ConnectError => {
             socket.on_packet(msg);
         }
-        #[cfg(feature = "faults")]
         (None, kind)
             if kind != PacketType::ConnectError
-                && server.config.fault == Some(crate::fault::Fault::EventBeforeConnectIgnored) => {}
+                && server
+                    .config
+                    .fault
+                    .is(crate::fault::Fault::EventBeforeConnectIgnored) => {}
         // "invalid state": the whole connection is closed.
         _ => {
             tracing::debug!(sid = client.conn.id(), nsp = %name, kind = ?msg.kind, "packet in an invalid state: closing");
@@ -477,7 +486,6 @@ async fn join(nsp: Namespace, client: Arc<ClientInner>, auth: Value) -> Join {
             // The Socket constructor: rooms re-joined, missed packets written (before the
             // CONNECT reply; `finish_join` writes them).
             socket.join(r.session.rooms.clone());
-            #[cfg(feature = "faults")]
             if nsp.has_fault(crate::fault::Fault::RecoveryReplayAfterConnect) {
                 early.push(packet::connect(nsp.name(), socket.id(), socket.pid()));
             }
@@ -540,7 +548,6 @@ fn finish_join_batched(client: &Arc<ClientInner>, join: Join) {
     match result {
         Err(e) => {
             socket.cleanup();
-            #[cfg(feature = "faults")]
             let e = match nsp.has_fault(crate::fault::Fault::ConnectErrorWithoutData) {
                 true => ConnectError { data: None, ..e },
                 false => e,

@@ -25,7 +25,6 @@ pub mod adapter;
 pub mod args;
 mod broadcast;
 mod client;
-#[cfg(feature = "faults")]
 mod fault_hooks;
 mod namespace;
 mod packet;
@@ -65,17 +64,27 @@ pub(crate) fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     m.write().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Socket.IO options, named after Node's, with Node's defaults.
+/// Socket.IO options, named after Node's, with Node's defaults. `#[non_exhaustive]`: start from
+/// `SocketIoConfig::default()` and set what differs, so a new option does not break a caller.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SocketIoConfig {
     /// `connectTimeout`: the engine connection is closed if no namespace is joined by then
     /// (default 45 000 ms).
     pub connect_timeout: Duration,
     /// `connectionStateRecovery` (default off).
     pub recovery: Option<RecoveryConfig>,
-    /// Fault injection (feature `faults`, tests only): the one protocol bug this server has.
-    #[cfg(feature = "faults")]
-    pub fault: Option<crate::fault::Fault>,
+    /// The one protocol bug this server has: none unless a test armed one
+    /// ([`SocketIoConfig::with_fault`]).
+    pub(crate) fault: crate::fault::Injected,
+}
+
+impl SocketIoConfig {
+    /// The same options with `fault` injected (tests only: without the feature `faults` an
+    /// `Injected` is always empty; FAULTS.md).
+    pub fn with_fault(self, fault: crate::fault::Injected) -> Self {
+        SocketIoConfig { fault, ..self }
+    }
 }
 
 impl Default for SocketIoConfig {
@@ -83,8 +92,7 @@ impl Default for SocketIoConfig {
         SocketIoConfig {
             connect_timeout: Duration::from_millis(45_000),
             recovery: None,
-            #[cfg(feature = "faults")]
-            fault: None,
+            fault: crate::fault::Injected::NONE,
         }
     }
 }

@@ -4,15 +4,16 @@
 //! that its predicate accepts, share its middlewares and handlers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use futures_util::future::BoxFuture;
 use indexmap::IndexMap;
 
-use super::adapter::{Adapter, AdapterContext, AdapterFactory, BroadcastOptions};
+use super::adapter::{Adapter, AdapterContext, AdapterFactory, LocalNamespace};
 use super::broadcast::BroadcastOperator;
 use super::recovery::RecoveryConfig;
 use super::socket::Socket;
+use super::types::BroadcastOptions;
 use super::types::{ConnectError, SocketId};
 use super::{IntoRooms, lock, read};
 
@@ -52,9 +53,18 @@ pub(crate) struct NsInner {
     pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) recovery: Option<RecoveryConfig>,
     /// Fault injection (feature `faults`, tests only), from the server's options.
-    #[cfg(feature = "faults")]
-    pub(crate) fault: Option<crate::fault::Fault>,
+    pub(crate) fault: crate::fault::Injected,
     ids: AtomicU64,
+}
+
+impl LocalNamespace for NsInner {
+    fn local_socket(&self, sid: &str) -> Option<Socket> {
+        super::lock(&self.sockets).get(sid).cloned()
+    }
+
+    fn fault(&self) -> crate::fault::Injected {
+        self.fault
+    }
 }
 
 /// A namespace (cheap to clone).
@@ -72,12 +82,11 @@ impl Namespace {
             name: name.to_owned(),
             handlers,
             sockets: Mutex::new(IndexMap::new()),
-            adapter: adapter(AdapterContext {
-                nsp: weak.clone(),
-                name: name.to_owned(),
-            }),
+            adapter: adapter(AdapterContext::new(
+                weak.clone() as Weak<dyn LocalNamespace>,
+                name,
+            )),
             recovery: config.recovery,
-            #[cfg(feature = "faults")]
             fault: config.fault,
             ids: AtomicU64::new(0),
         }))
@@ -144,9 +153,8 @@ impl Namespace {
     }
 
     /// Whether this namespace's server was built with `fault` (feature `faults`, tests only).
-    #[cfg(feature = "faults")]
     pub(crate) fn has_fault(&self, fault: crate::fault::Fault) -> bool {
-        self.0.fault == Some(fault)
+        self.0.fault.is(fault)
     }
 
     pub(crate) fn next_ack_id(&self) -> u64 {

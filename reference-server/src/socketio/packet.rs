@@ -26,7 +26,6 @@ pub(crate) fn encode(msg: &Message) -> Vec<SharedMessage> {
 }
 
 /// [`encode`], with a BINARY_EVENT sent as BINARY_ACK (fault `binary-emit-ack-as-binary-ack`).
-#[cfg(feature = "faults")]
 pub(crate) fn encode_as_binary_ack(msg: &Message) -> Vec<SharedMessage> {
     let mut encoded = msg.encode();
     if encoded.packet.kind == PacketType::BinaryEvent {

@@ -15,8 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sio_protocol::binary::Value;
 
-use super::adapter::BroadcastOptions;
-use super::types::{Room, SocketId};
+use super::types::{BroadcastOptions, Room, SocketId};
 
 /// `connectionStateRecovery` options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,6 +27,7 @@ use super::namespace::Namespace;
 use super::recovery::PersistedSession;
 use super::types::{AckError, DisconnectReason, EmitError, Room, SocketId, check_event};
 use super::{IntoRooms, Value, lock, packet, read};
+use crate::fault::Fault;
 use crate::server::HandshakeRequest;
 use crate::session::SharedMessage;
 
@@ -275,12 +276,7 @@ impl Socket {
             msg.id = Some(id);
             self.register_ack(id, cb, timeout);
         }
-        #[cfg(feature = "faults")]
-        if msg.id.is_some()
-            && self
-                .nsp()
-                .has_fault(crate::fault::Fault::BinaryEmitAckAsBinaryAck)
-        {
+        if msg.id.is_some() && self.nsp().has_fault(Fault::BinaryEmitAckAsBinaryAck) {
             self.write_encoded(&packet::encode_as_binary_ack(&msg), volatile);
             return Ok(());
         }
@@ -337,11 +333,7 @@ impl Socket {
 
     /// Every other socket of the namespace (`socket.broadcast`).
     pub fn broadcast(&self) -> BroadcastOperator {
-        #[cfg(feature = "faults")]
-        if self
-            .nsp()
-            .has_fault(crate::fault::Fault::BroadcastReachesSender)
-        {
+        if self.nsp().has_fault(Fault::BroadcastReachesSender) {
             return self.nsp().broadcast();
         }
         self.nsp().broadcast().except(self.0.id.clone())
@@ -372,7 +364,6 @@ impl Socket {
     }
 
     /// Closes this socket's engine connection at once (fault injection's crash model).
-    #[cfg(feature = "faults")]
     pub(crate) fn drop_connection(&self) {
         self.0.client.close();
     }
@@ -397,20 +388,16 @@ impl Socket {
         } else {
             packet::connect(self.nsp().name(), &self.0.id, self.0.pid.as_deref())
         };
-        #[cfg(feature = "faults")]
-        {
-            use crate::fault::Fault;
-            // The reply went out before the missed packets already (`client.rs#join`).
-            if self.recovered() && self.nsp().has_fault(Fault::RecoveryReplayAfterConnect) {
-                return;
-            }
-            let name = self.nsp().name();
-            if name != "/" && self.nsp().has_fault(Fault::ConnectReplyWithoutComma) {
-                let text = reply.encode().packet.encode();
-                let text = text.replacen(&format!("{name},"), name, 1);
-                self.write_encoded(&[SharedMessage::text(&text)], false);
-                return;
-            }
+        // The reply went out before the missed packets already (`client.rs#join`).
+        if self.recovered() && self.nsp().has_fault(Fault::RecoveryReplayAfterConnect) {
+            return;
+        }
+        let name = self.nsp().name();
+        if name != "/" && self.nsp().has_fault(Fault::ConnectReplyWithoutComma) {
+            let text = reply.encode().packet.encode();
+            let text = text.replacen(&format!("{name},"), name, 1);
+            self.write_encoded(&[SharedMessage::text(&text)], false);
+            return;
         }
         self.packet(&reply, false);
     }
@@ -440,12 +427,7 @@ impl Socket {
             Value::Number(n) => sio_protocol::js::number_to_string(n),
             _ => return,
         };
-        #[cfg(feature = "faults")]
-        if name == "error"
-            && self
-                .nsp()
-                .has_fault(crate::fault::Fault::ErrorEventKillsSessions)
-        {
+        if name == "error" && self.nsp().has_fault(Fault::ErrorEventKillsSessions) {
             super::fault_hooks::crash([self.clone()]);
             return;
         }
@@ -468,8 +450,7 @@ impl Socket {
                 _ => Vec::new(),
             };
             cb(Ok(args));
-            #[cfg(feature = "faults")]
-            if self.nsp().has_fault(crate::fault::Fault::AckIdNotForgotten) {
+            if self.nsp().has_fault(Fault::AckIdNotForgotten) {
                 lock(&self.0.acks).insert(id, cb);
             }
         }
@@ -495,13 +476,8 @@ impl Socket {
                 data: self.data(),
             });
         }
-        #[cfg(feature = "faults")]
         let keeps_rooms = reason == DisconnectReason::ClientNamespaceDisconnect
-            && self
-                .nsp()
-                .has_fault(crate::fault::Fault::DisconnectKeepsRooms);
-        #[cfg(not(feature = "faults"))]
-        let keeps_rooms = false;
+            && self.nsp().has_fault(Fault::DisconnectKeepsRooms);
         if !keeps_rooms {
             self.cleanup();
         }

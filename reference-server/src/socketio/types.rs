@@ -1,5 +1,8 @@
 //! The Socket.IO layer's vocabulary: ids, disconnect reasons with Node's strings, and the
-//! errors of middlewares, emits and acks.
+//! errors of middlewares, emits and acks, and the options of a broadcast (shared by the
+//! broadcast operator, the adapter and the recovery store).
+
+use indexmap::IndexSet;
 
 use crate::session::CloseReason;
 
@@ -136,4 +139,22 @@ pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
     } else {
         Ok(())
     }
+}
+
+/// The options of a broadcast (Node's `BroadcastOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BroadcastOptions {
+    /// Target rooms; empty means every socket of the namespace.
+    pub rooms: IndexSet<Room>,
+    /// Rooms whose sockets are left out.
+    pub except: IndexSet<Room>,
+    /// Flags.
+    pub flags: BroadcastFlags,
+}
+
+/// Broadcast flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BroadcastFlags {
+    /// The packet may be dropped when a recipient's transport is not writable.
+    pub volatile: bool,
 }

@@ -84,7 +84,7 @@ async fn serve_tls(config: Arc<rustls::ServerConfig>) -> (u16, tokio::task::Join
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let router = sio_reference_server::contract::router();
+    let router = sio_contract_server::router();
     let server = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -119,7 +119,8 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// The committed verdicts of the reference server over plain http.
 fn reference_baseline() -> Vec<judgement::Entry> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/reference.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/results/reference.json");
     judgement::parse(&std::fs::read_to_string(path).expect("results/reference.json"))
         .expect("a valid judgement file")
         .entries

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::socketio::{
+use sio_reference_server::socketio::{
     AckSender, BroadcastOperator, ConnectError, RecoveryConfig, Socket, SocketIo, SocketIoConfig,
     Value,
 };
@@ -19,19 +19,13 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 pub const RECOVERY_WINDOW: Duration = Duration::from_millis(1000);
 
 /// Adjusts a contract server's options before it is built (fault injection sets its fault).
-pub type Tune<'a> = &'a dyn Fn(&mut SocketIoConfig);
+pub type Tune<'a> = &'a dyn Fn(SocketIoConfig) -> SocketIoConfig;
 
 fn config(recovery: Option<RecoveryConfig>, tune: Tune<'_>) -> SocketIoConfig {
-    // Without the `faults` feature every field is set here; with it, `fault` comes from the
-    // default.
-    #[allow(clippy::needless_update)]
-    let mut config = SocketIoConfig {
-        connect_timeout: CONNECT_TIMEOUT,
-        recovery,
-        ..SocketIoConfig::default()
-    };
-    tune(&mut config);
-    config
+    let mut config = SocketIoConfig::default();
+    config.connect_timeout = CONNECT_TIMEOUT;
+    config.recovery = recovery;
+    tune(config)
 }
 
 /// sio-main: `/`, `/custom`, `/admin`, `/plain`, `^/dynamic-\d+$`.

@@ -12,13 +12,16 @@
 //! expect of a server. On a multi-threaded runtime the second request can overtake the first
 //! between two workers. `--threads N` (0 = one per core) gives the bench a multi-threaded server.
 //!
-//! Built with the `faults` feature (tests only, FAULTS.md), it also takes `--fault NAME`: every
-//! server of the contract then has that protocol bug. Without the feature `--fault` is refused.
+//! `--fault NAME` gives every server of the contract that protocol bug (FAULTS.md); it needs a
+//! build with the cargo feature `faults` (`cargo run -p sio-contract-server --features faults`),
+//! and is refused, naming the feature, without it.
 
 use axum::serve::ListenerExt;
 use std::io::Write;
 
 use anyhow::{Context, bail};
+use sio_contract_server::Variant;
+use sio_reference_server::fault::{Fault, Injected};
 
 /// The command line.
 struct Args {
@@ -27,16 +30,12 @@ struct Args {
     threads: usize,
     /// `--timer-slack-ms N`.
     timer_slack: Option<std::time::Duration>,
-    /// `--fault NAME` (feature `faults` only).
-    #[cfg(feature = "faults")]
-    fault: Option<sio_reference_server::fault::Fault>,
+    /// `--fault NAME`.
+    fault: Injected,
 }
 
-const USAGE: &str = if cfg!(feature = "faults") {
-    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N] [--fault NAME]"
-} else {
-    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N]"
-};
+const USAGE: &str =
+    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N] [--fault NAME]";
 
 /// The value of `--name V` or `--name=V`, if `arg` is that flag.
 fn flag_value<'a>(
@@ -59,8 +58,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
         port: 0,
         threads: 1,
         timer_slack: None,
-        #[cfg(feature = "faults")]
-        fault: None,
+        fault: Injected::NONE,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -81,14 +79,14 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
             parsed.timer_slack = Some(std::time::Duration::from_millis(ms));
             continue;
         }
-        #[cfg(feature = "faults")]
         if let Some(name) = flag_value(arg, "--fault", &mut it)? {
-            use sio_reference_server::fault::Fault;
             let fault = Fault::from_name(name).with_context(|| {
                 let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
                 format!("unknown fault {name} (one of: {})", names.join(", "))
             })?;
-            parsed.fault = Some(fault);
+            parsed.fault = Injected::try_arm(fault).with_context(|| {
+                format!("--fault {name}: this build has no fault injection (build it with the cargo feature `faults`)")
+            })?;
             continue;
         }
         bail!("unknown argument {arg} ({USAGE})");
@@ -133,16 +131,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .await
         .context("bind 127.0.0.1")?;
     let addr = listener.local_addr()?;
-    #[cfg(not(feature = "faults"))]
-    let app = match args.timer_slack {
-        Some(slack) => sio_reference_server::contract::build_with_timer_slack(slack).router,
-        None => sio_reference_server::contract::router(),
-    };
-    #[cfg(feature = "faults")]
-    let app = match args.timer_slack {
-        Some(_) => bail!("--timer-slack-ms and the faults build do not combine"),
-        None => sio_reference_server::contract::build_with_fault(args.fault).router,
-    };
+    let app = sio_contract_server::build_variant(Variant {
+        timer_slack: args.timer_slack,
+        fault: args.fault,
+    })
+    .router;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

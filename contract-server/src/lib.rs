@@ -1,9 +1,15 @@
-//! The contract server's router (fixtures/CONTRACT.md): the Engine.IO echo server at
-//! `/engine.io/` (pingInterval 300, pingTimeout 200, maxHttpBufferSize 1e6, cors `*`, every
+//! The reference server's side of the server contract (fixtures/CONTRACT.md), built on the
+//! public API of `sio-reference-server` as any application would be: the Engine.IO echo server
+//! at `/engine.io/` (pingInterval 300, pingTimeout 200, maxHttpBufferSize 1e6, cors `*`, every
 //! message echoed unchanged), the Socket.IO servers sio-main (`/socket.io/`), sio-recovery
 //! (`/socket.io-recovery/`) and sio-eio3 (`/socket.io-eio3/`, `allowEIO3`) with the same engine
-//! settings ([`sio`]), and `GET /health` → `ok`. Shared by
-//! `sio-contract-server` and the in-process integration tests.
+//! settings ([`sio`]), and `GET /health` → `ok`. The binary `sio-contract-server` serves it;
+//! tests serve it in-process.
+//!
+//! A crate of its own, apart from the server library: it is test apparatus (a command line, a
+//! log subscriber, fault selection) that a user of the library does not need. The cargo feature
+//! `faults` turns on the server's fault injection, so `--fault NAME` and [`build_with_fault`]
+//! can arm a protocol bug (FAULTS.md).
 
 pub mod sio;
 
@@ -14,8 +20,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::config::{CorsConfig, EngineConfig};
-use crate::server::{Connection, Engine, SocketEvent};
+use sio_reference_server::fault::Injected;
+use sio_reference_server::socketio::SocketIoConfig;
+use sio_reference_server::{Connection, CorsConfig, Engine, EngineConfig, SocketEvent};
 
 /// The echo server's options: the official engine.io-protocol suite's.
 pub fn echo_config() -> EngineConfig {
@@ -24,14 +31,13 @@ pub fn echo_config() -> EngineConfig {
 
 /// The common engine settings of every contract server (CONTRACT.md §3) at `path`.
 pub fn engine_config(path: &str) -> EngineConfig {
-    EngineConfig {
-        path: path.to_owned(),
-        ping_interval: Duration::from_millis(300),
-        ping_timeout: Duration::from_millis(200),
-        max_http_buffer_size: 1_000_000,
-        cors: Some(CorsConfig::any()),
-        ..EngineConfig::default()
-    }
+    let mut config = EngineConfig::default();
+    config.path = path.to_owned();
+    config.ping_interval = Duration::from_millis(300);
+    config.ping_timeout = Duration::from_millis(200);
+    config.max_http_buffer_size = 1_000_000;
+    config.cors = Some(CorsConfig::any());
+    config
 }
 
 /// The echo behaviour: every message goes back as it came (text as text, binary as binary).
@@ -61,49 +67,55 @@ pub struct Contract {
 
 /// The contract with the echo engine built from `echo_config`. Must run inside a tokio runtime.
 pub fn build_with(echo_config: EngineConfig) -> Contract {
-    build_tuned(echo_config, &|_| {}, &|_| {})
+    build_tuned(echo_config, &|c| c, &|c| c)
 }
 
-/// The contract with every engine's `timer_slack` set to `slack` (the bench compares the
-/// timer coalescing on and off; CONTRACT.md's options are otherwise unchanged). Must run inside
-/// a tokio runtime.
-pub fn build_with_timer_slack(slack: std::time::Duration) -> Contract {
-    let echo = EngineConfig {
-        timer_slack: slack,
-        ..echo_config()
+/// What may differ from the contract's options in a contract server: each engine's
+/// `timer_slack` (the bench compares the timer coalescing on and off) and the protocol bug every
+/// engine and Socket.IO server has (the suite's self-tests; FAULTS.md).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Variant {
+    /// Every engine's `timer_slack` (`None`: the default).
+    pub timer_slack: Option<Duration>,
+    /// The injected fault (only the cargo feature `faults` can arm one).
+    pub fault: Injected,
+}
+
+/// The contract with `variant`'s options. Must run inside a tokio runtime.
+pub fn build_variant(variant: Variant) -> Contract {
+    let engine = move |mut c: EngineConfig| {
+        if let Some(slack) = variant.timer_slack {
+            c.timer_slack = slack;
+        }
+        c.with_fault(variant.fault)
     };
-    build_tuned(echo, &|c| c.timer_slack = slack, &|_| {})
+    build_tuned(engine(echo_config()), &engine, &|c: SocketIoConfig| {
+        c.with_fault(variant.fault)
+    })
 }
 
-/// The contract with every engine and Socket.IO server built with `fault` (feature `faults`,
-/// tests only; FAULTS.md). Must run inside a tokio runtime.
-#[cfg(feature = "faults")]
-pub fn build_with_fault(fault: Option<crate::fault::Fault>) -> Contract {
-    let echo = EngineConfig {
+/// The contract with every engine and Socket.IO server built with `fault` (FAULTS.md). Must
+/// run inside a tokio runtime.
+pub fn build_with_fault(fault: Injected) -> Contract {
+    build_variant(Variant {
         fault,
-        ..echo_config()
-    };
-    build_tuned(echo, &|c| c.fault = fault, &|c| c.fault = fault)
+        ..Variant::default()
+    })
 }
 
 /// The contract, each engine's and Socket.IO server's options passed through `engine` / `sio`.
 fn build_tuned(
     echo_config: EngineConfig,
-    engine: &dyn Fn(&mut EngineConfig),
+    engine: &dyn Fn(EngineConfig) -> EngineConfig,
     sio: sio::Tune<'_>,
 ) -> Contract {
-    let engine_config = |path: &str| {
-        let mut c = engine_config(path);
-        engine(&mut c);
-        c
-    };
+    let engine_config = |path: &str| engine(engine_config(path));
     let echo = Engine::new(echo_config, echo);
     let sio_main = sio::sio_main(sio).engine(engine_config("/socket.io/"));
     let sio_recovery = sio::sio_recovery(sio).engine(engine_config("/socket.io-recovery/"));
-    let sio_eio3 = sio::sio_eio3(sio).engine(EngineConfig {
-        allow_eio3: true,
-        ..engine_config("/socket.io-eio3/")
-    });
+    let mut eio3 = engine_config("/socket.io-eio3/");
+    eio3.allow_eio3 = true;
+    let sio_eio3 = sio::sio_eio3(sio).engine(eio3);
     let router = Router::new()
         .route(
             "/health",

@@ -14,7 +14,7 @@
 //! - a server killed in the middle of a run: one headline, no case blamed on it;
 //! - a selection that matches no case.
 
-mod support;
+use sio_test_support as support;
 
 use clap::Parser;
 use sio_conformance::cases;
@@ -412,7 +412,7 @@ fn judged_right_from_far_away(url: &str) {
 
 #[test]
 fn the_reference_server_60_ms_away_is_judged_as_if_it_were_near() {
-    let url = support::serve_reference(sio_reference_server::contract::router);
+    let url = support::serve_router(sio_contract_server::router);
     judged_right_from_far_away(&url);
 }
 

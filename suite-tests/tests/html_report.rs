@@ -6,7 +6,7 @@
 //! failure whose received frame is on the wire) and rendered with `--html-from`: its deviation
 //! is marked.
 
-mod support;
+use sio_test_support as support;
 
 use clap::Parser;
 use sio_conformance::cli::{Args, run};
@@ -106,7 +106,7 @@ fn read(path: &Path) -> String {
 #[test]
 fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
     let started = std::time::Instant::now();
-    let url = support::serve_reference(sio_reference_server::contract::router);
+    let url = support::serve_router(sio_contract_server::router);
     let site = TempDir::new("run");
     let dir = site.0.to_str().expect("utf-8 temp path");
     let code = cli(&[
