@@ -12,7 +12,7 @@
 //! - [`sid`]: base64id-shaped session ids.
 //! - [`query`]: query-string parsing with `URLSearchParams` rules.
 //! - [`server`]: the adapters (axum/hyper handlers, WebSocket pump, one timer driver for all
-//!   sessions) and the application API ([`Engine`], [`Socket`], [`Connection`]).
+//!   sessions) and the application API ([`Engine`], [`EngineSocket`], [`Connection`]).
 //! - [`socketio`]: the Socket.IO v5 server on top of the engine ([`socketio::SocketIo`]).
 //! - [`config`]: options with Node's names and defaults.
 //! - [`fault`]: injected protocol bugs for testing the conformance suite (FAULTS.md), which only
@@ -31,6 +31,8 @@ pub mod socketio;
 pub mod verify;
 
 pub use config::{CorsConfig, CorsOrigin, EngineConfig};
-pub use server::{Connection, Engine, Socket, SocketEvent};
+pub use server::{Connection, Engine, EngineSocket, SocketEvent};
 pub use session::{CloseReason, SharedMessage, TransportKind};
-pub use sio_protocol::engineio::Data;
+/// An Engine.IO message: text or binary (named apart from the Socket.IO layer's typed
+/// [`socketio::Data`]).
+pub use sio_protocol::engineio::Data as EngineData;

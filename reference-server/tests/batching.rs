@@ -73,7 +73,7 @@ async fn holding_echo(config: EngineConfig) -> (SocketAddr, Engine) {
                     .await
                     .unwrap();
                 match data {
-                    sio_reference_server::Data::Text(t) if t == "close" => conn.socket().close(),
+                    sio_reference_server::EngineData::Text(t) if t == "close" => conn.socket().close(),
                     data => {
                         conn.socket().send(data);
                     }

@@ -9,7 +9,7 @@
 //! - [`polling`]: GET/POST/other requests for polling sessions.
 //! - [`websocket`]: the upgrade handshake and the per-connection frame pump.
 //! - [`http`]: responses with Node's status codes, headers and bodies.
-//! - [`socket`]: the application API ([`Socket`], [`Connection`]).
+//! - [`socket`]: the application API ([`EngineSocket`], [`Connection`]).
 
 mod http;
 mod polling;
@@ -38,7 +38,7 @@ use crate::query;
 use crate::session::{HttpReply, Output, RequestId, Session, SessionConfig, Wakeup, WsId};
 use crate::verify::{self, RequestView, SessionView, Verified};
 
-pub use socket::{Connection, HandshakeRequest, Socket, SocketEvent};
+pub use socket::{Connection, HandshakeRequest, EngineSocket, SocketEvent};
 
 /// What a WebSocket pump is told to do.
 #[derive(Debug)]
@@ -142,7 +142,7 @@ impl Shared {
                 "engine session opened"
             );
         }
-        let socket = Socket::new(sid, Arc::downgrade(&entry), Arc::downgrade(self));
+        let socket = EngineSocket::new(sid, Arc::downgrade(&entry), Arc::downgrade(self));
         (self.on_connection)(Connection::new(socket, rx, Arc::new(request)));
         entry
     }

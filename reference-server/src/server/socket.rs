@@ -1,4 +1,4 @@
-//! The application API: a [`Socket`] handle to send and close, and a [`Connection`] that
+//! The application API: an [`EngineSocket`] handle to send and close, and a [`Connection`] that
 //! receives the session's events (messages, upgrade, close with Node's reason). The Socket.IO
 //! layer sits on this: it reads `Message`s and feeds them to its decoder.
 
@@ -17,23 +17,23 @@ use crate::session::{SharedMessage, TransportKind};
 pub use crate::session::Event as SocketEvent;
 
 /// A handle to one session, cheap to clone. It does not keep the session alive: once the
-/// session closed, sends are dropped and [`Socket::is_open`] is false.
+/// session closed, sends are dropped and [`EngineSocket::is_open`] is false.
 #[derive(Clone)]
-pub struct Socket {
+pub struct EngineSocket {
     sid: Arc<str>,
     entry: Weak<Mutex<Entry>>,
     shared: Weak<Shared>,
 }
 
-impl std::fmt::Debug for Socket {
+impl std::fmt::Debug for EngineSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Socket").field("sid", &self.sid).finish()
+        f.debug_struct("EngineSocket").field("sid", &self.sid).finish()
     }
 }
 
-impl Socket {
-    pub(super) fn new(sid: String, entry: Weak<Mutex<Entry>>, shared: Weak<Shared>) -> Socket {
-        Socket {
+impl EngineSocket {
+    pub(super) fn new(sid: String, entry: Weak<Mutex<Entry>>, shared: Weak<Shared>) -> EngineSocket {
+        EngineSocket {
             sid: sid.into(),
             entry,
             shared,
@@ -68,7 +68,7 @@ impl Socket {
     /// `connection` handlers emit synchronously reach the next GET together). `f` must not
     /// wait: nothing is written until it returns. Nested calls flush at the outermost end.
     pub fn batch<R>(&self, f: impl FnOnce() -> R) -> R {
-        struct Uncork<'a>(&'a Socket);
+        struct Uncork<'a>(&'a EngineSocket);
         impl Drop for Uncork<'_> {
             fn drop(&mut self) {
                 self.0.with(|e, now| e.session.uncork(now));
@@ -207,7 +207,7 @@ fn detached_uri(uri: &Uri) -> Uri {
 
 /// A new session, as handed to the engine's connection handler.
 pub struct Connection {
-    socket: Socket,
+    socket: EngineSocket,
     events: queue::Receiver<EventBatch>,
     pending: VecDeque<SocketEvent>,
     /// How many of the batches last taken asked the application to handle them before the
@@ -218,7 +218,7 @@ pub struct Connection {
 
 impl Connection {
     pub(super) fn new(
-        socket: Socket,
+        socket: EngineSocket,
         events: queue::Receiver<EventBatch>,
         request: Arc<HandshakeRequest>,
     ) -> Connection {
@@ -256,7 +256,7 @@ impl Connection {
     }
 
     /// The handle to send and close.
-    pub fn socket(&self) -> &Socket {
+    pub fn socket(&self) -> &EngineSocket {
         &self.socket
     }
 

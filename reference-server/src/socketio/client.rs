@@ -81,7 +81,7 @@ fn nsp_of(s: &Socket) -> &str {
 
 /// The state of one engine connection shared with its sockets.
 pub(crate) struct ClientInner {
-    conn: crate::server::Socket,
+    conn: crate::server::EngineSocket,
     request: Arc<HandshakeRequest>,
     /// Joined sockets and namespaces.
     sockets: Mutex<Sockets>,
@@ -94,7 +94,7 @@ pub(crate) struct ClientInner {
 }
 
 impl ClientInner {
-    pub(crate) fn conn(&self) -> &crate::server::Socket {
+    pub(crate) fn conn(&self) -> &crate::server::EngineSocket {
         &self.conn
     }
 

@@ -184,7 +184,7 @@ impl Socket {
     }
 
     /// The engine connection this socket travels on.
-    pub fn conn(&self) -> &crate::server::Socket {
+    pub fn conn(&self) -> &crate::server::EngineSocket {
         self.0.client.conn()
     }
 
