@@ -19,7 +19,7 @@ use sio_test_support as support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -88,51 +88,15 @@ fn drain(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
-/// `node --import ./faults/preload.mjs harness.mjs --port 0` with `SIO_NODE_FAULT=fault` (none:
-/// the pristine harness), spawned in fixtures/node.
-fn spawn_harness(fault: Option<&str>) -> Child {
-    let mut cmd = Command::new("node");
-    cmd.args([
-        "--import",
-        "./faults/preload.mjs",
-        "harness.mjs",
-        "--port",
-        "0",
-    ])
-    .current_dir(support::node_dir())
-    .env_remove("SIO_NODE_FAULT")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    if let Some(name) = fault {
-        cmd.env("SIO_NODE_FAULT", name);
-    }
-    cmd.spawn()
-        .unwrap_or_else(|e| panic!("starting the Node harness ({fault:?}): {e}"))
-}
-
-/// The harness with `fault`, running, and its URL (bounded wait for the listening line).
-fn start_harness(fault: Option<&str>) -> (Killed, String) {
-    let mut child = spawn_harness(fault);
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let harness = Killed(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
-    let Ok(v) = serde_json::from_str::<Value>(line.trim()) else {
-        drop(harness);
-        let err = stderr
-            .recv_timeout(Duration::from_secs(5))
-            .unwrap_or_default();
-        panic!("the harness with fault {fault:?} did not start within {START_TIMEOUT:?}: {err}");
-    };
-    let url = v["listening"].as_str().expect("listening URL").to_string();
-    (harness, url)
+/// `node --import ./faults/preload.mjs harness.mjs --port 0` in fixtures/node with
+/// `SIO_NODE_FAULT=fault` (none: the pristine harness), running, and its URL.
+fn start_harness(fault: Option<&str>) -> (support::Harness, String) {
+    let env: Vec<(&str, &str)> = fault
+        .map(|name| ("SIO_NODE_FAULT", name))
+        .into_iter()
+        .collect();
+    support::start_node_with(&["--import", "./faults/preload.mjs", "harness.mjs"], &env)
+        .expect("node is installed (checked before)")
 }
 
 /// One `sio-conformance` run against `url`: its exit code (`None`: killed at RUN_TIMEOUT) and
@@ -430,7 +394,21 @@ fn an_unknown_fault_is_refused() {
     if !node_available() {
         return;
     }
-    let mut child = spawn_harness(Some("no-such-fault"));
+    let mut child = Command::new("node")
+        .args([
+            "--import",
+            "./faults/preload.mjs",
+            "harness.mjs",
+            "--port",
+            "0",
+        ])
+        .current_dir(support::node_dir())
+        .env("SIO_NODE_FAULT", "no-such-fault")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the Node harness");
     let out = drain(child.stdout.take().expect("stdout"));
     let err = drain(child.stderr.take().expect("stderr"));
     let status = wait_bounded(&mut child, START_TIMEOUT);

@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::serve::ListenerExt;
 use sio_contract_server as contract;
 use sio_reference_server::socketio::{SocketIo, SocketIoConfig, Value};
 use sio_reference_server::{Connection, Engine, EngineConfig, SocketEvent};
@@ -25,13 +24,7 @@ const HOLD: Duration = Duration::from_millis(150);
 
 /// Serves `router` as the contract binary does (TCP_NODELAY, as Node).
 async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
+    sio_test_support::serve_here(router).await
 }
 
 async fn request(addr: SocketAddr, method: &str, target: &str, body: &str) -> RawResponse {
@@ -73,7 +66,9 @@ async fn holding_echo(config: EngineConfig) -> (SocketAddr, Engine) {
                     .await
                     .unwrap();
                 match data {
-                    sio_reference_server::EngineData::Text(t) if t == "close" => conn.socket().close(),
+                    sio_reference_server::EngineData::Text(t) if t == "close" => {
+                        conn.socket().close()
+                    }
                     data => {
                         conn.socket().send(data);
                     }

@@ -13,11 +13,7 @@ use serde_json::{Value, json};
 use crate::support::{Seen, WsClient, raw_request, within};
 
 async fn start() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app::Chat::new().router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
+    sio_test_support::serve_here(app::Chat::new().router()).await
 }
 
 /// A raw Socket.IO client over a WebSocket on the chat's `/socket.io/`.

@@ -365,9 +365,7 @@ async fn server_close_without_a_held_get_answers_the_next_get_with_noop_and_clos
         let _ = tx.send(c);
     });
     let router = axum::Router::new().merge(engine.router());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let addr = sio_test_support::serve_here(router).await;
     let r = raw_request(addr, "GET", "/engine.io/?EIO=4&transport=polling", &[], b"")
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! The pinned Node processes of `fixtures/node` (the oracle harness and the servers in
 //! `targets/`), started on an ephemeral port of 127.0.0.1 and killed with their handle.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -45,6 +45,15 @@ pub fn start_node_harness() -> Option<(Harness, String)> {
 /// Starts `node <script> --port 0` in `fixtures/node` (the harness, or one of the servers in
 /// `targets/`) and returns it with its URL, as [`start_node_harness`].
 pub fn start_node(script: &str) -> Option<(Harness, String)> {
+    start_node_with(&[script], &[])
+}
+
+/// Starts `node <args…> --port 0` in `fixtures/node` with `env` added (e.g. the fault preload:
+/// `["--import", "./faults/preload.mjs", "harness.mjs"]` and `SIO_NODE_FAULT`), and returns it
+/// with its URL, as [`start_node_harness`]. `SIO_NODE_FAULT` is only set when `env` sets it, so
+/// a developer's shell cannot arm a fault. A process that prints no listening line within 30 s
+/// fails the test with what it wrote on stderr.
+pub fn start_node_with(args: &[&str], env: &[(&str, &str)]) -> Option<(Harness, String)> {
     if Command::new("node").arg("--version").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -57,14 +66,21 @@ pub fn start_node(script: &str) -> Option<(Harness, String)> {
         node_dir().join("node_modules").is_dir(),
         "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node (or `cargo xtask serve`)"
     );
-    let mut child = Command::new("node")
-        .args([script, "--port", "0"])
+    let mut command = Command::new("node");
+    command
+        .args(args)
+        .args(["--port", "0"])
         .current_dir(node_dir())
+        .env_remove("SIO_NODE_FAULT")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    let mut child = command
         .spawn()
-        .unwrap_or_else(|e| panic!("starting node {script}: {e}"));
+        .unwrap_or_else(|e| panic!("starting node {args:?}: {e}"));
     let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
     let harness = Harness(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -72,10 +88,37 @@ pub fn start_node(script: &str) -> Option<(Harness, String)> {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the harness printed no listening line within 30 s");
-    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("listening line is JSON");
+    let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(line.trim()) else {
+        drop(harness);
+        let err = stderr
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_default();
+        panic!("node {args:?} {env:?} printed no listening line within {START_TIMEOUT:?}: {err}");
+    };
     let url = v["listening"].as_str().expect("listening URL").to_string();
     Some((harness, url))
+}
+
+/// How long a Node process may take to print its listening line (the machine is shared).
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads a child's pipe to the end on a thread of its own (so a full pipe never blocks it, and
+/// the child never writes to a closed one); keeps the first MiB and sends it at the end.
+fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    const KEPT: usize = 1 << 20;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            let room = KEPT.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..n.min(room)]);
+        }
+        let _ = tx.send(String::from_utf8_lossy(&kept).into_owned());
+    });
+    rx
 }

@@ -38,7 +38,7 @@ use crate::query;
 use crate::session::{HttpReply, Output, RequestId, Session, SessionConfig, Wakeup, WsId};
 use crate::verify::{self, RequestView, SessionView, Verified};
 
-pub use socket::{Connection, HandshakeRequest, EngineSocket, SocketEvent};
+pub use socket::{Connection, EngineSocket, HandshakeRequest, SocketEvent};
 
 /// What a WebSocket pump is told to do.
 #[derive(Debug)]

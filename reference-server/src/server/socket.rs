@@ -27,12 +27,18 @@ pub struct EngineSocket {
 
 impl std::fmt::Debug for EngineSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineSocket").field("sid", &self.sid).finish()
+        f.debug_struct("EngineSocket")
+            .field("sid", &self.sid)
+            .finish()
     }
 }
 
 impl EngineSocket {
-    pub(super) fn new(sid: String, entry: Weak<Mutex<Entry>>, shared: Weak<Shared>) -> EngineSocket {
+    pub(super) fn new(
+        sid: String,
+        entry: Weak<Mutex<Entry>>,
+        shared: Weak<Shared>,
+    ) -> EngineSocket {
         EngineSocket {
             sid: sid.into(),
             entry,
