@@ -47,7 +47,7 @@ Exit codes:
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
-    #[arg(long, required_unless_present_any = ["list", "html_from"])]
+    #[arg(long, required_unless_present_any = ["list", "html_from", "catalogue"])]
     pub url: Option<String>,
     /// https: also trust the CA certificate(s) in this PEM file (besides the Mozilla roots).
     #[arg(long, value_name = "PEM FILE")]
@@ -65,6 +65,10 @@ pub struct Args {
     /// List the selected cases (id, level, tier, tags, official suite name) and exit.
     #[arg(long)]
     pub list: bool,
+    /// Print the behaviour catalogue (every rule the suite checks: id, level, source, what
+    /// Node does, the cases that check it) as Markdown and exit.
+    #[arg(long)]
+    pub catalogue: bool,
     /// Only find out what the target serves (tier, capabilities, announced timings, what is
     /// missing), print it and exit: 0, or 2 when `--require-tier` is not met.
     #[arg(long)]
@@ -191,6 +195,15 @@ fn capabilities(names: &[String]) -> Result<Vec<Capability>, String> {
     Ok(out)
 }
 
+/// Node's recorded verdicts, built into the binary so that `--catalogue` gives them anywhere.
+const NODE_JUDGEMENTS: &str = include_str!("../results/node.json");
+
+/// `--catalogue`: the behaviour catalogue, with Node's recorded verdict per case.
+pub fn catalogue(cases: &[Case]) -> String {
+    let node = judgement::parse(NODE_JUDGEMENTS).ok();
+    crate::catalogue::document::render(cases, node.as_ref())
+}
+
 /// Runs the CLI and returns the process exit code.
 pub async fn run(args: Args) -> u8 {
     let cases = cases::all();
@@ -200,6 +213,10 @@ pub async fn run(args: Args) -> u8 {
     };
     if args.list {
         print!("{}", list(&cases, &selection));
+        return exit::OK;
+    }
+    if args.catalogue {
+        print!("{}", catalogue(&cases));
         return exit::OK;
     }
     if let (Some(from), Some(dir)) = (&args.html_from, &args.html) {

@@ -9,6 +9,13 @@
 //! inside a SHOULD case (a limit that must be enforced, whose form of refusal is Node's), and
 //! the closing check every security case shares (the server survives the crafted input: a
 //! server taken down by one is one finding, not one failure per advisory).
+//!
+//! - [`behaviours`]: what the official server does, under the tags cases cite (`§4 #17`).
+//! - [`document`]: the whole catalogue (these rules, the behaviours, every case) as one
+//!   document, conformance/CATALOGUE.md.
+
+pub mod behaviours;
+pub mod document;
 
 use crate::case::Level;
 
@@ -25,6 +32,8 @@ pub struct Rule {
     pub source: &'static str,
     /// What the official Node server does.
     pub node: &'static str,
+    /// The cases that check the rule.
+    pub checked_by: &'static str,
 }
 
 /// The open packet (Engine.IO handshake).
@@ -70,6 +79,7 @@ pub const RULES: &[Rule] = &[
         source: "engine.io-protocol v4 README, Handshake",
         node: "`0{\"sid\":…,\"upgrades\":[…],\"pingInterval\":…,\"pingTimeout\":…,\"maxPayload\":…}`, \
                in that key order",
+        checked_by: "the handshake step of every case that opens an Engine.IO session, polling or WebSocket; the `eio.handshake.*.open` cases are about it",
     },
     Rule {
         id: CONNECT_REPLY,
@@ -78,6 +88,7 @@ pub const RULES: &[Rule] = &[
                 socket id (`40[/nsp,]{\"sid\":…}`), before any other packet of that namespace",
         source: "socket.io-protocol v5 Readme, Connection to a namespace",
         node: "the CONNECT reply is written before anything the connection handler emits",
+        checked_by: "the CONNECT step of every Socket.IO case that joins a namespace; the `sio.connect.*` cases are about it",
     },
     Rule {
         id: UNKNOWN_NAMESPACE,
@@ -87,6 +98,7 @@ pub const RULES: &[Rule] = &[
                 as the official suite expects it)",
         source: "socket.io-protocol v5 Readme, Connection to a namespace; socket.io-protocol test suite",
         node: "`44/random,{\"message\":\"Invalid namespace\"}`; the engine connection stays",
+        checked_by: "`sio.connect.unknown-namespace`, `sio.connect.unknown-namespace-keeps-connection`",
     },
     Rule {
         id: SOCKET_ID_PRIVATE,
@@ -97,6 +109,7 @@ pub const RULES: &[Rule] = &[
         source: "socket.io-protocol v5 Readme, Connection to a namespace (the sid is the socket's); \
                  Socket.IO's own security advice on the session id",
         node: "a fresh random id per namespace connection, never the engine's",
+        checked_by: "`sio.connect.socket-id-private`, and the replays that join a namespace (the sid in a CONNECT reply)",
     },
     Rule {
         id: FIRST_PING_IN_TIME,
@@ -105,6 +118,7 @@ pub const RULES: &[Rule] = &[
                 packet: a client that has not heard a ping by then closes the connection",
         source: "engine.io-protocol v4 README, Heartbeat (what socket.io-client does)",
         node: "the first ping pingInterval after the open packet",
+        checked_by: "`eio.heartbeat.websocket.first-ping`, `sio.engine.heartbeat.websocket.first-ping`",
     },
     Rule {
         id: FIRST_PING_NOT_EARLY,
@@ -113,6 +127,7 @@ pub const RULES: &[Rule] = &[
                 the announced interval is the heartbeat's period from the start",
         source: "engine.io-protocol v4 README, Heartbeat",
         node: "the first ping pingInterval after the open packet (one timer, armed at the handshake)",
+        checked_by: "`eio.heartbeat.websocket.first-ping`, `sio.engine.heartbeat.websocket.first-ping`",
     },
     Rule {
         id: PING_ON_SCHEDULE,
@@ -122,6 +137,7 @@ pub const RULES: &[Rule] = &[
                 pingInterval + pingTimeout at most) nor earlier",
         source: "engine.io-protocol v4 README, Heartbeat",
         node: "one setTimeout(pingInterval) armed at the handshake and again by each pong",
+        checked_by: "the `*.heartbeat.*.first-ping` and `*.heartbeat.*.ping-pong` cases",
     },
     Rule {
         id: PING_TIMEOUT_CLOSES,
@@ -132,6 +148,7 @@ pub const RULES: &[Rule] = &[
                  session upon ping timeout`",
         node: "closed with reason `ping timeout` by a setTimeout(pingTimeout) armed when the ping \
                is sent",
+        checked_by: "the `*.heartbeat.*.ping-timeout` cases, over polling and WebSocket",
     },
     Rule {
         id: PING_TIMEOUT_ON_TIME,
@@ -143,6 +160,7 @@ pub const RULES: &[Rule] = &[
         source: "both official suites, `closes the session upon ping timeout` over polling",
         node: "closed pingTimeout after the ping; a request arriving after that deadline finds \
                the session gone (due timers run before I/O in Node's event loop)",
+        checked_by: "the `*.heartbeat.*.ping-timeout` cases, over polling and WebSocket",
     },
     Rule {
         id: CONNECT_TIMEOUT_CLOSES,
@@ -153,6 +171,7 @@ pub const RULES: &[Rule] = &[
                  received`; socket.io server option connectTimeout",
         node: "the client closes its engine connection after connectTimeout (45 s by default) \
                unless a namespace was joined",
+        checked_by: "`sio.connect.no-handshake`",
     },
     Rule {
         id: CONNECT_TIMEOUT_ON_TIME,
@@ -161,6 +180,7 @@ pub const RULES: &[Rule] = &[
                 later and not before (a client that joins slowly is not cut off early)",
         source: "socket.io server option connectTimeout",
         node: "one setTimeout(connectTimeout) armed when the engine connection opens",
+        checked_by: "`sio.connect.no-handshake`",
     },
     Rule {
         id: MAX_PAYLOAD_ENFORCED,
@@ -173,6 +193,7 @@ pub const RULES: &[Rule] = &[
                  CVE-2020-36048",
         node: "413 for a POST over maxHttpBufferSize (the session stays); close 1009 for a \
                WebSocket message over it",
+        checked_by: "`eio.limits.polling.payload-too-large`, `eio.limits.websocket.frame-too-large`",
     },
     Rule {
         id: SERVER_SURVIVES,
@@ -186,6 +207,7 @@ pub const RULES: &[Rule] = &[
                  CVE-2024-38355, CVE-2026-33151 (see conformance/src/cases/security.rs)",
         node: "at most the connection that sent the input is closed; every other session and \
                new handshakes are served",
+        checked_by: "every `security.*` case (its closing check)",
     },
 ];
 
