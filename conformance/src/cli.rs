@@ -195,6 +195,12 @@ fn capabilities(names: &[String]) -> Result<Vec<Capability>, String> {
     Ok(out)
 }
 
+/// Writes `text` to stdout; a reader that stops early (`| head`) is not an error, so the write
+/// is not `print!`, which panics on a closed pipe.
+fn print_all(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// Node's recorded verdicts, built into the binary so that `--catalogue` gives them anywhere.
 const NODE_JUDGEMENTS: &str = include_str!("../results/node.json");
 
@@ -212,11 +218,11 @@ pub async fn run(args: Args) -> u8 {
         exclude: Globs::new(&args.exclude),
     };
     if args.list {
-        print!("{}", list(&cases, &selection));
+        print_all(&list(&cases, &selection));
         return exit::OK;
     }
     if args.catalogue {
-        print!("{}", catalogue(&cases));
+        print_all(&catalogue(&cases));
         return exit::OK;
     }
     if let (Some(from), Some(dir)) = (&args.html_from, &args.html) {
