@@ -44,9 +44,18 @@ Exit codes:
      recorded reason)
   130  --server-cmd: interrupted (SIGINT, SIGTERM, SIGHUP); the server was stopped first";
 
+/// `--version`: the runner's, and the oracle's the embedded transcripts were captured from
+/// (build.rs reads them from the transcripts' meta lines).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (oracle: ",
+    env!("SIO_ORACLE_VERSIONS"),
+    ")"
+);
+
 /// Runs the Engine.IO v4 / Socket.IO v5 conformance suite against a server.
 #[derive(clap::Parser, Debug, Clone)]
-#[command(name = "sio-conformance", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "sio-conformance", version = VERSION, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
