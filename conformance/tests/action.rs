@@ -1,0 +1,322 @@
+//! The GitHub Action (action.yml) run here, without GitHub: its steps are
+//! `conformance/action/gate.sh run` then `gate.sh verdict`, called with the environment the
+//! action gives them, from a temporary directory with no checkout around it (as a user's
+//! workspace), with the runner binary of this build in place of the one the action installs.
+//!
+//! Against the pristine Node harness, the whole suite: exit 0, the Markdown report in the job
+//! summary, the JUnit, JSON and HTML reports and the server's output written. Against the harness
+//! with a known bug (`SIO_NODE_FAULT=rooms-deliver-twice`, fixtures/node/FAULTS.md), the rooms
+//! cases: exit 1 and a failing verdict step; blessed into a judgement file, exit 0; the
+//! pristine harness against that file, exit 3 with the unexpected passes and a stale entry
+//! reported. Skipped, with a message, when `node` or `bash` is missing (never in CI).
+
+#![cfg(unix)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sio-conformance");
+const FAULT: &str = "rooms-deliver-twice";
+/// The cases the fault breaks (FAULTS.md), and the area they are in.
+const BROKEN: [&str; 2] = ["sio.rooms.several-rooms-once", "sio.rooms.rooms-others"];
+const AREA: &str = "sio.rooms.*";
+
+fn gate_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("action/gate.sh")
+}
+
+fn tools_available() -> bool {
+    let runs = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    if runs("node") && runs("bash") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have node and bash"
+    );
+    eprintln!("SKIPPED: `node` or `bash` is not on the PATH");
+    false
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// What one run of the action's steps left behind.
+struct Step {
+    /// `exit-code` from the run step's outputs.
+    exit_code: i32,
+    /// The verdict step's exit status (what fails the job).
+    verdict_status: i32,
+    /// The run step's stdout and stderr.
+    log: String,
+}
+
+/// The workspace of one test: a temporary directory, the action's output and summary files.
+struct Workspace {
+    dir: PathBuf,
+}
+
+impl Workspace {
+    fn new(name: &str) -> Workspace {
+        let dir = std::env::temp_dir().join(format!("sio-action-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Workspace { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// `gate.sh run` with the action's inputs (`SIO_*`), then `gate.sh verdict` with its output,
+    /// as action.yml chains them. A fresh server on a free port each time.
+    fn run_action(&self, fault: Option<&str>, inputs: &[(&str, &str)]) -> Step {
+        let port = free_port();
+        let fault_env = fault.map_or(String::new(), |f| format!("SIO_NODE_FAULT={f} "));
+        let server = format!(
+            "cd '{}' && {fault_env}exec node --import ./faults/preload.mjs harness.mjs --port {port}",
+            support::node_dir().display()
+        );
+        let output_file = self.path("github_output");
+        let _ = std::fs::remove_file(&output_file);
+        let _ = std::fs::remove_file(self.path("summary.md"));
+        let started = Instant::now();
+        let out = Command::new("bash")
+            .arg(gate_script())
+            .arg("run")
+            .current_dir(&self.dir)
+            .env("SIO_RUNNER", BIN)
+            .env("SIO_URL", format!("http://127.0.0.1:{port}"))
+            .env("SIO_SERVER_COMMAND", &server)
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", self.path("summary.md"))
+            .envs(inputs.iter().copied())
+            .output()
+            .expect("bash runs gate.sh");
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "the run step itself must succeed: {log}"
+        );
+        // Bounded by the runner's own bounds; this says when a run is far slower than it was.
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{:?}",
+            started.elapsed()
+        );
+        let outputs = std::fs::read_to_string(&output_file).expect("the step's outputs");
+        let exit_code: i32 = outputs
+            .lines()
+            .find_map(|l| l.strip_prefix("exit-code="))
+            .unwrap_or_else(|| panic!("no exit-code output: {outputs}"))
+            .parse()
+            .expect("a number");
+        let verdict = Command::new("bash")
+            .arg(gate_script())
+            .arg("verdict")
+            .env("SIO_EXIT_CODE", exit_code.to_string())
+            .output()
+            .expect("bash runs gate.sh");
+        Step {
+            exit_code,
+            verdict_status: verdict.status.code().expect("an exit code"),
+            log,
+        }
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The whole suite from a directory with no checkout: the runner needs nothing from the
+/// repository at run time (the transcripts are embedded), and the action's reports are all
+/// there.
+#[test]
+fn the_action_passes_the_node_harness_with_the_whole_suite() {
+    if !tools_available() {
+        return;
+    }
+    let ws = Workspace::new("pristine");
+    let step = ws.run_action(None, &[("SIO_TIER", "full")]);
+    assert_eq!(step.exit_code, 0, "{}", step.log);
+    assert_eq!(step.verdict_status, 0);
+    let summary = ws.read("summary.md");
+    assert!(
+        summary.starts_with("### Socket.IO conformance: "),
+        "{summary}"
+    );
+    assert!(summary.contains("tier full"), "{summary}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ws.read("sio-conformance-report/results.json")).expect("JSON");
+    let index = json["index"].as_array().expect("an index");
+    assert_eq!(
+        index.len(),
+        sio_conformance::cases::all().len(),
+        "every case ran"
+    );
+    let replays = index
+        .iter()
+        .filter(|r| r["id"].as_str().is_some_and(|id| id.starts_with("replay.")))
+        .filter(|r| r["verdict"] == "pass")
+        .count();
+    assert!(
+        replays >= 140,
+        "the embedded transcripts replayed: {replays}"
+    );
+    assert!(
+        ws.read("sio-conformance-report/junit.xml")
+            .contains("<testsuite")
+    );
+    assert!(ws.path("sio-conformance-report/html/index.html").is_file());
+    assert!(
+        ws.read("sio-conformance-report/server.log")
+            .contains("listening")
+    );
+}
+
+/// A known bug: the job fails (exit 1); blessed into the judgement file it passes (exit 0);
+/// fixed, the file's entries are unexpected passes (exit 3), and an entry for no case is stale.
+#[test]
+fn a_known_failure_fails_the_job_until_it_is_in_the_judgement_file() {
+    if !tools_available() {
+        return;
+    }
+    let ws = Workspace::new("fault");
+    let area = [("SIO_FILTER", AREA)];
+
+    let failing = ws.run_action(Some(FAULT), &area);
+    assert_eq!(failing.exit_code, 1, "{}", failing.log);
+    assert_eq!(failing.verdict_status, 1, "the job fails");
+    let summary = ws.read("summary.md");
+    for id in BROKEN {
+        assert!(summary.contains(id), "{id} in the summary: {summary}");
+    }
+
+    let blessing = ws.run_action(
+        Some(FAULT),
+        &[
+            ("SIO_FILTER", AREA),
+            ("SIO_JUDGEMENT", "known-failures.json"),
+            ("SIO_BLESS", "true"),
+        ],
+    );
+    assert_eq!(blessing.exit_code, 0, "{}", blessing.log);
+    // What a maintainer commits: the placeholder reasons replaced by real ones.
+    let blessed = ws.read("known-failures.json");
+    assert_eq!(
+        blessed,
+        ws.read("sio-conformance-report/known-failures.json"),
+        "the blessed file is in the artifact"
+    );
+    let mut file: serde_json::Value = serde_json::from_str(&blessed).expect("JSON");
+    let entries = file["judgements"].as_array_mut().expect("judgements");
+    let verdicts: BTreeMap<String, String> = entries
+        .iter()
+        .filter(|e| e["verdict"] != "pass")
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().into(),
+                e["verdict"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for id in BROKEN {
+        assert_eq!(
+            verdicts.get(id).map(String::as_str),
+            Some("fail"),
+            "{verdicts:?}"
+        );
+    }
+    for e in entries.iter_mut().filter(|e| e["verdict"] != "pass") {
+        e["reason"] = "our rooms adapter delivers once per room (issue 42)".into();
+    }
+    std::fs::write(ws.path("known-failures.json"), file.to_string()).expect("write");
+
+    let judged = ws.run_action(
+        Some(FAULT),
+        &[
+            ("SIO_FILTER", AREA),
+            ("SIO_JUDGEMENT", "known-failures.json"),
+        ],
+    );
+    assert_eq!(judged.exit_code, 0, "{}", judged.log);
+    assert_eq!(judged.verdict_status, 0, "the job passes");
+    let summary = ws.read("summary.md");
+    assert!(summary.contains("fail (expected)"), "{summary}");
+    assert!(
+        summary.contains("issue 42"),
+        "the reason is shown: {summary}"
+    );
+
+    // Fixed, and a case id that no longer exists left in the file.
+    let mut file: serde_json::Value =
+        serde_json::from_str(&ws.read("known-failures.json")).expect("JSON");
+    file["judgements"]
+        .as_array_mut()
+        .expect("judgements")
+        .push(serde_json::json!({"id": "sio.rooms.renamed-long-ago", "verdict": "pass"}));
+    std::fs::write(ws.path("known-failures.json"), file.to_string()).expect("write");
+    let fixed = ws.run_action(
+        None,
+        &[
+            ("SIO_FILTER", AREA),
+            ("SIO_JUDGEMENT", "known-failures.json"),
+        ],
+    );
+    assert_eq!(fixed.exit_code, 3, "{}", fixed.log);
+    assert_eq!(fixed.verdict_status, 3, "the job fails");
+    for id in BROKEN {
+        assert!(
+            fixed
+                .log
+                .contains(&format!("{id}: passed unexpectedly, recorded fail")),
+            "{}",
+            fixed.log
+        );
+    }
+    assert!(
+        fixed
+            .log
+            .contains("sio.rooms.renamed-long-ago: in the file (pass) but no such case (stale)"),
+        "{}",
+        fixed.log
+    );
+}
+
+/// A missing `url` input stops the run step with a message naming it.
+#[test]
+fn the_gate_script_refuses_a_run_without_a_url() {
+    if !tools_available() {
+        return;
+    }
+    let ws = Workspace::new("no-url");
+    let out = Command::new("bash")
+        .arg(gate_script())
+        .arg("run")
+        .current_dir(&ws.dir)
+        .env("SIO_RUNNER", BIN)
+        .env_remove("SIO_URL")
+        .output()
+        .expect("bash runs gate.sh");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SIO_URL"));
+}
