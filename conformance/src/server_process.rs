@@ -56,12 +56,14 @@ pub enum LaunchError {
         url: String,
     },
     /// The URL did not answer in time.
-    #[error("{url} did not answer within {} ms of starting the server (--server-timeout)", bound.as_millis())]
+    #[error("{url} did not answer within {} ms of starting the server (--server-timeout); last attempt: {last}", bound.as_millis())]
     Timeout {
         /// The URL waited for.
         url: String,
         /// The `--server-timeout`.
         bound: Duration,
+        /// Why the last request got no answer (nothing listening, a TLS certificate refused, …).
+        last: String,
     },
 }
 
@@ -142,6 +144,7 @@ impl ServerProcess {
             headers: Vec::new(),
             body: Vec::new(),
         };
+        let mut last = String::from("none made");
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(LaunchError::Exited {
@@ -154,11 +157,13 @@ impl ServerProcess {
                 return Err(LaunchError::Timeout {
                     url: endpoint.to_string(),
                     bound,
+                    last,
                 });
             }
             let attempt = left.min(Duration::from_secs(1));
-            if http::send(endpoint, &request, attempt).await.is_ok() {
-                return Ok(started.elapsed());
+            match http::send(endpoint, &request, attempt).await {
+                Ok(_) => return Ok(started.elapsed()),
+                Err(e) => last = e.to_string(),
             }
             tokio::time::sleep(POLL.min(bound.saturating_sub(started.elapsed()))).await;
         }

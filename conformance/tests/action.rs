@@ -320,3 +320,47 @@ fn the_gate_script_refuses_a_run_without_a_url() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SIO_URL"));
 }
+
+/// The action installs the runner and runs it from the user's workspace, where this repository
+/// is not: nothing of the checkout may be read at run time. The transcripts are embedded
+/// (build.rs, `include_str!`); this keeps any later code from reading a file of the checkout by
+/// path (the whole-suite run above would not notice: the checkout is there in CI).
+#[test]
+fn the_runner_reads_nothing_of_the_checkout_at_run_time() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("src")
+            .map(|e| e.expect("entry").path())
+        {
+            if entry.is_dir() {
+                dirs.push(entry);
+            } else if entry.extension().is_some_and(|x| x == "rs") {
+                files.push(entry);
+            }
+        }
+    }
+    // Split so this file does not match itself; the test modules (at the end of a file, after
+    // `#[cfg(test)]`) may read the checkout, they run in it.
+    let needles = [
+        ["CARGO_MANIFEST", "_DIR"],
+        ["transcripts", "_dir("],
+        ["load", "_dir("],
+        ["Transcript::", "load("],
+    ]
+    .map(|[a, b]| format!("{a}{b}"));
+    let mut offending = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a source file");
+        let runtime = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for needle in &needles {
+            if runtime.contains(needle.as_str()) {
+                offending.push(format!("{}: {needle}", file.display()));
+            }
+        }
+    }
+    assert!(files.len() > 40, "found the sources: {}", files.len());
+    assert!(offending.is_empty(), "{offending:#?}");
+}

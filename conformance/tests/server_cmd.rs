@@ -188,6 +188,7 @@ fn a_server_that_never_answers_times_out_and_is_stopped() {
     );
     let all = lines.join("\n");
     assert!(all.contains("did not answer within 1000 ms"), "{all}");
+    assert!(all.contains("last attempt: connect failed"), "{all}");
     assert!(all.contains("warming up"), "the log's tail is shown: {all}");
     assert_eq!(live_members(group_of(&lines)), Vec::<u32>::new());
     let _ = std::fs::remove_dir_all(&dir);
