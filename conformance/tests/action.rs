@@ -364,3 +364,59 @@ fn the_runner_reads_nothing_of_the_checkout_at_run_time() {
     assert!(files.len() > 40, "found the sources: {}", files.len());
     assert!(offending.is_empty(), "{offending:#?}");
 }
+
+/// action.yml and gate.sh stay in step: every input is passed to a step, every `SIO_*` variable
+/// the action sets is one gate.sh reads, and every gate.sh subcommand the action calls exists.
+/// (GitHub reads action.yml only when a workflow uses it; a typo there would reach users first.)
+#[test]
+fn action_yml_and_the_gate_script_agree() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let action = std::fs::read_to_string(root.join("action.yml")).expect("action.yml");
+    let gate = std::fs::read_to_string(gate_script()).expect("gate.sh");
+    let section = |name: &str| -> Vec<String> {
+        // The keys indented two spaces under a top-level `name:` line.
+        action
+            .lines()
+            .skip_while(|l| *l != format!("{name}:"))
+            .skip(1)
+            .take_while(|l| l.starts_with(' ') || l.is_empty())
+            .filter_map(|l| {
+                let key = l.strip_prefix("  ")?.strip_suffix(':')?;
+                (!key.starts_with(' ')).then(|| key.to_string())
+            })
+            .collect()
+    };
+    let inputs = section("inputs");
+    assert!(inputs.len() >= 10, "{inputs:?}");
+    for input in &inputs {
+        assert!(
+            action.contains(&format!("${{{{ inputs.{input} }}}}")),
+            "input {input} is passed to no step"
+        );
+    }
+    let variables: Vec<&str> = action
+        .match_indices("SIO_")
+        .map(|(i, _)| {
+            let rest = &action[i..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    assert!(variables.len() >= 10, "{variables:?}");
+    for v in &variables {
+        assert!(gate.contains(&format!("${{{v}")), "gate.sh never reads {v}");
+    }
+    for sub in action.match_indices("gate.sh\" ").map(|(i, m)| {
+        action[i + m.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+    }) {
+        assert!(
+            gate.contains(&format!("\n{sub})\n")),
+            "gate.sh has no `{sub}`"
+        );
+    }
+}

@@ -217,3 +217,27 @@ fn a_command_that_exits_is_reported_at_once() {
     assert!(all.contains("no such server"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A judgement file the runner cannot read is exit 2 before the server is started at all.
+#[test]
+fn an_unreadable_judgement_file_stops_the_run_before_the_server_starts() {
+    let dir = temp_dir("judgement");
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let (mut child, rx) = spawn_runner(
+        &dir,
+        &[
+            "--url",
+            &url,
+            "--server-cmd",
+            "touch started; sleep 300",
+            "--judgement",
+            "no-such-file.json",
+        ],
+    );
+    let code = exit_code(&mut child, Duration::from_secs(15));
+    let all = rx.try_iter().collect::<Vec<_>>().join("\n");
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("--judgement no-such-file.json"), "{all}");
+    assert!(!dir.join("started").exists(), "the server was started");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,6 +26,12 @@ pub(super) async fn run(args: Args, command: String) -> u8 {
         Ok(e) => e,
         Err(e) => return usage(e.to_string()),
     };
+    // The judgement file too: an unreadable one is exit 2 either way, before a server start.
+    if let Some(path) = &args.judgement {
+        if let Err(e) = super::load_judgements(path, args.bless) {
+            return usage(format!("--judgement {}: {e}", path.display()));
+        }
+    }
     let log = args.server_log.clone();
     let mut server = match ServerProcess::start(&command, &log) {
         Ok(s) => s,
