@@ -30,14 +30,25 @@ root="${SIO_ROOT:-${RUNNER_TEMP:-/tmp}/sio-conformance}"
 
 is_true() { [[ "${1:-}" == "true" ]]; }
 
+# A step output (`name=value`) for GitHub, or on stdout when run by hand.
+output() {
+    if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
+        echo "$1" >>"$GITHUB_OUTPUT"
+    else
+        echo "$1"
+    fi
+}
+
 case "${1:-}" in
 cache-key)
     # Everything the installed binary is built from; the action's ref alone would miss a
-    # branch that moved.
+    # branch that moved. macOS has shasum where Linux has sha256sum.
+    sha=sha256sum
+    command -v sha256sum >/dev/null || sha="shasum -a 256"
     key="$(cd "$checkout" && find Cargo.toml Cargo.lock conformance protocol fixtures/Cargo.toml \
         fixtures/src fixtures/transcripts -type f -not -path '*/action/*' -print0 |
-        sort -z | xargs -0 sha256sum | sha256sum | cut -c1-32)"
-    echo "key=$key" >>"${GITHUB_OUTPUT:-/dev/stdout}"
+        sort -z | xargs -0 $sha | $sha | cut -c1-32)"
+    output "key=$key"
     ;;
 install)
     if [[ -x "$root/bin/sio-conformance" ]]; then
@@ -64,9 +75,11 @@ run)
     is_true "${SIO_STRICT:-}" && args+=(--strict)
     [[ -n "${SIO_JUDGEMENT:-}" ]] && args+=(--judgement "$SIO_JUDGEMENT")
     is_true "${SIO_BLESS:-}" && args+=(--bless)
-    # Word splitting on purpose: extra flags as one input.
-    # shellcheck disable=SC2206
-    [[ -n "${SIO_ARGS:-}" ]] && args+=($SIO_ARGS)
+    # Extra flags as one input, split on spaces; `read` does not expand globs (`--filter sio.*`).
+    if [[ -n "${SIO_ARGS:-}" ]]; then
+        read -r -a extra <<<"$SIO_ARGS"
+        args+=("${extra[@]}")
+    fi
     echo "sio-conformance ${args[*]}"
     code=0
     "$runner" "${args[@]}" || code=$?
@@ -76,7 +89,7 @@ run)
     if [[ -n "${GITHUB_STEP_SUMMARY:-}" && -f "$reports/report.md" ]]; then
         cat "$reports/report.md" >>"$GITHUB_STEP_SUMMARY"
     fi
-    echo "exit-code=$code" >>"${GITHUB_OUTPUT:-/dev/stdout}"
+    output "exit-code=$code"
     ;;
 verdict)
     code="${SIO_EXIT_CODE:?SIO_EXIT_CODE, the exit-code output of the run step, is required}"

@@ -420,3 +420,29 @@ fn action_yml_and_the_gate_script_agree() {
         );
     }
 }
+
+/// The `args` input is split on spaces, and a glob in it reaches the runner as written, even
+/// when a file in the workspace matches it.
+#[test]
+fn extra_args_reach_the_runner_unexpanded() {
+    if !tools_available() {
+        return;
+    }
+    let ws = Workspace::new("args");
+    std::fs::write(ws.path("sio.rooms.glob"), "").expect("a file the glob matches");
+    let out = Command::new("bash")
+        .arg(gate_script())
+        .arg("run")
+        .current_dir(&ws.dir)
+        .env("SIO_RUNNER", BIN)
+        .env("SIO_URL", "http://127.0.0.1:1")
+        .env("SIO_ARGS", "--list  --filter sio.rooms.*")
+        .env("GITHUB_OUTPUT", ws.path("github_output"))
+        .output()
+        .expect("bash runs gate.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(ws.read("github_output").contains("exit-code=0"), "{stdout}");
+    assert!(stdout.contains("sio.rooms.to-self"), "{stdout}");
+    assert!(!stdout.contains("sio.connect.main "), "{stdout}");
+}
