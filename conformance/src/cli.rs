@@ -269,16 +269,9 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
         },
     };
     let url = args.url.clone().unwrap_or_default();
-    let endpoint = match Endpoint::parse(&url) {
-        Ok(e) if args.ca_cert.is_some() || args.insecure => match e.with_trust(Trust {
-            ca_cert: args.ca_cert.clone(),
-            insecure: args.insecure,
-        }) {
-            Ok(e) => e,
-            Err(e) => return usage(e.to_string()),
-        },
+    let endpoint = match endpoint_of(&args) {
         Ok(e) => e,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(e),
     };
     // The rerun command must reach the server the same way.
     let trust_flags = match (&args.ca_cert, args.insecure) {
@@ -484,6 +477,20 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
             finish_judged(path, file, judged, &report, &known, args.bless, args.quiet)
         }
         _ => exit_code(&summary, args.strict),
+    }
+}
+
+/// The `--url` endpoint with the trust settings of `--ca-cert` and `--insecure`.
+fn endpoint_of(args: &Args) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::parse(args.url.as_deref().unwrap_or_default());
+    match endpoint.map_err(|e| e.to_string())? {
+        e if args.ca_cert.is_some() || args.insecure => e
+            .with_trust(Trust {
+                ca_cert: args.ca_cert.clone(),
+                insecure: args.insecure,
+            })
+            .map_err(|e| e.to_string()),
+        e => Ok(e),
     }
 }
 

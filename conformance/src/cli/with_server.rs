@@ -20,11 +20,11 @@ const TAIL_LINES: usize = 20;
 
 /// Starts the server, runs the suite against it, stops it; returns the exit code.
 pub(super) async fn run(args: Args, command: String) -> u8 {
-    let url = args.url.clone().unwrap_or_default();
-    // Checked before anything starts: a usage error should not cost a server start.
-    let endpoint = match Endpoint::parse(&url) {
+    // Checked before anything starts: a usage error should not cost a server start. With the
+    // run's trust settings: a server with a certificate of a private CA must count as answering.
+    let endpoint = match super::endpoint_of(&args) {
         Ok(e) => e,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(e),
     };
     // The judgement file too: an unreadable one is exit 2 either way, before a server start.
     if let Some(path) = &args.judgement {
