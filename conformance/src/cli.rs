@@ -8,7 +8,7 @@ use crate::config::{Capability, Settings, Tier, TimingOverrides, Timings};
 use crate::driver::{Endpoint, Trust};
 use crate::filter::{Globs, Selection};
 use crate::judgement::{self, Judged, Judgements};
-use crate::report::{self, Report};
+use crate::report::{self, Report, StartedServer};
 use crate::runner::{self, RunOptions};
 use crate::verdict::{Summary, Verdict, exit, exit_code};
 use std::io::{IsTerminal, Write};
@@ -22,6 +22,8 @@ Examples:
   sio-conformance --url http://127.0.0.1:3000 --filter 'sio.connect.*' --junit junit.xml
   sio-conformance --url https://staging.example:443/app --ca-cert ca.pem
   sio-conformance --url http://127.0.0.1:3000 --capability official   skip detection
+  sio-conformance --url http://127.0.0.1:3000 --server-cmd 'node server.js' --judgement known.json
+                                                start the server, run, stop it; known failures kept
 
 Tiers (what the target serves; found by behaviour, cases needing more are `unsupported`):
   protocol   any Socket.IO server at /socket.io/, no application code
@@ -39,11 +41,21 @@ Exit codes:
      answering during the run (one headline; cut-short cases are `error`); with --judgement also
      a case that ended `error` where the file records another verdict
   3  --judgement: some verdict differs from the file (each difference is printed with its
-     recorded reason)";
+     recorded reason)
+  130  --server-cmd: interrupted (SIGINT, SIGTERM, SIGHUP); the server was stopped first";
+
+/// `--version`: the runner's, and the oracle's the embedded transcripts were captured from
+/// (build.rs reads them from the transcripts' meta lines).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (oracle: ",
+    env!("SIO_ORACLE_VERSIONS"),
+    ")"
+);
 
 /// Runs the Engine.IO v4 / Socket.IO v5 conformance suite against a server.
 #[derive(clap::Parser, Debug, Clone)]
-#[command(name = "sio-conformance", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "sio-conformance", version = VERSION, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
@@ -152,6 +164,36 @@ pub struct Args {
     /// of unchanged verdicts; a new non-pass verdict gets a `TODO: ` placeholder reason.
     #[arg(long, requires = "judgement")]
     pub bless: bool,
+    /// Start the server under test with this shell command (`sh -c`, in a process group of its
+    /// own) before the run, wait until --url answers, and stop it and everything it spawned
+    /// after the run, on Ctrl-C and on SIGTERM. Its output goes to --server-log.
+    #[arg(long, value_name = "COMMAND", requires = "url")]
+    pub server_cmd: Option<String>,
+    /// --server-cmd: how long the URL may take to answer once the command started, ms.
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    pub server_timeout: u64,
+    /// --server-cmd: the file that gets the server's stdout and stderr (named in the reports).
+    #[arg(
+        long,
+        default_value = "sio-conformance-server.log",
+        value_name = "FILE"
+    )]
+    pub server_log: PathBuf,
+}
+
+#[cfg(unix)]
+mod with_server;
+#[cfg(not(unix))]
+mod with_server {
+    //! `--server-cmd` needs process groups (Unix).
+    pub(super) async fn run(_: super::Args, _: String) -> u8 {
+        super::usage("--server-cmd needs a Unix system (process groups)".into())
+    }
+}
+
+/// `command` quoted for a POSIX shell (the rerun command repeats `--server-cmd`).
+fn shell_quote(command: &str) -> String {
+    format!("'{}'", command.replace('\'', r"'\''"))
 }
 
 fn usage(message: String) -> u8 {
@@ -212,6 +254,17 @@ pub fn catalogue(cases: &[Case]) -> String {
 
 /// Runs the CLI and returns the process exit code.
 pub async fn run(args: Args) -> u8 {
+    match args.server_cmd.clone() {
+        Some(command) if !args.list && args.html_from.is_none() => {
+            with_server::run(args, command).await
+        }
+        _ => run_suite(args, None).await,
+    }
+}
+
+/// Runs the suite against `--url` (already started, when `server` says by whom) and returns the
+/// exit code.
+pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
     let cases = cases::all();
     let selection = Selection {
         filter: Globs::new(&args.filter),
@@ -239,16 +292,9 @@ pub async fn run(args: Args) -> u8 {
         },
     };
     let url = args.url.clone().unwrap_or_default();
-    let endpoint = match Endpoint::parse(&url) {
-        Ok(e) if args.ca_cert.is_some() || args.insecure => match e.with_trust(Trust {
-            ca_cert: args.ca_cert.clone(),
-            insecure: args.insecure,
-        }) {
-            Ok(e) => e,
-            Err(e) => return usage(e.to_string()),
-        },
+    let endpoint = match endpoint_of(&args) {
         Ok(e) => e,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return usage(e),
     };
     // The rerun command must reach the server the same way.
     let trust_flags = match (&args.ca_cert, args.insecure) {
@@ -406,10 +452,13 @@ pub async fn run(args: Args) -> u8 {
         summary: summary.clone(),
         records,
         judgement: judged,
-        rerun: args
-            .rerun_command
-            .clone()
-            .unwrap_or_else(|| format!("cargo xtask conformance --url {url}{trust_flags}")),
+        rerun: args.rerun_command.clone().unwrap_or_else(|| {
+            let server_flags = server.as_ref().map_or(String::new(), |s| {
+                format!(" --server-cmd {}", shell_quote(&s.command))
+            });
+            format!("cargo xtask conformance --url {url}{trust_flags}{server_flags}")
+        }),
+        server,
     };
     if let Some(headline) = &outcome.server_stopped {
         eprintln!("sio-conformance: {headline}");
@@ -451,6 +500,20 @@ pub async fn run(args: Args) -> u8 {
             finish_judged(path, file, judged, &report, &known, args.bless, args.quiet)
         }
         _ => exit_code(&summary, args.strict),
+    }
+}
+
+/// The `--url` endpoint with the trust settings of `--ca-cert` and `--insecure`.
+fn endpoint_of(args: &Args) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::parse(args.url.as_deref().unwrap_or_default());
+    match endpoint.map_err(|e| e.to_string())? {
+        e if args.ca_cert.is_some() || args.insecure => e
+            .with_trust(Trust {
+                ca_cert: args.ca_cert.clone(),
+                insecure: args.insecure,
+            })
+            .map_err(|e| e.to_string()),
+        e => Ok(e),
     }
 }
 
@@ -550,5 +613,17 @@ fn warn_todos(path: &Path, todos: &[&str]) {
             judgement::TODO.trim_end(),
             crate::failure::clip(&todos.join(", "), 400)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    /// The rerun command repeats `--server-cmd` for a POSIX shell, quotes included.
+    #[test]
+    fn quotes_a_server_command_for_the_shell() {
+        assert_eq!(shell_quote("node a.mjs"), "'node a.mjs'");
+        assert_eq!(shell_quote("echo 'x' y"), r"'echo '\''x'\'' y'");
     }
 }

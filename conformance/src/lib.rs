@@ -12,6 +12,8 @@
 //!   verdicts on when the server did what it owes by a deadline.
 //! - [`judgement`]: the per-target judgement file (`--judgement`, `--bless`).
 //! - [`report`]: terminal, JSON, JUnit and Markdown reports, and the static HTML site.
+//! - [`server_process`]: `--server-cmd`, the server under test started, waited for and stopped
+//!   (with everything it spawned) by the runner.
 //! - [`cli`]: the command line shared by the `sio-conformance` binary and `cargo xtask conformance`.
 
 pub mod case;
@@ -31,6 +33,8 @@ pub mod long_poll;
 pub mod replay;
 pub mod report;
 pub mod runner;
+#[cfg(unix)]
+pub mod server_process;
 pub mod timing;
 pub mod verdict;
 pub mod watchdog;

@@ -12,6 +12,10 @@
 //! recorded reason when a verdict is not the recorded one); `--bless` (passed through) writes
 //! this run's verdicts into it, keeping the reasons of unchanged verdicts. `--no-judgement` runs
 //! without it (exit codes 0/1/2 from the verdicts, as with `--url`).
+//!
+//! `--url URL --server-cmd CMD` (runner flags) has the runner start the server, wait for the URL,
+//! and stop it afterwards (conformance/IMPLEMENTERS.md); the rerun command shown in reports
+//! repeats the `--server-cmd`.
 
 use crate::contract::{self, Target};
 use crate::workspace;
@@ -53,12 +57,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !build.status().context("running cargo build")?.success() {
         bail!("building sio-conformance failed");
     }
+    let server_cmd = flag_value(&args.rest, "--server-cmd");
+    if server_cmd.is_some() && args.url.is_none() {
+        bail!("--server-cmd needs --url (the URL the command's server answers on), not a --target");
+    }
     let mut judgement = None;
     let (server, url, rerun) = match args.url {
         Some(url) => (
             None,
             url.clone(),
-            format!("cargo xtask conformance --url {url}"),
+            match server_cmd {
+                Some(command) => format!(
+                    "cargo xtask conformance --url {url} --server-cmd '{}'",
+                    command.replace('\'', r"'\''")
+                ),
+                None => format!("cargo xtask conformance --url {url}"),
+            },
         ),
         None => {
             let target = args.target.unwrap_or(Target::Reference);
@@ -92,4 +106,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
         None => ExitCode::from(2),
     })
+}
+
+/// The value of `--name VALUE` or `--name=VALUE` among the runner flags.
+fn flag_value<'a>(flags: &'a [String], name: &str) -> Option<&'a str> {
+    flags.iter().enumerate().find_map(|(i, flag)| {
+        if flag == name {
+            flags.get(i + 1).map(String::as_str)
+        } else {
+            flag.strip_prefix(name)?.strip_prefix('=')
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flag_value;
+
+    #[test]
+    fn finds_a_runner_flag_in_both_spellings() {
+        let flags = |s: &[&str]| s.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let spaced = flags(&["--quiet", "--server-cmd", "node s.mjs"]);
+        assert_eq!(flag_value(&spaced, "--server-cmd"), Some("node s.mjs"));
+        let joined = flags(&["--server-cmd=node s.mjs"]);
+        assert_eq!(flag_value(&joined, "--server-cmd"), Some("node s.mjs"));
+        assert_eq!(flag_value(&flags(&["--server-cmd"]), "--server-cmd"), None);
+        assert_eq!(
+            flag_value(&flags(&["--server-log", "x"]), "--server-cmd"),
+            None
+        );
+    }
 }

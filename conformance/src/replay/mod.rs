@@ -321,6 +321,36 @@ async fn replay_body(cx: &mut Ctx) -> CaseResult {
 mod tests {
     use super::*;
 
+    /// `--version` names the oracle of the embedded transcripts: build.rs's hand-cut reading of
+    /// their meta lines agrees with the transcripts parsed as JSON, and names the pinned
+    /// packages.
+    #[test]
+    fn the_version_names_the_oracle_of_the_embedded_transcripts() {
+        let first = &replays()[0].transcript.meta.versions;
+        let name = |key: &str| format!("{key} {}", first[key].as_str().expect(key));
+        for r in replays() {
+            assert_eq!(&r.transcript.meta.versions, first, "{}", r.case.id);
+        }
+        let oracle = env!("SIO_ORACLE_VERSIONS");
+        for key in [
+            "socket.io",
+            "engine.io",
+            "socket.io-parser",
+            "engine.io-parser",
+            "node",
+        ] {
+            assert!(oracle.contains(&name(key)), "{oracle} lacks {}", name(key));
+        }
+        assert!(!oracle.contains('|'), "one oracle: {oracle}");
+        assert!(
+            oracle.starts_with(
+                "socket.io 4.8.4, engine.io 6.6.12, socket.io-parser 4.2.7, engine.io-parser 5.2.3"
+            ),
+            "{oracle}"
+        );
+        assert!(crate::cli::VERSION.contains(oracle));
+    }
+
     #[test]
     fn a_replay_is_never_stricter_than_the_hand_written_case_for_its_behaviour() {
         assert_eq!(behaviour_tags("§4 #28; §1.5; §4 #3"), ["§4 #28", "§4 #3"]);

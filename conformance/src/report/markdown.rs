@@ -82,6 +82,14 @@ pub fn render(report: &Report) -> String {
         report.capabilities.join(", "),
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(server) = &report.server {
+        let _ = writeln!(
+            out,
+            "Server started by the runner: `{}` · its output: `{}`\n",
+            cell(&server.command),
+            server.log
+        );
+    }
     if !report.findings.is_empty() {
         out.push_str("| finding (rule) | level | reported by | expected | received | cases |\n|---|---|---|---|---|---|\n");
         for f in &report.findings {

@@ -48,6 +48,18 @@ pub struct Report {
     /// The command that reruns a selection (a `--filter` is appended).
     #[serde(skip)]
     pub rerun: String,
+    /// `--server-cmd`: the server the runner started for this run, and where its output is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<StartedServer>,
+}
+
+/// A server the runner started itself (`--server-cmd`).
+#[derive(Clone, Debug, Serialize)]
+pub struct StartedServer {
+    /// The shell command.
+    pub command: String,
+    /// The file with its stdout and stderr.
+    pub log: String,
 }
 
 impl Report {
@@ -143,6 +155,7 @@ mod tests {
             summary: Summary::of(&records),
             records,
             judgement: None,
+            server: None,
             rerun: "cargo xtask conformance --url http://127.0.0.1:1".into(),
         }
     }

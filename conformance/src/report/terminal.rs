@@ -195,6 +195,13 @@ pub fn render(report: &Report) -> String {
         t.connect_timeout,
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(server) = &report.server {
+        let _ = writeln!(
+            out,
+            "server started by the runner: {}; its output: {}",
+            server.command, server.log
+        );
+    }
     out
 }
 
