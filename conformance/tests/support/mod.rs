@@ -49,6 +49,13 @@ pub fn start_node_harness() -> Option<(Harness, String)> {
 /// Starts `node <script> --port 0` in `fixtures/node` (the harness, or one of the servers in
 /// `targets/`) and returns it with its URL, as [`start_node_harness`].
 pub fn start_node(script: &str) -> Option<(Harness, String)> {
+    start_node_with(&[script], &[])
+}
+
+/// Starts `node <args…> --port 0` in `fixtures/node` with `env` added (e.g. the harness with
+/// `--import ./faults/preload.mjs` and `SIO_NODE_FAULT`), as [`start_node_harness`].
+pub fn start_node_with(args: &[&str], env: &[(&str, &str)]) -> Option<(Harness, String)> {
+    let script = args.join(" ");
     if Command::new("node").arg("--version").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -62,7 +69,9 @@ pub fn start_node(script: &str) -> Option<(Harness, String)> {
         "fixtures/node/node_modules is missing: run `npm ci` in fixtures/node (or `cargo xtask serve`)"
     );
     let mut child = Command::new("node")
-        .args([script, "--port", "0"])
+        .args(args)
+        .args(["--port", "0"])
+        .envs(env.iter().copied())
         .current_dir(node_dir())
         .stdout(Stdio::piped())
         .stdin(Stdio::null())
