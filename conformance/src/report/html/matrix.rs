@@ -20,7 +20,7 @@
 //! findings (one per root cause), each deviation no finding covers, and what was not run and
 //! why, so that every cell that is not `pass` names an entry of its column's list.
 
-use super::escape::{file_name, text};
+use super::escape::{clip, file_name, text};
 use super::model::{CaseView, Site};
 use super::{STYLE, badge};
 use serde_json::Value;
@@ -46,6 +46,8 @@ pub struct Column {
     pub wall_ms: u64,
     /// The run, read from `<site>/results.json`.
     pub run: Option<Site>,
+    /// The site has the server's stderr (`<site>/server.log`, written by `cargo xtask matrix`).
+    pub server_log: bool,
 }
 
 /// The whole matrix.
@@ -95,6 +97,7 @@ impl Matrix {
                 ));
             }
             let results = dir.join(&site).join("results.json");
+            let server_log = dir.join(&site).join("server.log").is_file();
             let (run, read_error) = match std::fs::read_to_string(&results) {
                 Ok(json) => match Site::from_json(&json) {
                     Ok(site) => (Some(site), None),
@@ -111,6 +114,7 @@ impl Matrix {
                 error: c["error"].as_str().map(str::to_string).or(read_error),
                 wall_ms: c["wall_ms"].as_u64().unwrap_or(0),
                 run,
+                server_log,
             });
         }
         Ok(Matrix {
@@ -122,6 +126,9 @@ impl Matrix {
     }
 
     /// Every case id of every run, in the order of the first run that has it.
+    /// Grouped by area: the areas in the order their first case comes, the cases of an area in
+    /// their own order (cases are registered interleaved: `eio.handshake.x` is followed by its
+    /// twin `sio.engine.handshake.x`).
     fn case_ids(&self) -> Vec<(String, &CaseView)> {
         let mut ids: Vec<(String, &CaseView)> = Vec::new();
         for run in self.columns.iter().filter_map(|c| c.run.as_ref()) {
@@ -131,6 +138,14 @@ impl Matrix {
                 }
             }
         }
+        let mut areas: Vec<String> = Vec::new();
+        for (_, case) in &ids {
+            let area = case.area();
+            if !areas.contains(&area) {
+                areas.push(area);
+            }
+        }
+        ids.sort_by_key(|(_, case)| areas.iter().position(|a| *a == case.area()));
         ids
     }
 }
@@ -315,6 +330,10 @@ pub fn render(m: &Matrix) -> String {
     )
 }
 
+/// What a findings entry shows of the expected and received lines (a 1 MB frame is one line);
+/// the case page has them whole.
+const SHOWN_CHARS: usize = 300;
+
 /// The matrix is wider than a run's page; its header stays in view while scrolling.
 const MATRIX_STYLE: &str = "
 body.matrix{max-width:none}
@@ -329,7 +348,7 @@ table.grid .v{font-size:12px}
 table.grid td.case code{font-size:12px}
 table.grid a.why{font-size:11px;color:#57606a;margin-left:.2em}
 .findings-of{margin-top:1.2em}
-.finding h4{margin:.3em 0}
+.finding h4{margin:.3em 0}.finding code{word-break:break-all}
 ";
 
 fn columns_table(b: &mut String, m: &Matrix) {
@@ -365,9 +384,17 @@ fn columns_table(b: &mut String, m: &Matrix) {
         } else {
             text(&c.name)
         };
+        let log = if c.server_log {
+            format!(
+                " <a class=\"muted\" href=\"{}/server.log\">server log</a>",
+                text(&c.site)
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             b,
-            "<tr><td>{name}{}</td><td>{}</td><td>{tier}</td><td><span class=\"counts\">{counts}</span>{error}</td><td>{findings}</td><td>{:.0}&nbsp;s</td></tr>",
+            "<tr><td>{name}{}{log}</td><td>{}</td><td>{tier}</td><td><span class=\"counts\">{counts}</span>{error}</td><td>{findings}</td><td>{:.0}&nbsp;s</td></tr>",
             if c.third_party {
                 ""
             } else {
@@ -511,8 +538,8 @@ fn findings(b: &mut String, m: &Matrix) {
                 text(&f.title),
                 page(&f.case),
                 text(&f.step),
-                text(&f.expected.join(" · ")),
-                text(&f.received.join(" · ")),
+                text(&clip(&f.expected.join(" · "), SHOWN_CHARS)),
+                text(&clip(&f.received.join(" · "), SHOWN_CHARS)),
                 f.cases.len(),
                 verdicts.join(", ")
             );
@@ -524,8 +551,8 @@ fn findings(b: &mut String, m: &Matrix) {
                 first.failures.first().map_or_else(Default::default, |f| {
                     (
                         f.step.clone(),
-                        f.expected.join(" · "),
-                        f.received.join(" · "),
+                        clip(&f.expected.join(" · "), SHOWN_CHARS),
+                        clip(&f.received.join(" · "), SHOWN_CHARS),
                         f.note.clone().unwrap_or_default(),
                     )
                 });
@@ -708,8 +735,8 @@ mod tests {
             cases: vec![
                 case("a.one", "pass", "", ""),
                 case("a.two", "fail", "x", "y"),
-                case("a.three", "blocked", "x", "y"),
                 case("b.one", "non-strict", "close 1002", "close 1005"),
+                case("a.three", "blocked", "x", "y"),
                 case("b.two", "non-strict", "close 1007", "close 1005"),
                 case("b.three", "non-strict", "status 204", "status 200"),
                 CaseView {
@@ -729,8 +756,8 @@ mod tests {
         }];
         assert_eq!(explain(&run, &run.cases[0]), None);
         assert_eq!(explain(&run, &run.cases[1]), Some(Explanation::Finding(0)));
-        assert_eq!(explain(&run, &run.cases[2]), Some(Explanation::Finding(0)));
-        assert_eq!(explain(&run, &run.cases[3]), Some(Explanation::Deviation));
+        assert_eq!(explain(&run, &run.cases[3]), Some(Explanation::Finding(0)));
+        assert_eq!(explain(&run, &run.cases[2]), Some(Explanation::Deviation));
         let groups = deviation_groups(&run);
         let sizes: Vec<usize> = groups.iter().map(|(_, cases)| cases.len()).collect();
         assert_eq!(sizes, vec![2, 1], "close codes together, the status apart");
@@ -755,6 +782,8 @@ mod tests {
             .map(|s| &s[..s.find('"').unwrap_or(0)])
             .collect();
         assert_eq!(whys.len(), 6, "six cells that are not pass");
+        // One header row per area, though `b.one` comes between two `a.*` cases.
+        assert_eq!(page.matches("<tr class=\"area\"").count(), 3);
         for anchor in whys {
             assert!(page.contains(&format!("id=\"{anchor}\"")), "{anchor}");
         }
