@@ -194,14 +194,21 @@ fn build_runner() -> Result<PathBuf> {
 
 /// Starts the column's server, runs the suite into `site`, stops the server.
 fn run_column(column: &Column, runner: &Path, site: &Path) -> Result<()> {
-    let server = match column.launch {
-        Launch::Target(target) => contract::start(target, false)?,
-        Launch::NodeRelease => start_node_release(column.id)?,
-    };
     // A site of an earlier run must not lend this one its pages.
     if site.exists() {
         std::fs::remove_dir_all(site).with_context(|| format!("removing {}", site.display()))?;
     }
+    std::fs::create_dir_all(site).with_context(|| format!("creating {}", site.display()))?;
+    // What the server says on stderr (its tracebacks, its warnings) goes beside its pages: the
+    // matrix links it, and the findings are checked against it.
+    let log = std::fs::File::create(site.join("server.log")).context("creating server.log")?;
+    let server = match column.launch {
+        Launch::Target(target) => contract::start_with(target, false, |mut command| {
+            command.stderr(log);
+            command
+        })?,
+        Launch::NodeRelease => start_node_release(column.id, log)?,
+    };
     let rerun = match column.launch {
         Launch::Target(target) => format!("cargo xtask conformance --target {}", target.name()),
         Launch::NodeRelease => format!(
@@ -230,7 +237,7 @@ fn run_column(column: &Column, runner: &Path, site: &Path) -> Result<()> {
 
 /// An older socket.io release: `npm ci` in its directory when its lock changed, then
 /// `node matrix/official.mjs --release <column>`.
-fn start_node_release(column: &str) -> Result<Server> {
+fn start_node_release(column: &str, log: std::fs::File) -> Result<Server> {
     let dir = workspace::node_dir().join("matrix").join(column);
     node::ensure_installed_in(&dir)?;
     let mut command = node::script(
@@ -242,6 +249,7 @@ fn start_node_release(column: &str) -> Result<Server> {
             "0".into(),
         ],
     );
+    command.stderr(log);
     contract::start_command(column, &mut command)
 }
 

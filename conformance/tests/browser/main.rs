@@ -164,6 +164,9 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
             ]
         });
         std::fs::write(site.0.join("matrix.json"), manifest.to_string()).expect("matrix.json");
+        // As `cargo xtask matrix` leaves it beside a column's pages: the matrix links it.
+        std::fs::write(site.0.join("faulty/server.log"), "sio-node-fault: injected\n")
+            .expect("server.log");
         assert_eq!(
             cli(&["--matrix", site.0.to_str().expect("utf-8")]).await,
             0
@@ -196,6 +199,13 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
         assert_eq!(shape["fails"], 1, "{shape}");
         assert!(shape["width"].as_f64().unwrap_or(0.0) > 300.0, "{shape}");
         assert!(checked >= 12, "only {checked} links on the matrix");
+        let log_links = browser
+            .eval(
+                &page,
+                "document.querySelectorAll('a[href$=\"faulty/server.log\"]').length",
+            )
+            .await;
+        assert_eq!(log_links, 1, "the server log is linked");
         let shot = browser.screenshot(&page, 1400).await;
         assert!(shot.starts_with(b"\x89PNG"), "a PNG");
         std::fs::write(shots.join("matrix.png"), &shot).expect("write matrix.png");
