@@ -59,7 +59,7 @@ pub const VERSION: &str = concat!(
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
     /// live under it; https needs the `tls` feature, on by default).
-    #[arg(long, required_unless_present_any = ["list", "html_from", "catalogue"])]
+    #[arg(long, required_unless_present_any = ["list", "html_from", "catalogue", "matrix"])]
     pub url: Option<String>,
     /// https: also trust the CA certificate(s) in this PEM file (besides the Mozilla roots).
     #[arg(long, value_name = "PEM FILE")]
@@ -145,6 +145,11 @@ pub struct Args {
     /// `--json FILE`), without contacting any server.
     #[arg(long, value_name = "FILE", requires = "html", conflicts_with = "url")]
     pub html_from: Option<PathBuf>,
+    /// Render the implementation matrix of several runs into DIR/index.html and DIR/summary.md,
+    /// from DIR/matrix.json (its columns, each naming the `--html` site of a run under DIR),
+    /// without contacting any server. `cargo xtask matrix` writes all of it.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["url", "html", "html_from"])]
+    pub matrix: Option<PathBuf>,
     /// The command shown to rerun one case (`--filter '<id>'` is appended).
     #[arg(long, value_name = "CMD")]
     pub rerun_command: Option<String>,
@@ -280,6 +285,18 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
     }
     if let (Some(from), Some(dir)) = (&args.html_from, &args.html) {
         return html_from(from, dir);
+    }
+    if let Some(dir) = &args.matrix {
+        return match report::html::matrix::write(dir) {
+            Ok(columns) => {
+                println!(
+                    "{}: a matrix of {columns} column(s)",
+                    dir.join("index.html").display()
+                );
+                exit::OK
+            }
+            Err(e) => usage(format!("--matrix: {e}")),
+        };
     }
     // Every registered id, selected or not: a judgement entry outside it is stale.
     let known: Vec<&str> = cases.iter().map(|c| c.id).collect();

@@ -187,11 +187,16 @@ pub fn start_with(
     wrap: impl FnOnce(Command) -> Command,
 ) -> Result<Server> {
     let mut command = wrap(command(target, 0, release)?);
+    start_command(target.name(), &mut command)
+}
+
+/// Starts a server command (one that prints the listening line) and waits for that line.
+pub fn start_command(name: &str, command: &mut Command) -> Result<Server> {
     command.stdout(Stdio::piped()).stdin(Stdio::null());
     eprintln!("xtask: starting {command:?}");
     let mut child = command
         .spawn()
-        .with_context(|| format!("could not start the {} server", target.name()))?;
+        .with_context(|| format!("could not start the {name} server"))?;
     match listening_url(&mut child) {
         Ok(url) => Ok(Server { child, url }),
         Err(e) => {

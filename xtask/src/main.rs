@@ -9,6 +9,7 @@ mod capture;
 mod conformance;
 mod contract;
 mod fuzz;
+mod matrix;
 mod node;
 mod proptest;
 mod serve;
@@ -38,6 +39,8 @@ enum Task {
     Bench(bench::Args),
     /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
     Fuzz(fuzz::Args),
+    /// The implementation matrix: every pinned server through the suite, one site (target/matrix).
+    Matrix(matrix::Args),
     /// Property tests (rooms, reconnection, recovery) against a server: proptest/PROPTEST.md.
     Proptest(proptest::Args),
 }
@@ -50,6 +53,7 @@ fn main() -> std::process::ExitCode {
         Task::Capture(args) => capture::run(args),
         Task::Conformance(args) => conformance::run(args),
         Task::Fuzz(args) => fuzz::run(args),
+        Task::Matrix(args) => matrix::run(args),
         Task::Proptest(args) => proptest::run(args),
     };
     match outcome {

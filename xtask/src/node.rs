@@ -11,15 +11,19 @@ const STAMP: &str = "node_modules/.xtask-installed-lock.json";
 
 /// Makes sure `fixtures/node/node_modules` matches the committed lock file (`npm ci` otherwise).
 pub fn ensure_installed() -> Result<()> {
-    let dir = workspace::node_dir();
+    ensure_installed_in(&workspace::node_dir())
+}
+
+/// Makes sure `dir/node_modules` matches `dir/package-lock.json` (`npm ci` otherwise).
+pub fn ensure_installed_in(dir: &Path) -> Result<()> {
     let lock = std::fs::read(dir.join("package-lock.json"))
-        .context("reading fixtures/node/package-lock.json")?;
+        .with_context(|| format!("reading {}", dir.join("package-lock.json").display()))?;
     if std::fs::read(dir.join(STAMP)).ok().as_deref() == Some(lock.as_slice()) {
         return Ok(());
     }
     let status = run_logged(
         Command::new("npm").args(["ci", "--no-audit", "--no-fund"]),
-        &dir,
+        dir,
     )?;
     if !status.success() {
         bail!("`npm ci` failed in {} ({status})", dir.display());

@@ -42,7 +42,10 @@ async fn open_raw(cx: &mut Ctx) -> Result<RawWs, Failure> {
         {
             Ok(ws)
         }
-        other => Err(Failure::assertion(step, want.describe(), describe(&other))),
+        // The open packet is the session's first check, shared by every Engine.IO case: a
+        // wrong one is the handshake's finding, not one of each frame case.
+        other => Err(Failure::assertion(step, want.describe(), describe(&other))
+            .rule(crate::catalogue::OPEN_PACKET)),
     }
 }
 

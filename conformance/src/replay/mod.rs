@@ -309,8 +309,16 @@ async fn replay_body(cx: &mut Ctx) -> CaseResult {
         // live socket id that normalises to an engine token is the engine's id reused.
         let wants_socket_id = f.expected.iter().any(|l| l.contains("<sio-sid-"));
         let got_engine_id = f.received.iter().any(|l| l.contains("<eio-sid-"));
+        // A transcript opens with Node's open packet: a replay that breaks there broke on the
+        // handshake every case shares, reported once under its rule.
+        let open_packet = f
+            .expected
+            .iter()
+            .any(|l| l.starts_with("text 0{\"sid\"") || l.starts_with("payload 0{\"sid\""));
         if wants_socket_id && got_engine_id {
             f.rule(crate::catalogue::SOCKET_ID_PRIVATE)
+        } else if open_packet {
+            f.rule(crate::catalogue::OPEN_PACKET)
         } else {
             f
         }

@@ -9,11 +9,13 @@
 //!
 //! The pages are always rendered from the JSON report ([`model`]), so a run and a later
 //! `--html-from results.json` give the same site. Modules: [`escape`] (text, attributes, file
-//! names), [`index`] (the summary page), [`page`] (a case page), [`svg`] (the sequence diagram).
+//! names), [`index`] (the summary page), [`page`] (a case page), [`svg`] (the sequence diagram),
+//! [`matrix`] (several runs side by side: `--matrix DIR`, the site of `cargo xtask matrix`).
 //! Every page carries its own small style sheet, so a single page can be mailed or attached.
 
 pub mod escape;
 pub mod index;
+pub mod matrix;
 pub mod model;
 pub mod page;
 pub mod svg;

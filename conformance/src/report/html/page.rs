@@ -17,7 +17,7 @@ pub fn render(site: &Site, c: &CaseView) -> String {
     let mut b = String::new();
     let _ = writeln!(
         b,
-        "<p><a href=\"../index.html\">← {}</a></p>\n<h1><code>{}</code> {}</h1>\n<p>{}</p>",
+        "<p><a href=\"../index.html\">← every case of this run</a> <span class=\"muted\">(target <code>{}</code>)</span></p>\n<h1><code>{}</code> {}</h1>\n<p>{}</p>",
         text(&site.target),
         text(&c.id),
         badge(
