@@ -85,3 +85,54 @@ fn placeholder_validation() {
         json!(["a", {"__proto__": {"$binary": "01"}}])
     );
 }
+
+/// socket.io-parser 4.2.7 `hasBinary` (node 20): `{a: Buffer}` and `{a: {b: [Buffer]}}` are
+/// binary, `{a: 1, b: "x"}` and `[{}]` are not; `new Encoder().encode` of
+/// `["m", {a: Buffer}]` makes a BINARY_EVENT with one attachment.
+#[test]
+fn has_binary_looks_inside_objects() {
+    let in_object = Value::Object(vec![("a".into(), Value::Binary(vec![1]))]);
+    assert!(in_object.has_binary());
+    let deep = Value::Object(vec![(
+        "a".into(),
+        Value::Object(vec![(
+            "b".into(),
+            Value::Array(vec![Value::Binary(vec![1])]),
+        )]),
+    )]);
+    assert!(deep.has_binary());
+    let plain = Value::Object(vec![
+        ("a".into(), Value::Number(1.0)),
+        ("b".into(), Value::String("x".into())),
+    ]);
+    assert!(!plain.has_binary());
+    assert!(!Value::Array(vec![Value::Object(vec![])]).has_binary());
+    assert!(!Value::Null.has_binary() && !Value::String("\u{0}".into()).has_binary());
+}
+
+/// node 20: `JSON.stringify({a:NaN,b:Infinity,c:[-Infinity,1e21,1e-7,-0]})` is
+/// `{"a":null,"b":null,"c":[null,1e+21,1e-7,0]}`; the Encoder writes the same for event data.
+#[test]
+fn to_json_writes_non_finite_numbers_as_null() {
+    let v = Value::Object(vec![
+        ("a".into(), Value::Number(f64::NAN)),
+        ("b".into(), Value::Number(f64::INFINITY)),
+        (
+            "c".into(),
+            Value::Array(vec![
+                Value::Number(f64::NEG_INFINITY),
+                Value::Number(1e21),
+                Value::Number(1e-7),
+                Value::Number(-0.0),
+            ]),
+        ),
+    ]);
+    assert_eq!(
+        v.to_json(),
+        r#"{"a":null,"b":null,"c":[null,1e+21,1e-7,0]}"#
+    );
+    assert_eq!(
+        Value::Array(vec![Value::Bool(true), Value::Bool(false), Value::Null]).to_json(),
+        "[true,false,null]"
+    );
+}

@@ -448,4 +448,53 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.error, EngineError::V3BinaryLength);
     }
+
+    /// Both sides of `max_payload` (engine.io 6.6.12 `maxHttpBufferSize`) for each v3 decoder.
+    /// Node's rule is strict: polling answers 413 only when "contentLength >
+    /// maxHttpBufferSize" (engine.io build/transports/polling.js), and `ws` fails a frame only
+    /// when its length is "> this._maxPayload" (ws/lib/receiver.js): a body of exactly the
+    /// limit is accepted, one byte more is not. The limit counts bytes, not UTF-16 units.
+    #[test]
+    fn max_payload_is_inclusive_on_every_v3_decoder() {
+        let limits = |max_payload| Limits {
+            max_payload,
+            ..Limits::NODE
+        };
+        // "3:4hé" is 6 bytes, 5 UTF-16 units.
+        assert_eq!(
+            decode_payload("3:4hé", &limits(6)).into_result(),
+            Ok(vec![Packet::message("hé")])
+        );
+        assert_eq!(
+            decode_payload("3:4hé", &limits(5)).into_result(),
+            Err(PayloadError {
+                index: 0,
+                error: EngineError::TooLarge { len: 6, max: 5 }
+            })
+        );
+
+        assert_eq!(
+            decode_binary_frame(&[4, 1, 2], &limits(3)),
+            Ok(Packet::binary([1, 2]))
+        );
+        assert_eq!(
+            decode_binary_frame(&[4, 1, 2], &limits(2)),
+            Err(EngineError::TooLarge { len: 3, max: 2 })
+        );
+
+        let body = [1, 3, 255, 4, 1, 2];
+        assert_eq!(
+            decode_binary_payload(&body, &limits(6)).into_result(),
+            Ok(vec![Packet::binary([1, 2])])
+        );
+        let d = decode_binary_payload(&body, &limits(5));
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::TooLarge { len: 6, max: 5 }
+            })
+        );
+    }
 }

@@ -1027,3 +1027,23 @@ fn the_polling_close_timeout_is_exact() {
     assert_eq!(h.wake(close - 1), vec![]);
     assert_eq!(h.wake(close), vec![closed(CloseReason::ForcedClose, None)]);
 }
+
+/// engine.io 6.6.12 `transport.writable`: over polling it is true while a GET is held (set by
+/// `onPollRequest`, cleared when the payload is written); over WebSocket, while the socket is
+/// open. It is what decides whether a volatile packet is dropped.
+#[test]
+fn writable_follows_the_held_get_and_the_open_websocket() {
+    let mut h = Harness::polling();
+    assert!(!h.s.is_writable(), "the handshake GET was answered");
+    h.s.poll_get(h.at(10), RequestId(1));
+    assert!(h.s.is_writable(), "a GET is held");
+    h.s.send(h.at(20), Data::Text("a".into()));
+    assert_eq!(h.drain(), vec![payload(1, "4a")]);
+    assert!(!h.s.is_writable(), "the held GET carried the payload away");
+
+    let mut h = Harness::websocket();
+    assert!(h.s.is_writable(), "an open WebSocket");
+    h.s.ws_closed(h.at(10), WsId(0), WsEnd::Closed);
+    h.drain();
+    assert!(!h.s.is_writable(), "the WebSocket ended");
+}
