@@ -9,6 +9,7 @@ mod capture;
 mod conformance;
 mod contract;
 mod fuzz;
+mod mutants;
 mod node;
 mod proptest;
 mod serve;
@@ -40,6 +41,8 @@ enum Task {
     Fuzz(fuzz::Args),
     /// Property tests (rooms, reconnection, recovery) against a server: proptest/PROPTEST.md.
     Proptest(proptest::Args),
+    /// Mutation testing of the codec and the engine session (cargo-mutants): MUTANTS.md.
+    Mutants(mutants::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +54,7 @@ fn main() -> std::process::ExitCode {
         Task::Conformance(args) => conformance::run(args),
         Task::Fuzz(args) => fuzz::run(args),
         Task::Proptest(args) => proptest::run(args),
+        Task::Mutants(args) => mutants::run(args),
     };
     match outcome {
         Ok(code) => code,
