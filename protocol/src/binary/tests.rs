@@ -136,3 +136,19 @@ fn to_json_writes_non_finite_numbers_as_null() {
         "[true,false,null]"
     );
 }
+
+/// node 20: `Object.keys(JSON.parse('{"b":1,"01":2,"1":3,"4294967295":4,"4294967294":5,"0":6}'))`
+/// is `["0","1","4294967294","b","01","4294967295"]`: array indices (canonical integers below
+/// 2^32 − 1) first and ascending, then the other keys as written; "01" and 2^32 − 1 are not
+/// indices.
+#[test]
+fn parsed_objects_take_javascripts_key_order() {
+    let parsed: serde_json::Value =
+        serde_json::from_str(r#"{"b":1,"01":2,"1":3,"4294967295":4,"4294967294":5,"0":6}"#)
+            .unwrap();
+    let Value::Object(entries) = Value::from(&parsed) else {
+        panic!("an object");
+    };
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["0", "1", "4294967294", "b", "01", "4294967295"]);
+}

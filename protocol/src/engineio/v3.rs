@@ -497,4 +497,80 @@ mod tests {
             })
         );
     }
+
+    /// An `Unknown` type (how a test builds an invalid packet to send) goes out in a v3 binary
+    /// frame as its character's low byte: `'7'` as 0x37, U+0107 as 0x07.
+    #[test]
+    fn unknown_types_are_written_as_their_low_byte() {
+        for (c, byte) in [('7', 0x37), ('\u{107}', 0x07)] {
+            let p = Packet {
+                kind: PacketType::Unknown(c),
+                data: Some(Data::Binary(vec![1])),
+            };
+            assert_eq!(encode_ws(&p), super::super::Frame::Binary(vec![byte, 1]));
+        }
+    }
+
+    /// engine.io 6.6.12's v3 parser (`build/parser-v3`), `decodePayloadAsBinary(Buffer.from(b),
+    /// "nodebuffer", cb)` in node 20, for each body below: what `cb` received.
+    #[test]
+    fn xhr2_framing_edges_match_node() {
+        let decode = |body: &[u8]| decode_binary_payload(body, &L);
+        // A length spelled in more than 310 characters in the SECOND record: Node splits the
+        // whole body first, so it gives one parser error and not the first record.
+        let mut body = vec![0, 2, 255, b'4', b'a', 0];
+        body.extend([1; 312]);
+        body.extend([255, b'4']);
+        let d = decode(&body);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLength
+            })
+        );
+        // The largest length digit, 9: {type:"message", data:"abcdefgh"}.
+        let mut body = vec![0, 9, 255];
+        body.extend(b"4abcdefgh");
+        assert_eq!(
+            decode(&body).into_result(),
+            Ok(vec![Packet::message("abcdefgh")])
+        );
+        // A bad second record: the first is delivered ("a"), then a parser error; the error
+        // names record 1.
+        let d = decode(&[0, 2, 255, b'4', b'a', 0, 1, 255, b'9']);
+        assert_eq!(d.packets, vec![Packet::message("a")]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 1,
+                error: EngineError::UnknownType('9')
+            })
+        );
+        // A zero-length record, then a length with no 0xFF: Node's split fails, one parser
+        // error for the body (not an empty packet at record 0).
+        let d = decode(&[0, 0, 255, 0, 5]);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLength
+            })
+        );
+        // An empty length (0xFF right after the flag): Node's walk keeps its place (the
+        // spelling is empty) and reaches the end, so its split succeeds; it then hands on a
+        // parser error and, misaligned, an `open` packet with data <00>. We stop at record 0
+        // with the documented divergence.
+        let d = decode(&[0, 255, 9, 255, 0, 0]);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLengthLoose(vec![])
+            })
+        );
+    }
 }
