@@ -161,6 +161,7 @@ fn polling_handshake_answers_the_first_get_with_the_open_packet() {
     );
     assert_eq!(s.poll_output(), None);
     assert_eq!(s.transport(), TransportKind::Polling);
+    assert_eq!(s.sid(), SID);
 }
 
 #[test]
