@@ -244,3 +244,133 @@ impl BinaryError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every arm of `node_message` and `node_rejects`, each tied to an input that produces the
+    //! variant in our decoder and to what Node does with the same input.
+
+    use super::*;
+    use crate::limits::Limits;
+    use crate::socketio::{self, Reassembler};
+
+    fn socket_error(input: &str) -> SocketError {
+        match socketio::decode(input, &Limits::NODE) {
+            Ok(p) => panic!("{input:?} accepted: {p:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Node 20 + socket.io-parser 4.2.7: `new Decoder().add(input)` throws these messages.
+    #[test]
+    fn socket_errors_carry_nodes_message() {
+        let cases: &[(&str, &str)] = &[
+            ("7", "unknown packet type 7"),
+            ("x", "unknown packet type NaN"),
+            ("51", "Illegal attachments"),
+            ("5a-[\"a\"]", "Illegal attachments"),
+            ("50-[\"a\"]", "Illegal attachments"),
+            ("51.5-[\"a\"]", "Illegal attachments"),
+            ("511-[\"a\"]", "too many attachments"),
+            ("2nope", "invalid payload"),
+            ("0[1]", "invalid payload"),
+            ("1{}", "invalid payload"),
+            ("2{}", "invalid payload"),
+            ("2[]", "invalid payload"),
+            ("2[\"connect\"]", "invalid payload"),
+            ("4true", "invalid payload"),
+        ];
+        let mut variants = Vec::new();
+        for (input, node) in cases {
+            let e = socket_error(input);
+            assert_eq!(e.node_message(), *node, "{input:?} gave {e:?}");
+            assert!(e.node_rejects(), "Node throws on {input:?}");
+            variants.push(std::mem::discriminant(&e));
+            let wrapped = BinaryError::Packet(e);
+            assert_eq!(wrapped.node_message(), *node);
+            assert!(wrapped.node_rejects());
+        }
+        // The table reaches all 12 variants Node rejects (a few twice, e.g. the unknown type as
+        // a digit and as a non-digit).
+        variants.sort_by_key(|d| format!("{d:?}"));
+        variants.dedup();
+        assert_eq!(variants.len(), 12);
+    }
+
+    /// Node 20 + socket.io-parser 4.2.7 accepts both: `"2[1e400]"` decodes to `data: [null]`
+    /// (JSON.parse gives Infinity), `"21 2[\"a\"]"` to `id: null` (`Number("1 2")` is NaN).
+    #[test]
+    fn socket_divergences_are_not_node_rejections() {
+        for input in ["2[1e400]", "21 2[\"a\"]"] {
+            let e = socket_error(input);
+            assert!(!e.node_rejects(), "Node accepts {input:?}; we gave {e:?}");
+            assert!(e.node_message().starts_with("(accepted by node)"));
+            assert!(!BinaryError::Packet(e).node_rejects());
+        }
+    }
+
+    /// Node 20 + socket.io-parser 4.2.7, one `Decoder` per case: a Buffer first; a header
+    /// `51-["a",{"_placeholder":true,"num":0}]` then a text packet; a header whose placeholder
+    /// says `num: 1` then one buffer. Each throws, with these messages.
+    #[test]
+    fn binary_errors_carry_nodes_message() {
+        let mut r = Reassembler::new(Limits::NODE);
+        let e = r.push_binary(&[1]).unwrap_err();
+        assert_eq!(e, BinaryError::BinaryWhenNotReconstructing);
+        assert_eq!(
+            e.node_message(),
+            "got binary data when not reconstructing a packet"
+        );
+        assert!(e.node_rejects());
+
+        let mut r = Reassembler::new(Limits::NODE);
+        r.push_text(r#"51-["a",{"_placeholder":true,"num":0}]"#)
+            .unwrap();
+        let e = r.push_text(r#"2["a"]"#).unwrap_err();
+        assert_eq!(e, BinaryError::TextWhileReconstructing);
+        assert_eq!(
+            e.node_message(),
+            "got plaintext data when reconstructing a packet"
+        );
+        assert!(e.node_rejects());
+
+        let mut r = Reassembler::new(Limits::NODE);
+        r.push_text(r#"51-["a",{"_placeholder":true,"num":1}]"#)
+            .unwrap();
+        let e = r.push_binary(&[1]).unwrap_err();
+        assert!(matches!(e, BinaryError::IllegalPlaceholder(_)), "{e:?}");
+        assert_eq!(e.node_message(), "illegal attachments");
+        assert!(e.node_rejects());
+    }
+
+    /// engine.io-parser 5.2.3 `decodePacket("9")` and `decodePacket("")` give
+    /// `{type:"error",data:"parser error"}`; a frame over `maxPayload` is closed by `ws` with the
+    /// reason "Max payload size exceeded" (ws/lib/receiver.js). The three divergences are inputs
+    /// Node accepts (see each variant's documentation).
+    #[test]
+    fn engine_errors_carry_nodes_message() {
+        let too_large = EngineError::TooLarge { len: 2, max: 1 };
+        assert_eq!(too_large.node_message(), "Max payload size exceeded");
+        assert!(too_large.node_rejects());
+        for e in [
+            EngineError::Empty,
+            EngineError::UnknownType('9'),
+            EngineError::V3EmptyPayload,
+            EngineError::V3InvalidLength("x".into()),
+            EngineError::V3TrailingData("1".into()),
+            EngineError::V3InvalidUtf8,
+            EngineError::V3BinaryLength,
+        ] {
+            assert_eq!(e.node_message(), "parser error", "{e:?}");
+            assert!(e.node_rejects(), "{e:?}");
+        }
+        for e in [
+            EngineError::V3SplitSurrogate,
+            EngineError::V3InvalidBinaryType,
+            EngineError::V3BinaryLengthLoose(vec![9]),
+        ] {
+            assert_eq!(e.node_message(), "parser error", "{e:?}");
+            assert!(!e.node_rejects(), "{e:?} is a divergence: Node accepts");
+        }
+    }
+}

@@ -238,4 +238,106 @@ mod tests {
             assert_eq!(number_to_string(*n), *want);
         }
     }
+
+    /// Node 20: `Number(x)` for each x (the sign of `-0` by `Object.is(Number(x), -0)`). Each
+    /// case sits on one rule of StringToNumber: the `Infinity` spelling and its sign, a sign
+    /// before another sign or a radix prefix, the parts of a decimal literal (a dot with digits
+    /// on one side only, an exponent with a sign and no digits), and the whitespace set.
+    #[test]
+    fn string_to_number_edges_match_node() {
+        let cases: &[(&str, f64)] = &[
+            ("Infinity", f64::INFINITY),
+            ("+Infinity", f64::INFINITY),
+            ("1e+5", 100_000.0),
+            ("1E-2", 0.01),
+            ("1.e1", 10.0),
+            ("1.5e3", 1500.0),
+            ("00.5", 0.5),
+            ("0.", 0.0),
+            ("-.5", -0.5),
+            ("0X1F", 31.0),
+            ("0B1", 1.0),
+            ("0O7", 7.0),
+            ("1 ", 1.0),
+            ("\u{00A0}12\u{00A0}", 12.0),
+            ("\u{FEFF}1", 1.0),
+            ("\u{2028}1", 1.0),
+            ("\u{200A}1", 1.0),
+            ("1e-400", 0.0),
+        ];
+        for (s, want) in cases {
+            assert_eq!(string_to_number(s), *want, "Number({s:?})");
+        }
+        assert!(
+            string_to_number("-0").is_sign_negative(),
+            "Number(\"-0\") is -0"
+        );
+        assert!(string_to_number("0").is_sign_positive());
+        for s in [
+            "infinity",
+            "-inf",
+            "Infinityx",
+            "nan",
+            "+-1",
+            "-+1",
+            ".e1",
+            "1e+",
+            "1ee1",
+            "1e1e1",
+            "1e5.5",
+            "1..2",
+            "1.2.3",
+            "+0x1",
+            "0x1g",
+            "0b2",
+            "0o8",
+            "-",
+            "+",
+            // U+200B ZERO WIDTH SPACE is not JavaScript whitespace.
+            "\u{200B}1",
+        ] {
+            assert!(string_to_number(s).is_nan(), "Number({s:?}) should be NaN");
+        }
+        assert_eq!(char_to_number('7'), Some(7));
+        assert_eq!(char_to_number('\u{3000}'), Some(0));
+        assert_eq!(char_to_number('a'), None);
+    }
+
+    /// Node 20: `String(x)` on both sides of each switch point of Number::toString: the
+    /// integer fast path at 2^53, the digit count k against the exponent n (k = n, k < n, k > n),
+    /// n = 21 against 22 (1e21), n = −5 against −6 (1e−7), one digit against several in
+    /// exponential form, and the signs of the value and of the exponent.
+    #[test]
+    fn number_to_string_switch_points_match_node() {
+        let cases: &[(f64, &str)] = &[
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (-0.5, "-0.5"),
+            (-1.5, "-1.5"),
+            (123.456, "123.456"),
+            (-123.456, "-123.456"),
+            (0.1234567, "0.1234567"),
+            // 2^53 ± a step: the fast path ends, the shortest digits take over; k = n = 16.
+            (9007199254740994.0, "9007199254740994"),
+            (-9007199254740992.0, "-9007199254740992"),
+            (18014398509481984.0, "18014398509481984"),
+            (100000000000000100000.0, "100000000000000100000"),
+            // The largest double below 1e21: n = 21, still positional.
+            (999999999999999900000.0, "999999999999999900000"),
+            (1.5e21, "1.5e+21"),
+            (1.2345678901234568e21, "1.2345678901234568e+21"),
+            (1e-6, "0.000001"),
+            (-0.000001, "-0.000001"),
+            (0.0000015, "0.0000015"),
+            (1.5e-7, "1.5e-7"),
+            (-1e-7, "-1e-7"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(number_to_string(*n), *want, "String({n:e})");
+        }
+    }
 }

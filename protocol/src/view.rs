@@ -101,4 +101,56 @@ mod tests {
         assert_eq!(number(-0.0), json!(0));
         assert_eq!(number(1.5), json!(1.5));
     }
+
+    /// node 20: `util.isDeepStrictEqual(JSON.parse(a), JSON.parse(b))` for each pair, the
+    /// comparison `js_eq` stands for. Both orders are checked: `js_eq` must be symmetric.
+    #[test]
+    fn js_eq_agrees_with_nodes_deep_equality() {
+        let pairs: &[(&str, &str, bool)] = &[
+            (r#"{"a":1}"#, r#"{"a":2}"#, false),
+            (r#"{"a":1}"#, r#"{"b":1}"#, false),
+            (r#"{"a":1.0}"#, r#"{"a":1}"#, true),
+            (r#"{"a":{"x":[1]}}"#, r#"{"a":{"x":[1.0]}}"#, true),
+            (r#"{"a":1,"b":2}"#, r#"{"a":1}"#, false),
+            ("{}", "{}", true),
+            ("{}", "[]", false),
+            ("[1,2]", "[1]", false),
+            ("[1,2]", "[2,1]", false),
+            (
+                r#"{"a":12345678901234567890}"#,
+                r#"{"a":12345678901234567000}"#,
+                true,
+            ),
+            (r#""1""#, "1", false),
+            ("null", "null", true),
+        ];
+        for (a, b, node) in pairs {
+            let (x, y): (serde_json::Value, serde_json::Value) = (
+                serde_json::from_str(a).unwrap(),
+                serde_json::from_str(b).unwrap(),
+            );
+            assert_eq!(js_eq(&x, &y), *node, "{a} vs {b}");
+            assert_eq!(js_eq(&y, &x), *node, "{b} vs {a}");
+        }
+    }
+
+    /// `JSON.stringify` (node 20) writes integral doubles up to 2^53 without a fraction and
+    /// anything else as its shortest spelling; the view keeps integers as integers on both
+    /// sides of zero and at the edge, and non-finite numbers as `null`.
+    #[test]
+    fn number_view_edges() {
+        assert_eq!(number(-3.0), json!(-3));
+        assert_eq!(
+            number(9_007_199_254_740_992.0),
+            json!(9_007_199_254_740_992u64)
+        );
+        assert_eq!(
+            number(-9_007_199_254_740_992.0),
+            json!(-9_007_199_254_740_992i64)
+        );
+        assert!(number(18_014_398_509_481_984.0).is_f64());
+        assert_eq!(number(f64::NAN), serde_json::Value::Null);
+        assert_eq!(number(f64::INFINITY), serde_json::Value::Null);
+        assert_eq!(binary(&[0, 0xab]), json!({"$binary":"00ab"}));
+    }
 }

@@ -10,6 +10,7 @@ mod conformance;
 mod contract;
 mod fuzz;
 mod matrix;
+mod mutants;
 mod node;
 mod proptest;
 mod serve;
@@ -43,6 +44,8 @@ enum Task {
     Matrix(matrix::Args),
     /// Property tests (rooms, reconnection, recovery) against a server: proptest/PROPTEST.md.
     Proptest(proptest::Args),
+    /// Mutation testing of the codec and the engine session (cargo-mutants): MUTANTS.md.
+    Mutants(mutants::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Task::Fuzz(args) => fuzz::run(args),
         Task::Matrix(args) => matrix::run(args),
         Task::Proptest(args) => proptest::run(args),
+        Task::Mutants(args) => mutants::run(args),
     };
     match outcome {
         Ok(code) => code,

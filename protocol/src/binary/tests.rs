@@ -85,3 +85,70 @@ fn placeholder_validation() {
         json!(["a", {"__proto__": {"$binary": "01"}}])
     );
 }
+
+/// socket.io-parser 4.2.7 `hasBinary` (node 20): `{a: Buffer}` and `{a: {b: [Buffer]}}` are
+/// binary, `{a: 1, b: "x"}` and `[{}]` are not; `new Encoder().encode` of
+/// `["m", {a: Buffer}]` makes a BINARY_EVENT with one attachment.
+#[test]
+fn has_binary_looks_inside_objects() {
+    let in_object = Value::Object(vec![("a".into(), Value::Binary(vec![1]))]);
+    assert!(in_object.has_binary());
+    let deep = Value::Object(vec![(
+        "a".into(),
+        Value::Object(vec![(
+            "b".into(),
+            Value::Array(vec![Value::Binary(vec![1])]),
+        )]),
+    )]);
+    assert!(deep.has_binary());
+    let plain = Value::Object(vec![
+        ("a".into(), Value::Number(1.0)),
+        ("b".into(), Value::String("x".into())),
+    ]);
+    assert!(!plain.has_binary());
+    assert!(!Value::Array(vec![Value::Object(vec![])]).has_binary());
+    assert!(!Value::Null.has_binary() && !Value::String("\u{0}".into()).has_binary());
+}
+
+/// node 20: `JSON.stringify({a:NaN,b:Infinity,c:[-Infinity,1e21,1e-7,-0]})` is
+/// `{"a":null,"b":null,"c":[null,1e+21,1e-7,0]}`; the Encoder writes the same for event data.
+#[test]
+fn to_json_writes_non_finite_numbers_as_null() {
+    let v = Value::Object(vec![
+        ("a".into(), Value::Number(f64::NAN)),
+        ("b".into(), Value::Number(f64::INFINITY)),
+        (
+            "c".into(),
+            Value::Array(vec![
+                Value::Number(f64::NEG_INFINITY),
+                Value::Number(1e21),
+                Value::Number(1e-7),
+                Value::Number(-0.0),
+            ]),
+        ),
+    ]);
+    assert_eq!(
+        v.to_json(),
+        r#"{"a":null,"b":null,"c":[null,1e+21,1e-7,0]}"#
+    );
+    assert_eq!(
+        Value::Array(vec![Value::Bool(true), Value::Bool(false), Value::Null]).to_json(),
+        "[true,false,null]"
+    );
+}
+
+/// node 20: `Object.keys(JSON.parse('{"b":1,"01":2,"1":3,"4294967295":4,"4294967294":5,"0":6}'))`
+/// is `["0","1","4294967294","b","01","4294967295"]`: array indices (canonical integers below
+/// 2^32 − 1) first and ascending, then the other keys as written; "01" and 2^32 − 1 are not
+/// indices.
+#[test]
+fn parsed_objects_take_javascripts_key_order() {
+    let parsed: serde_json::Value =
+        serde_json::from_str(r#"{"b":1,"01":2,"1":3,"4294967295":4,"4294967294":5,"0":6}"#)
+            .unwrap();
+    let Value::Object(entries) = Value::from(&parsed) else {
+        panic!("an object");
+    };
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["0", "1", "4294967294", "b", "01", "4294967295"]);
+}

@@ -36,7 +36,14 @@ fn max_payload_is_a_distinct_error() {
         max_payload: 4,
         ..Limits::NODE
     };
+    // Exactly the limit is accepted, as in Node ("contentLength > maxHttpBufferSize" in
+    // engine.io's polling.js, "> this._maxPayload" in ws's receiver.js).
     assert!(decode_text("4abc", &small).is_ok());
+    assert_eq!(decode_binary(&[0; 4], &small), Ok(Packet::binary([0; 4])));
+    assert_eq!(
+        decode_payload(b"4abc", &small).packets,
+        vec![Packet::message("abc")]
+    );
     assert_eq!(
         decode_text("4abcd", &small),
         Err(EngineError::TooLarge { len: 5, max: 4 })

@@ -448,4 +448,129 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.error, EngineError::V3BinaryLength);
     }
+
+    /// Both sides of `max_payload` (engine.io 6.6.12 `maxHttpBufferSize`) for each v3 decoder.
+    /// Node's rule is strict: polling answers 413 only when "contentLength >
+    /// maxHttpBufferSize" (engine.io build/transports/polling.js), and `ws` fails a frame only
+    /// when its length is "> this._maxPayload" (ws/lib/receiver.js): a body of exactly the
+    /// limit is accepted, one byte more is not. The limit counts bytes, not UTF-16 units.
+    #[test]
+    fn max_payload_is_inclusive_on_every_v3_decoder() {
+        let limits = |max_payload| Limits {
+            max_payload,
+            ..Limits::NODE
+        };
+        // "3:4hé" is 6 bytes, 5 UTF-16 units.
+        assert_eq!(
+            decode_payload("3:4hé", &limits(6)).into_result(),
+            Ok(vec![Packet::message("hé")])
+        );
+        assert_eq!(
+            decode_payload("3:4hé", &limits(5)).into_result(),
+            Err(PayloadError {
+                index: 0,
+                error: EngineError::TooLarge { len: 6, max: 5 }
+            })
+        );
+
+        assert_eq!(
+            decode_binary_frame(&[4, 1, 2], &limits(3)),
+            Ok(Packet::binary([1, 2]))
+        );
+        assert_eq!(
+            decode_binary_frame(&[4, 1, 2], &limits(2)),
+            Err(EngineError::TooLarge { len: 3, max: 2 })
+        );
+
+        let body = [1, 3, 255, 4, 1, 2];
+        assert_eq!(
+            decode_binary_payload(&body, &limits(6)).into_result(),
+            Ok(vec![Packet::binary([1, 2])])
+        );
+        let d = decode_binary_payload(&body, &limits(5));
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::TooLarge { len: 6, max: 5 }
+            })
+        );
+    }
+
+    /// An `Unknown` type (how a test builds an invalid packet to send) goes out in a v3 binary
+    /// frame as its character's low byte: `'7'` as 0x37, U+0107 as 0x07.
+    #[test]
+    fn unknown_types_are_written_as_their_low_byte() {
+        for (c, byte) in [('7', 0x37), ('\u{107}', 0x07)] {
+            let p = Packet {
+                kind: PacketType::Unknown(c),
+                data: Some(Data::Binary(vec![1])),
+            };
+            assert_eq!(encode_ws(&p), super::super::Frame::Binary(vec![byte, 1]));
+        }
+    }
+
+    /// engine.io 6.6.12's v3 parser (`build/parser-v3`), `decodePayloadAsBinary(Buffer.from(b),
+    /// "nodebuffer", cb)` in node 20, for each body below: what `cb` received.
+    #[test]
+    fn xhr2_framing_edges_match_node() {
+        let decode = |body: &[u8]| decode_binary_payload(body, &L);
+        // A length spelled in more than 310 characters in the SECOND record: Node splits the
+        // whole body first, so it gives one parser error and not the first record.
+        let mut body = vec![0, 2, 255, b'4', b'a', 0];
+        body.extend([1; 312]);
+        body.extend([255, b'4']);
+        let d = decode(&body);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLength
+            })
+        );
+        // The largest length digit, 9: {type:"message", data:"abcdefgh"}.
+        let mut body = vec![0, 9, 255];
+        body.extend(b"4abcdefgh");
+        assert_eq!(
+            decode(&body).into_result(),
+            Ok(vec![Packet::message("abcdefgh")])
+        );
+        // A bad second record: the first is delivered ("a"), then a parser error; the error
+        // names record 1.
+        let d = decode(&[0, 2, 255, b'4', b'a', 0, 1, 255, b'9']);
+        assert_eq!(d.packets, vec![Packet::message("a")]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 1,
+                error: EngineError::UnknownType('9')
+            })
+        );
+        // A zero-length record, then a length with no 0xFF: Node's split fails, one parser
+        // error for the body (not an empty packet at record 0).
+        let d = decode(&[0, 0, 255, 0, 5]);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLength
+            })
+        );
+        // An empty length (0xFF right after the flag): Node's walk keeps its place (the
+        // spelling is empty) and reaches the end, so its split succeeds; it then hands on a
+        // parser error and, misaligned, an `open` packet with data <00>. We stop at record 0
+        // with the documented divergence.
+        let d = decode(&[0, 255, 9, 255, 0, 0]);
+        assert_eq!(d.packets, vec![]);
+        assert_eq!(
+            d.error,
+            Some(PayloadError {
+                index: 0,
+                error: EngineError::V3BinaryLengthLoose(vec![])
+            })
+        );
+    }
 }

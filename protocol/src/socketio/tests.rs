@@ -418,3 +418,20 @@ fn every_reserved_event_name_is_refused() {
         ok(&format!("2[\"{name}\"]"));
     }
 }
+
+/// A payload is kept as the exact text received, whitespace and number spelling included, so a
+/// decoded frame re-encodes to the same bytes: Display is that text, Debug names the type around
+/// it.
+#[test]
+fn raw_json_formats_as_its_exact_text() {
+    let raw = RawJson::new(" [1, 2.50] ").unwrap();
+    assert_eq!(raw.to_string(), " [1, 2.50] ");
+    assert_eq!(format!("{raw:?}"), "RawJson( [1, 2.50] )");
+    assert_eq!(raw.as_str(), " [1, 2.50] ");
+    assert_eq!(raw.to_value(), json!([1, 2.5]));
+    assert_eq!(
+        RawJson::from_value(&json!({"a": [true]})).to_string(),
+        r#"{"a":[true]}"#
+    );
+    assert_eq!(RawJson::new("[1,"), Err(E::InvalidJson));
+}

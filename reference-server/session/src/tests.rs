@@ -161,6 +161,7 @@ fn polling_handshake_answers_the_first_get_with_the_open_packet() {
     );
     assert_eq!(s.poll_output(), None);
     assert_eq!(s.transport(), TransportKind::Polling);
+    assert_eq!(s.sid(), SID);
 }
 
 #[test]
@@ -1026,4 +1027,71 @@ fn the_polling_close_timeout_is_exact() {
     assert_eq!(h.window(), Some((close, close)));
     assert_eq!(h.wake(close - 1), vec![]);
     assert_eq!(h.wake(close), vec![closed(CloseReason::ForcedClose, None)]);
+}
+
+/// engine.io 6.6.12 `transport.writable`: over polling it is true while a GET is held (set by
+/// `onPollRequest`, cleared when the payload is written); over WebSocket, while the socket is
+/// open. It is what decides whether a volatile packet is dropped.
+#[test]
+fn writable_follows_the_held_get_and_the_open_websocket() {
+    let mut h = Harness::polling();
+    assert!(!h.s.is_writable(), "the handshake GET was answered");
+    h.s.poll_get(h.at(10), RequestId(1));
+    assert!(h.s.is_writable(), "a GET is held");
+    h.s.send(h.at(20), Data::Text("a".into()));
+    assert_eq!(h.drain(), vec![payload(1, "4a")]);
+    assert!(!h.s.is_writable(), "the held GET carried the payload away");
+
+    let mut h = Harness::websocket();
+    assert!(h.s.is_writable(), "an open WebSocket");
+    h.s.ws_closed(h.at(10), WsId(0), WsEnd::Closed);
+    h.drain();
+    assert!(!h.s.is_writable(), "the WebSocket ended");
+}
+
+/// A drained session gives its output queue's room back (`poll_output`), so thousands of idle
+/// sessions hold no queue memory; draining stops at the first `None` and loses nothing.
+#[test]
+fn a_drained_session_holds_no_output_queue() {
+    let mut h = Harness::polling();
+    assert_eq!(h.s.out.capacity(), 0, "drained after the handshake");
+    h.s.poll_get(h.at(10), RequestId(1));
+    h.s.cork();
+    h.s.send(h.at(10), Data::Text("a".into()));
+    h.s.send(h.at(10), Data::Text("b".into()));
+    h.s.uncork(h.at(10));
+    assert_eq!(h.drain(), vec![payload(1, "4a\u{1e}4b")]);
+    assert_eq!(h.s.out.capacity(), 0, "the queue's room is given back");
+    // Several outputs from one input all come out, in order, before the room is given back
+    // (the POST's 200 waits for the application).
+    let outputs = h.post(20, 2, "4c\u{1e}4d");
+    assert_eq!(
+        outputs,
+        vec![message("c"), message("d"), Output::AwaitApplication]
+    );
+    assert_eq!(h.s.out.capacity(), 0);
+}
+
+/// The hook of `handshake-no-max-payload` (reference-server/FAULTS.md) leaves out exactly the
+/// `maxPayload` key; the other keys keep Node's order.
+#[cfg(feature = "faults")]
+#[test]
+fn the_handshake_fault_drops_only_max_payload() {
+    let faulty = cfg().with_fault(crate::fault::Injected::fault(Some(
+        crate::fault::Fault::HandshakeNoMaxPayload,
+    )));
+    let mut s = Session::open_polling(
+        SID.into(),
+        faulty,
+        vec!["websocket".into()],
+        Instant::now(),
+        RequestId(7),
+    );
+    assert_eq!(
+        s.poll_output(),
+        Some(payload(
+            7,
+            r#"0{"sid":"AAAAAAAAAAAAAAAAAAAA","upgrades":["websocket"],"pingInterval":300,"pingTimeout":200}"#
+        ))
+    );
 }

@@ -135,6 +135,26 @@ fn the_fuzz_harness_catches_session_faults() {
         )],
     };
     fuzzing::session(&large);
+    // The liveness invariant again, from the other side: a pong that does not arm the next ping
+    // leaves a polling session with no timer, so the client's silence never ends it.
+    let answered_once = SessionInput {
+        open: OpenInput::Polling {
+            v3: false,
+            b64: false,
+        },
+        max_payload: 1000,
+        steps: vec![
+            Step::Get,
+            Step::Wait(300),
+            Step::Post(
+                fuzzing::ContentType::Text,
+                BodyInput::Packets(vec![packet(3, "")]),
+            ),
+            Step::Wait(1000),
+        ],
+    };
+    fuzzing::session(&answered_once);
+    assert!(caught(Fault::PongNotRescheduling, &answered_once));
 }
 
 /// Prints a session fuzz input as steps and runs it, for a crash found by the fuzzer:
