@@ -10,24 +10,14 @@ use sio_test_support as support;
 
 use clap::Parser;
 use sio_conformance::cli::{Args, run};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("sio-html-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("sio-html-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn cli(args: &[&str]) -> u8 {
@@ -107,8 +97,8 @@ fn read(path: &Path) -> String {
 fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
     let started = std::time::Instant::now();
     let url = support::serve_router(sio_contract_server::router);
-    let site = TempDir::new("run");
-    let dir = site.0.to_str().expect("utf-8 temp path");
+    let site = temp_dir("run");
+    let dir = site.path().to_str().expect("utf-8 temp path");
     let code = cli(&[
         "--url",
         &url,
@@ -123,7 +113,7 @@ fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
     assert_eq!(code, 0, "the reference server passes");
 
     let json: serde_json::Value =
-        serde_json::from_str(&read(&site.0.join("results.json"))).expect("results.json");
+        serde_json::from_str(&read(&site.path().join("results.json"))).expect("results.json");
     let ids: Vec<&str> = json["cases"]
         .as_array()
         .expect("cases")
@@ -131,38 +121,41 @@ fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
         .map(|c| c["id"].as_str().expect("id"))
         .collect();
     assert!(ids.len() >= 4, "{ids:?}");
-    let index = read(&site.0.join("index.html"));
+    let index = read(&site.path().join("index.html"));
     balanced(&index).expect("index.html is balanced");
     let links = case_links(&index);
     for id in &ids {
         let name = format!("{id}.html");
         assert!(links.contains(&name), "the index links {name}");
-        let page = read(&site.0.join("cases").join(&name));
+        let page = read(&site.path().join("cases").join(&name));
         assert!(page.contains(id), "{name} names its case");
         assert!(page.contains("<svg "), "{name} has a sequence diagram");
         balanced(&page).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     for link in &links {
-        assert!(site.0.join("cases").join(link).is_file(), "{link} exists");
+        assert!(
+            site.path().join("cases").join(link).is_file(),
+            "{link} exists"
+        );
     }
     // --html-from renders the same pages from results.json, without a server.
-    let again = TempDir::new("again");
-    let from = site.0.join("results.json");
+    let again = temp_dir("again");
+    let from = site.path().join("results.json");
     assert_eq!(
         cli(&[
             "--html-from",
             from.to_str().expect("utf-8"),
             "--html",
-            again.0.to_str().expect("utf-8"),
+            again.path().to_str().expect("utf-8"),
         ]),
         0
     );
-    assert_eq!(read(&again.0.join("index.html")), index);
+    assert_eq!(read(&again.path().join("index.html")), index);
     for id in &ids {
         let name = format!("cases/{id}.html");
         assert_eq!(
-            read(&again.0.join(&name)),
-            read(&site.0.join(&name)),
+            read(&again.path().join(&name)),
+            read(&site.path().join(&name)),
             "{name}"
         );
     }
@@ -191,19 +184,19 @@ fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
         "expected": ["text 43/x,2[]"],
         "received": [format!("text {}", last_in["text"].as_str().expect("text"))],
     }]);
-    let failing_json = site.0.join("failing.json");
+    let failing_json = site.path().join("failing.json");
     std::fs::write(&failing_json, failing.to_string()).expect("write");
-    let failed = TempDir::new("failed");
+    let failed = temp_dir("failed");
     assert_eq!(
         cli(&[
             "--html-from",
             failing_json.to_str().expect("utf-8"),
             "--html",
-            failed.0.to_str().expect("utf-8"),
+            failed.path().to_str().expect("utf-8"),
         ]),
         0
     );
-    let page = read(&failed.0.join("cases/sio.rooms.except.html"));
+    let page = read(&failed.path().join("cases/sio.rooms.except.html"));
     balanced(&page).expect("the failing page is balanced");
     assert!(page.contains(r#"<span class="v v-fail">fail</span>"#));
     assert!(page.contains("Expected and received (1)"));
@@ -219,10 +212,10 @@ fn a_run_writes_a_site_that_links_every_case_and_regenerates_from_its_json() {
 
 #[test]
 fn html_from_a_file_that_is_not_a_report_is_a_usage_error() {
-    let dir = TempDir::new("bad");
-    let bad = dir.0.join("bad.json");
+    let dir = temp_dir("bad");
+    let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"no\":\"cases\"}").expect("write");
-    let out = dir.0.join("site");
+    let out = dir.path().join("site");
     let code = cli(&[
         "--html-from",
         bad.to_str().expect("utf-8"),

@@ -26,21 +26,11 @@ const CASES: &str = "eio.handshake.polling.open,sio.connect.main,sio.rooms.sever
 const FAILING: &str = "sio.rooms.several-rooms-once";
 
 /// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("sio-browser-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("sio-browser-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// One run of the runner's command line, bounded.
@@ -125,8 +115,8 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
     ) else {
         return;
     };
-    let site = TempDir::new("matrix");
-    let profile = TempDir::new("profile");
+    let site = temp_dir("matrix");
+    let profile = temp_dir("profile");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,7 +124,7 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
     rt.block_on(async {
         // Two real runs, then the matrix over them.
         for (dir, url, code) in [("reference", &reference, 0), ("faulty", &faulty, 1)] {
-            let out = site.0.join(dir);
+            let out = site.path().join(dir);
             let got = cli(&[
                 "--url",
                 url,
@@ -162,25 +152,25 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
                  "site": "missing", "third_party": true, "error": "could not start", "wall_ms": 1}
             ]
         });
-        std::fs::write(site.0.join("matrix.json"), manifest.to_string()).expect("matrix.json");
+        std::fs::write(site.path().join("matrix.json"), manifest.to_string()).expect("matrix.json");
         // As `cargo xtask matrix` leaves it beside a column's pages: the matrix links it.
-        std::fs::write(site.0.join("faulty/server.log"), "sio-node-fault: injected\n")
+        std::fs::write(site.path().join("faulty/server.log"), "sio-node-fault: injected\n")
             .expect("server.log");
         assert_eq!(
-            cli(&["--matrix", site.0.to_str().expect("utf-8")]).await,
+            cli(&["--matrix", site.path().to_str().expect("utf-8")]).await,
             0
         );
 
-        let mut browser = cdp::Browser::launch(&chromium, &profile.0).await;
+        let mut browser = cdp::Browser::launch(&chromium, profile.path()).await;
         let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-shots");
         std::fs::create_dir_all(&shots).expect("screenshot dir");
 
         // The matrix.
-        let index = site.0.join("index.html");
+        let index = site.path().join("index.html");
         let page = browser
             .open(&format!("file://{}", index.display()), 1400, 900)
             .await;
-        let checked = check_links(&mut browser, &page, &site.0).await;
+        let checked = check_links(&mut browser, &page, site.path()).await;
         let shape = browser
             .eval(
                 &page,
@@ -211,12 +201,12 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
         assert_eq!(browser.complaints(&page), Vec::<String>::new());
 
         // The failing case, reached from the matrix's failing cell.
-        let failing = site.0.join("faulty/cases").join(format!("{FAILING}.html"));
+        let failing = site.path().join("faulty/cases").join(format!("{FAILING}.html"));
         assert!(failing.is_file());
         let page = browser
             .open(&format!("file://{}", failing.display()), 1400, 900)
             .await;
-        check_links(&mut browser, &page, &site.0).await;
+        check_links(&mut browser, &page, site.path()).await;
         let diagram = browser
             .eval(
                 &page,
