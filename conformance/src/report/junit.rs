@@ -12,24 +12,10 @@ use super::Report;
 use crate::verdict::{CaseRecord, Verdict};
 use std::fmt::Write;
 
-/// XML text escaping (attributes and content).
+/// XML text escaping (attributes and content): the HTML report's escaper, whose entities and
+/// whose visible forms of control characters are valid XML 1.0 as well.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    super::html::escape::text(s)
 }
 
 fn explanation(r: &CaseRecord) -> String {

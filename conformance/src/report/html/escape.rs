@@ -1,5 +1,5 @@
-//! Escaping for the HTML site: text and attribute values, control characters made visible, and
-//! case ids turned into file names.
+//! Escaping for the HTML site (and the JUnit report, whose XML takes the same entities): text
+//! and attribute values, control characters made visible, and case ids turned into file names.
 //!
 //! Everything a server sends ends up on a page (frames, headers, status lines), so every string
 //! goes through [`text`] before it is written; nothing is trusted to be markup-free. Invalid
