@@ -135,13 +135,6 @@ fn build_tuned(
     }
 }
 
-/// The contract router with the echo engine built from `config`; the echo engine is returned
-/// too so tests can look at its sessions. Must run inside a tokio runtime.
-pub fn router_with(config: EngineConfig) -> (Router, Engine) {
-    let c = build_with(config);
-    (c.router, c.echo)
-}
-
 /// `404 not found`; an upgrade request also gets `Connection: close` (CONTRACT.md §2).
 async fn not_found(headers: HeaderMap) -> impl IntoResponse {
     let connection = if headers.contains_key(header::UPGRADE) {
@@ -161,5 +154,5 @@ async fn not_found(headers: HeaderMap) -> impl IntoResponse {
 
 /// The contract router.
 pub fn router() -> Router {
-    router_with(echo_config()).0
+    build_with(echo_config()).router
 }
