@@ -217,11 +217,13 @@ fn the_matrix_and_a_failing_case_read_well_in_chromium() {
                            drawn: [...svg.querySelectorAll('g.arrow > line')] \
                                   .filter(e => e.getBBox().width > 100).length, \
                            deviations: svg.querySelectorAll('g.deviation').length, \
+                           up: document.querySelectorAll('a[href=\"../../index.html\"]').length, \
                            verdict: document.querySelector('h1 .v').textContent}; })()",
             )
             .await;
         assert_eq!(diagram["scripts"], 0, "{diagram}");
         assert_eq!(diagram["verdict"], "fail", "{diagram}");
+        assert_eq!(diagram["up"], 1, "the case page links up to the matrix: {diagram}");
         assert!(diagram["width"].as_f64().unwrap_or(0.0) > 600.0, "{diagram}");
         assert!(diagram["height"].as_f64().unwrap_or(0.0) > 200.0, "{diagram}");
         let arrows = diagram["arrows"].as_u64().unwrap_or(0);

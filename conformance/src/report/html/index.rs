@@ -12,6 +12,13 @@ use std::fmt::Write;
 /// Renders the index page.
 pub fn render(site: &Site) -> String {
     let mut b = String::new();
+    if let Some(enclosing) = &site.enclosing {
+        let _ = writeln!(
+            b,
+            "<p><a href=\"../index.html\">↑ {}</a></p>",
+            text(enclosing)
+        );
+    }
     let _ = writeln!(b, "<h1>Socket.IO conformance: {}</h1>", text(&site.target));
     summary(&mut b, site);
     findings(&mut b, site);

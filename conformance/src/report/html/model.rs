@@ -44,6 +44,10 @@ pub struct Site {
     /// The command that reruns a selection (`rerun`; absent from reports written before it
     /// was added, and then not shown).
     pub rerun: Option<String>,
+    /// The site this one sits in, one directory up (the matrix, whose columns are runs), by
+    /// its title: its pages then link up to it. Not in the JSON report: set by whoever places
+    /// the run inside a larger site.
+    pub enclosing: Option<String>,
 }
 
 /// One root cause.
@@ -298,6 +302,7 @@ impl Site {
                 .map(|c| case(c, row(c["id"].as_str().unwrap_or(""))))
                 .collect(),
             rerun: opt(&v, "rerun"),
+            enclosing: None,
         })
     }
 

@@ -15,9 +15,15 @@ use std::fmt::Write;
 /// Renders a case page.
 pub fn render(site: &Site, c: &CaseView) -> String {
     let mut b = String::new();
+    // Inside a matrix, the way back to the grid the reader most likely came from.
+    let up = site
+        .enclosing
+        .as_ref()
+        .map(|title| format!(" · <a href=\"../../index.html\">↑ {}</a>", text(title)))
+        .unwrap_or_default();
     let _ = writeln!(
         b,
-        "<p><a href=\"../index.html\">← every case of this run</a> <span class=\"muted\">(target <code>{}</code>)</span></p>\n<h1><code>{}</code> {}</h1>\n<p>{}</p>",
+        "<p><a href=\"../index.html\">← every case of this run</a> <span class=\"muted\">(target <code>{}</code>)</span>{up}</p>\n<h1><code>{}</code> {}</h1>\n<p>{}</p>",
         text(&site.target),
         text(&c.id),
         badge(

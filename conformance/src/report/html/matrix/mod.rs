@@ -11,7 +11,9 @@
 //! ```
 //!
 //! Each column's site (a plain directory name under `DIR`) is the `--html` site of its run:
-//! `DIR/<site>/results.json` and its case pages, which every cell links to. A column whose run
+//! `DIR/<site>/results.json` and its case pages, which every cell links to. They are rendered
+//! again with a link up to the matrix on every page (the one thing a site inside a matrix has
+//! that `--html-from` of its `results.json` alone does not). A column whose run
 //! failed (`error`, or no results.json) is shown with the reason, its cells empty.
 //!
 //! The page: what ran (versions, tier, counts, duration, findings per column), then every case
@@ -159,10 +161,19 @@ impl Matrix {
     }
 }
 
-/// Writes `dir/index.html` and `dir/summary.md` from `dir/matrix.json`; returns the columns.
+/// Writes `dir/index.html` and `dir/summary.md` from `dir/matrix.json`, and renders every
+/// column's site again with links up to the matrix; returns the columns.
 pub fn write(dir: &Path) -> Result<usize, String> {
     let matrix = Matrix::load(dir)?;
     let io = |e: std::io::Error| format!("{}: {e}", dir.display());
+    for column in &matrix.columns {
+        let Some(run) = &column.run else { continue };
+        let site_dir = dir.join(&column.site);
+        let json = std::fs::read_to_string(site_dir.join("results.json")).map_err(io)?;
+        let mut run = run.clone();
+        run.enclosing = Some(matrix.title.clone());
+        super::write_site(&run, &json, &site_dir).map_err(io)?;
+    }
     std::fs::write(dir.join("index.html"), render(&matrix)).map_err(io)?;
     std::fs::write(dir.join("summary.md"), summary(&matrix)).map_err(io)?;
     Ok(matrix.columns.len())

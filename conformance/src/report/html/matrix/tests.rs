@@ -96,3 +96,38 @@ fn every_cell_that_is_not_pass_has_an_entry() {
         summary(&m)
     );
 }
+
+#[test]
+fn every_page_of_a_column_links_up_to_the_matrix() {
+    let dir = std::env::temp_dir().join(format!("sio-matrix-unit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = r#"{"target":"http://127.0.0.1:1","cases":[{"id":"a.one","verdict":"pass"}]}"#;
+    assert_eq!(super::super::write_from_json(run, &dir.join("col")), Ok(2));
+    let before = std::fs::read_to_string(dir.join("col/index.html")).unwrap_or_default();
+    assert!(!before.contains("↑"), "a run alone links up to nothing");
+    std::fs::write(
+        dir.join("matrix.json"),
+        r#"{"title":"The matrix","columns":[{"id":"c","name":"C","site":"col"}]}"#,
+    )
+    .ok();
+    assert_eq!(write(&dir), Ok(1));
+    let index = std::fs::read_to_string(dir.join("col/index.html")).unwrap_or_default();
+    let page = std::fs::read_to_string(dir.join("col/cases/a.one.html")).unwrap_or_default();
+    assert!(
+        index.contains(r#"<a href="../index.html">↑ The matrix</a>"#),
+        "{index}"
+    );
+    assert!(
+        page.contains(r#"<a href="../../index.html">↑ The matrix</a>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"<a href="../index.html">← every case of this run</a>"#));
+    // The column's data is left as it was.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("col/results.json"))
+            .ok()
+            .as_deref(),
+        Some(run)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
