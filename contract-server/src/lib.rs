@@ -11,6 +11,8 @@
 //! `faults` turns on the server's fault injection, so `--fault NAME` and [`build_with_fault`]
 //! can arm a protocol bug (FAULTS.md).
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod sio;
 
 use std::time::Duration;

@@ -12,6 +12,8 @@
 //! socketio_packet     socketio_packet(&[u8])      one Socket.IO packet (lossy UTF-8)
 //! binary_reassembly   binary_reassembly_bytes     arbitrary → [`ReassemblyInput`] (feature `arbitrary`)
 //! roundtrip           roundtrip_bytes             arbitrary → [`RoundtripInput`]  (feature `arbitrary`)
+//! engine_packet_fast  engine_packet_fast(&[u8])   as engine_packet, each decoder once, cheap checks only
+//! socketio_packet_fast socketio_packet_fast(&[u8]) as socketio_packet, one decode, cheap checks only
 //!
 //! decode(x) = Ok(p)  ⇒  decode(encode(p)) = Ok(p)            (re-encoding is stable)
 //! decode(x) = Err(e) ⇒  e.node_message() is not empty         (every error maps to Node)
@@ -328,6 +330,59 @@ pub fn socket_packet(input: &str) {
                 Ok(&p),
                 "decode(encode(p)) == p for {encoded:?}"
             );
+        }
+        Err(e) => assert!(!e.node_message().is_empty()),
+    }
+}
+
+/// Target `engine_packet_fast`: the input of `engine_packet` through the same four decoders,
+/// each once, with only the checks that need no second decode (no re-encoding, no limit
+/// variants). The full target spends most of its time re-decoding; this one explores the
+/// decoders several times faster, and its corpus replays through the full target (`cargo xtask
+/// fuzz run engine_packet` reads the seeds both share).
+pub fn engine_packet_fast(input: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(input) {
+        match engineio::decode_text(text, &Limits::UNLIMITED) {
+            Ok(p) => match &p.data {
+                Some(Data::Text(t)) => assert!(!t.is_empty(), "no packet has empty text data"),
+                Some(Data::Binary(_)) => assert_eq!(p.kind, engineio::PacketType::Message),
+                None => {}
+            },
+            Err(e) => assert!(!e.node_message().is_empty()),
+        }
+        if let Err(e) = v3::decode_packet(text) {
+            assert!(!e.node_message().is_empty());
+        }
+    }
+    let p =
+        engineio::decode_binary(input, &Limits::UNLIMITED).expect("a binary frame always decodes");
+    assert!(matches!(&p.data, Some(Data::Binary(b)) if b.len() == input.len()));
+    match v3::decode_binary_frame(input, &Limits::UNLIMITED) {
+        Ok(p) => assert!(matches!(p.data, Some(Data::Binary(_)))),
+        Err(e) => assert!(
+            e == EngineError::V3InvalidBinaryType && input.first().is_none_or(|&b| b > 6),
+            "only the type byte can be wrong"
+        ),
+    }
+}
+
+/// Target `socketio_packet_fast`: the input of `socketio_packet`, decoded once (one JSON parse
+/// instead of the full target's five: decode, payload value, re-decode, reassembler), with the
+/// structural checks that need no second parse. Its corpus replays through the full target.
+pub fn socketio_packet_fast(input: &[u8]) {
+    let text = String::from_utf8_lossy(input);
+    let limits = Limits::NODE;
+    match socketio::decode(&text, &limits) {
+        Ok(p) => {
+            assert!(!matches!(p.kind, PacketType::Unknown(_)));
+            assert_eq!(p.kind.is_binary(), p.attachments.is_some());
+            if let Some(n) = p.attachments {
+                assert!((1..=limits.max_attachments).contains(&n));
+            }
+            if let Some(id) = p.id {
+                assert!(id <= socketio::MAX_ACK_ID);
+            }
+            assert!(p.nsp == "/" || (p.nsp.starts_with('/') && !p.nsp.contains(',')));
         }
         Err(e) => assert!(!e.node_message().is_empty()),
     }

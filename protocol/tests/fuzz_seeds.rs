@@ -10,14 +10,17 @@ use sio_protocol::fuzzing;
 /// A fuzz body: what a target calls with its input.
 type Body = fn(&[u8]);
 
-/// The fuzz targets and their bodies.
-const TARGETS: [(&str, Body); 6] = [
+/// The seed directories and the bodies they replay through (a fast target, `<parser>_fast`,
+/// shares its parser's seeds).
+const TARGETS: [(&str, Body); 8] = [
     ("engine_packet", fuzzing::engine_packet),
     ("engine_payload_v4", fuzzing::engine_payload),
     ("engine_payload_v3", fuzzing::engine_payload_v3),
     ("socketio_packet", fuzzing::socketio_packet),
     ("binary_reassembly", fuzzing::binary_reassembly_bytes),
     ("roundtrip", fuzzing::roundtrip_bytes),
+    ("engine_packet", fuzzing::engine_packet_fast),
+    ("socketio_packet", fuzzing::socketio_packet_fast),
 ];
 
 fn seeds_dir() -> PathBuf {

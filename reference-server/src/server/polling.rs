@@ -21,13 +21,18 @@ fn is_ie(req: &Request<Body>) -> bool {
         .is_some_and(|ua| ua.contains(";MSIE") || ua.contains("Trident/"))
 }
 
-/// Waits for the session's answer. A request the session never answers (Node leaves some
-/// unanswered, e.g. a polling request on a WebSocket session) stays open until the client
-/// gives up.
+/// Waits for the session's answer. A request the session does not answer (Node leaves some
+/// unanswered, e.g. a polling request on a WebSocket session) stays open while the session
+/// lives. Once the session has closed, its waiters are dropped and nothing can answer any
+/// more: the request ends with 400 and `Connection: close`. Waiting on would keep the
+/// connection and its task for ever, since hyper does not read a connection (and so never sees
+/// the client's end) while a request on it is being answered; an aborted POST body, which
+/// closes its session unanswered, left one behind per abort (found by the `front` fuzz target,
+/// contract-server/tests/fuzz_seeds.rs).
 async fn answer(rx: oneshot::Receiver<HttpReply>, ie: bool) -> Response {
     match rx.await {
         Ok(r) => http::reply(r, ie),
-        Err(_) => std::future::pending().await,
+        Err(_) => http::refusal(400, "Session closed", &[]),
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) struct Stats {
 pub(super) fn fuzz_one(target: &str, time: u64, seeds_only: bool) -> Result<Stats> {
     build(Some(target))?;
     let root = fuzz_dir();
-    let seeds = root.join("seeds").join(target);
+    let seeds = seeds_for(target);
     let artifacts = root.join("artifacts").join(target);
     let logs = root.join("logs").join(target);
     std::fs::create_dir_all(&seeds)?;

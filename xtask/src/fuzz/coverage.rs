@@ -33,9 +33,8 @@ pub(super) fn coverage(targets: &[&str]) -> Result<ExitCode> {
     let root = fuzz_dir();
     let mut summary = Vec::new();
     for &target in targets {
-        let dirs: Vec<PathBuf> = ["corpus", "seeds"]
-            .iter()
-            .map(|d| root.join(d).join(target))
+        let dirs: Vec<PathBuf> = [root.join("corpus").join(target), seeds_for(target)]
+            .into_iter()
             .filter(|d| d.is_dir())
             .collect();
         match &llvm_cov {

@@ -12,19 +12,25 @@
 //!   difference, known divergences with their reason; fails on an unknown one.
 //! - `coverage [<target>]`: `cargo fuzz coverage` + llvm-cov when the nightly llvm-tools are
 //!   installable, else libFuzzer's own `cov`/`ft` over the corpus.
+//! - `build`: every target, as `run` and the ClusterFuzzLite build compile them.
+//! - `oss-fuzz-check`: .clusterfuzzlite/build.sh run without Docker in the OSS-Fuzz builder's
+//!   environment, its `$OUT` checked, every fuzzer run once over its seed corpus.
 //!
 //! The protocol logic (what an input means, our decoding, the comparison) lives in
 //! `sio_protocol::fuzzing`; these modules run processes and files: [`campaign`] (run, all),
-//! [`seed`], [`differential`] (diff) and [`coverage`]; this one holds the command line and what they share.
+//! [`seed`], [`differential`] (diff), [`coverage`] and [`oss_fuzz`]; this one holds the command
+//! line and what they share.
 
 mod campaign;
 mod coverage;
 mod differential;
+mod oss_fuzz;
 mod seed;
 
 use campaign::{fuzz_one, print_table};
 use coverage::coverage;
 use differential::run_diff;
+use oss_fuzz::{BUILDER_RUSTFLAGS, oss_fuzz_check};
 use seed::seed;
 
 use crate::{node, workspace};
@@ -36,8 +42,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
-/// Every fuzz target, in the order `all` runs them.
-pub const TARGETS: [&str; 7] = [
+/// Every fuzz target, in the order `all` runs them (`cargo fuzz list` must give the same set;
+/// `oss-fuzz-check` checks it).
+pub const TARGETS: [&str; 10] = [
     "engine_packet",
     "engine_payload_v4",
     "engine_payload_v3",
@@ -45,13 +52,23 @@ pub const TARGETS: [&str; 7] = [
     "binary_reassembly",
     "roundtrip",
     "session",
+    "engine_packet_fast",
+    "socketio_packet_fast",
+    "front",
 ];
 
-/// The parser targets (all but the last, `session`): their seeds come from the transcripts
-/// (`seed`) and their inputs mean the same to Node's parsers (`diff`). The `session` target's
-/// input is a structured sequence of session inputs with no Node counterpart; its seeds are a
-/// committed campaign selection.
-pub const PARSER_TARGETS: &[&str] = TARGETS.split_at(TARGETS.len() - 1).0;
+/// The parser targets: their seeds come from the transcripts (`seed`) and their inputs mean the
+/// same to Node's parsers (`diff`). The others read structured session inputs (`session`) or
+/// raw HTTP (`front`), with no Node counterpart, and have committed seeds; the fast targets
+/// share their parser's seeds.
+pub const PARSER_TARGETS: &[&str] = &[
+    "engine_packet",
+    "engine_payload_v4",
+    "engine_payload_v3",
+    "socketio_packet",
+    "binary_reassembly",
+    "roundtrip",
+];
 
 /// Arguments of `cargo xtask fuzz`.
 #[derive(clap::Args)]
@@ -65,7 +82,8 @@ enum Sub {
     /// Fuzz one target for a while.
     Run {
         /// One of: engine_packet, engine_payload_v4, engine_payload_v3, socketio_packet,
-        /// binary_reassembly, roundtrip, session.
+        /// binary_reassembly, roundtrip, session, engine_packet_fast, socketio_packet_fast,
+        /// front.
         target: String,
         /// Seconds to run.
         #[arg(long, default_value_t = 60)]
@@ -103,6 +121,11 @@ enum Sub {
         /// One target (default: all).
         target: Option<String>,
     },
+    /// Build every target (as `run` and the ClusterFuzzLite build do).
+    Build,
+    /// Run .clusterfuzzlite/build.sh as the OSS-Fuzz builder would, check $OUT, run each fuzzer
+    /// once over its seed corpus.
+    OssFuzzCheck,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -141,6 +164,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             coverage(&targets)
         }
+        Sub::Build => {
+            build(None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Sub::OssFuzzCheck => oss_fuzz_check(),
     }
 }
 
@@ -166,14 +194,22 @@ fn fuzz_dir() -> PathBuf {
     workspace::root().join("fuzz")
 }
 
-/// The dictionary a target uses, if any.
+/// The dictionary a target uses, if any (.clusterfuzzlite/build.sh copies the same ones).
 fn dict_for(target: &str) -> Option<PathBuf> {
-    let name = match target {
+    let name = match target.strip_suffix("_fast").unwrap_or(target) {
         "engine_packet" | "engine_payload_v4" | "engine_payload_v3" => "engine",
         "socketio_packet" | "binary_reassembly" => "socketio",
+        "front" => "front",
         _ => return None,
     };
     Some(fuzz_dir().join("dict").join(format!("{name}.dict")))
+}
+
+/// The committed seeds of a target: a fast target (`<parser>_fast`) reads the same input as its
+/// parser's full target and shares its seeds.
+fn seeds_for(target: &str) -> PathBuf {
+    let parser = target.strip_suffix("_fast").unwrap_or(target);
+    fuzz_dir().join("seeds").join(parser)
 }
 
 /// Installs cargo-fuzz when `cargo fuzz` is not available.
@@ -198,12 +234,15 @@ fn ensure_cargo_fuzz() -> Result<()> {
 }
 
 /// Builds the fuzz targets (all of them, or one) with nightly cargo-fuzz: release optimisations,
-/// debug assertions and overflow checks on (cargo-fuzz's default).
+/// debug assertions and overflow checks on, and the OSS-Fuzz builder's `RUSTFLAGS`: exactly what
+/// .clusterfuzzlite/build.sh asks for, so that `oss-fuzz-check` after a local build (CI's smoke
+/// run) finds everything compiled.
 fn build(target: Option<&str>) -> Result<()> {
     ensure_cargo_fuzz()?;
     let mut command = Command::new("cargo");
-    command.args(["+nightly", "fuzz", "build"]);
+    command.args(["+nightly", "fuzz", "build", "-O", "-a"]);
     command.args(target);
+    command.env("RUSTFLAGS", BUILDER_RUSTFLAGS);
     let status = node::run_logged(&mut command, &workspace::root())?;
     if !status.success() {
         bail!("`cargo +nightly fuzz build` failed ({status})");

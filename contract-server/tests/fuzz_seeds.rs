@@ -1,0 +1,48 @@
+//! Replays the committed seeds of the `front` fuzz target (fuzz/seeds/front/) through its body,
+//! `sio_contract_server::fuzzing::front`, in an ordinary `cargo test`; findings of the target
+//! are named regression tests below, their inputs kept under fuzz/seeds/front too.
+
+use std::path::PathBuf;
+
+use sio_contract_server::fuzzing::front;
+
+fn seeds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/front")
+}
+
+#[test]
+fn every_committed_front_seed_replays() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(seeds_dir())
+        .expect("fuzz/seeds/front")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 8, "the hand-written seeds are there");
+    let mut failures = Vec::new();
+    for path in &paths {
+        let input = std::fs::read(path).expect("a readable seed");
+        if std::panic::catch_unwind(|| front(&input)).is_err() {
+            failures.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert!(failures.is_empty(), "seeds that fail: {failures:?}");
+}
+
+/// Joins the steps of a `front` input (the chunk separator is FF FF).
+fn steps(steps: &[&[u8]]) -> Vec<u8> {
+    steps.join(&b"\xff\xff"[..])
+}
+
+const HANDSHAKE: &[u8] = b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/// An aborted POST body closes its session ("data request connection closed prematurely") and
+/// leaves the POST unanswered; the server waited for an answer for ever and kept the connection
+/// and its task after the client had gone. It now ends the request (400, `Connection: close`).
+#[test]
+fn regression_an_aborted_post_body_ends_its_request() {
+    front(&steps(&[
+        HANDSHAKE,
+        b"WPOST /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n4abc",
+        b"X",
+    ]));
+}
