@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI smoke test of the fuzzing toolkit (fuzz/README.md), meant to be called from .ci/run:
 #   1. installs cargo-fuzz when missing (about 65 s) and builds every target with nightly
-#      (about 2 min the first time on 2 cores);
+#      (`cargo xtask fuzz build`: the flags of .clusterfuzzlite/build.sh, so that the
+#      `cargo xtask fuzz oss-fuzz-check` that .ci/run runs next reuses this build);
 #   2. runs every target for FUZZ_SMOKE_SECONDS (default 20) from the committed seeds only,
 #      one target at a time (-jobs=1), failing on any crash;
 #   3. runs the differential check against Node over the committed seeds, failing on any
@@ -19,7 +20,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 step "building the fuzz targets"
-cargo +nightly fuzz build
+cargo xtask fuzz build
 step "running every target for ${seconds}s from fuzz/seeds"
 cargo xtask fuzz all --time "$seconds" --seeds-only
 step "differential check against Node over fuzz/seeds"
