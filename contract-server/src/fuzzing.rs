@@ -9,6 +9,8 @@
 //!         / "S" index                           make connection index % open the current one
 //!         / "X"                                 close the current connection (the client's end)
 //!         / "T" n                               let n % 16 ms of real time pass (timers fire)
+//!         / "D"                                 drop the server: the contract's router and engines
+//!                                               (open connections keep what they hold of them)
 //!         / "W" bytes / bytes                   write bytes to the current connection
 //! {sid} in written bytes → the last Engine.IO session id the server sent (the `sid` of an open
 //!                          packet, `{"sid":"…","upgrades"…`) on any connection
@@ -17,8 +19,8 @@
 //! Invariants (a panic anywhere, in any task, is a bug: libFuzzer aborts on it):
 //! - no hang: every step settles in a bounded number of scheduler turns, and once every client
 //!   end is closed, every connection task and every session ends within [`END_BOUND`];
-//! - no unbounded growth: after that, the runtime holds no task beyond the engines' own, and no
-//!   engine holds a session.
+//! - no unbounded growth: after that, the runtime holds no task beyond the engines' own (none
+//!   once the server is dropped), and no engine holds a session.
 //!
 //! The engines run with heartbeats of a few milliseconds (the contract's are 300 + 200 ms), so
 //! that a session whose client vanished ends quickly; everything else is the contract's.
@@ -73,23 +75,31 @@ pub fn front(input: &[u8]) {
 }
 
 async fn drive(input: &[u8]) {
-    let contract = crate::build_tuned(fuzz_engine(crate::echo_config()), &fuzz_engine, &|c| c);
+    let mut contract = Some(crate::build_tuned(
+        fuzz_engine(crate::echo_config()),
+        &fuzz_engine,
+        &|c| c,
+    ));
     // The engines' own tasks (timer drivers): what must be left once every client is gone.
     tokio::task::yield_now().await;
-    let baseline = tokio::runtime::Handle::current()
+    let mut baseline = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
     let mut connections = JoinSet::new();
     let mut clients: Vec<Client> = Vec::new();
     let mut current = 0;
     let mut sid = String::new();
-    open(&contract, &mut connections, &mut clients);
+    open(contract.as_ref(), &mut connections, &mut clients);
 
     for chunk in split(input).take(MAX_STEPS) {
         match chunk.split_first() {
-            Some((b'C', _)) if clients.len() < MAX_CONNECTIONS => {
-                open(&contract, &mut connections, &mut clients);
+            Some((b'C', _)) if clients.len() < MAX_CONNECTIONS && contract.is_some() => {
+                open(contract.as_ref(), &mut connections, &mut clients);
                 current = clients.len() - 1;
+            }
+            Some((b'D', _)) => {
+                contract = None;
+                baseline = 0;
             }
             Some((b'S', rest)) => current = rest.first().map_or(0, |&i| i as usize) % clients.len(),
             Some((b'X', _)) => clients[current].stream = None,
@@ -113,15 +123,12 @@ async fn drive(input: &[u8]) {
     let started = Instant::now();
     loop {
         while connections.try_join_next().is_some() {}
-        let sessions: usize = [
-            &contract.echo,
-            &contract.sio_main,
-            &contract.sio_recovery,
-            &contract.sio_eio3,
-        ]
-        .iter()
-        .map(|e| e.session_count())
-        .sum();
+        let sessions: usize = contract.as_ref().map_or(0, |c| {
+            [&c.echo, &c.sio_main, &c.sio_recovery, &c.sio_eio3]
+                .iter()
+                .map(|e| e.session_count())
+                .sum()
+        });
         let tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();
@@ -174,7 +181,8 @@ fn substitute(bytes: &[u8], sid: &str) -> Vec<u8> {
 }
 
 /// A new connection served by hyper's HTTP/1.1 driver over an in-memory pipe.
-fn open(contract: &Contract, connections: &mut JoinSet<()>, clients: &mut Vec<Client>) {
+fn open(contract: Option<&Contract>, connections: &mut JoinSet<()>, clients: &mut Vec<Client>) {
+    let Some(contract) = contract else { return };
     let (ours, theirs) = tokio::io::duplex(PIPE_BYTES);
     let service = TowerToHyperService::new(contract.router.clone());
     connections.spawn(async move {

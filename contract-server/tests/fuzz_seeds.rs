@@ -46,3 +46,18 @@ fn regression_an_aborted_post_body_ends_its_request() {
         b"X",
     ]));
 }
+
+/// Drops the server (router and engines) with a WebSocket session and a held polling GET open,
+/// then lets the clients go: every task must end.
+#[test]
+fn dropping_the_server_with_sessions_open_leaves_nothing_behind() {
+    front(&steps(&[
+        b"GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        b"\x81\x86\0\0\0\x004hello",
+        b"C",
+        HANDSHAKE,
+        b"GET /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"D",
+        b"T\x03",
+    ]));
+}
