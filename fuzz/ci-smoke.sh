@@ -7,7 +7,7 @@
 #      one target at a time (-jobs=1), failing on any crash;
 #   3. runs the differential check against Node over the committed seeds, failing on any
 #      difference that is not a documented divergence (fuzz/DIVERGENCES.md).
-# Total: about 5 minutes on 2 cores with a cold nightly build, under 3 with a warm one.
+# Total: about 7 minutes on 2 cores with a cold nightly build, about 3.5 with a warm one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
