@@ -65,13 +65,19 @@ impl Open {
     }
 }
 
-/// The official error code in an Engine.IO error body (`{"code":1,"message":"Session ID unknown"}`).
+/// The official error code in an Engine.IO error body: `{"code":1,"message":"Session ID unknown"}`
+/// on HTTP requests, or the bare message (`Session ID unknown`) that Node writes when it refuses
+/// a WebSocket upgrade.
 pub fn engine_code(body: &str) -> Option<u8> {
-    let json: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
-    json.get("code")?
-        .as_u64()
-        .filter(|c| *c <= 5)
-        .map(|c| c as u8)
+    let body = body.trim();
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
+        return json
+            .get("code")?
+            .as_u64()
+            .filter(|c| *c <= 5)
+            .map(|c| c as u8);
+    }
+    (0..=5).find(|c| body == super::report::engine_error_message(*c))
 }
 
 /// One request and its response.
@@ -348,6 +354,7 @@ mod tests {
             Some(1)
         );
         assert_eq!(engine_code("<html>413</html>"), None);
+        assert_eq!(engine_code("Session ID unknown"), Some(1));
     }
 
     #[test]
