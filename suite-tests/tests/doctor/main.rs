@@ -6,7 +6,8 @@
 //! correct setups. Skipped with a message when a proxy is not installed, failed in CI.
 //!
 //! The contract announces a 300 ms heartbeat, so "a read timeout shorter than the heartbeat" is
-//! 200 ms here and the idle hold 1.5 s: the tests stay fast.
+//! 200 ms here (nginx `proxy_read_timeout`, HAProxy `timeout tunnel`) and the idle hold 1.5 s:
+//! the tests stay fast.
 
 mod proxy;
 
@@ -88,9 +89,17 @@ fn nginx(setup: NginxSetup, backends: &Backends) -> Option<Proxy> {
 }
 
 fn haproxy(balance: HaproxyBalance, backends: &Backends) -> Option<Proxy> {
+    haproxy_with_timeout(balance, None, backends)
+}
+
+fn haproxy_with_timeout(
+    balance: HaproxyBalance,
+    idle_timeout_ms: Option<u64>,
+    backends: &Backends,
+) -> Option<Proxy> {
     proxy::available(Kind::Haproxy).then(|| {
         proxy::start(Kind::Haproxy, |_, port| {
-            proxy::haproxy_config(balance, &backends.urls, port)
+            proxy::haproxy_config(balance, idle_timeout_ms, &backends.urls, port)
         })
     })
 }
@@ -218,6 +227,21 @@ async fn nginx_read_timeout_below_the_heartbeat_is_diagnosed_as_idle() {
         .and_then(|c| c.fix.clone())
         .unwrap_or_default();
     assert!(fix.contains("proxy_read_timeout"), "{fix}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn haproxy_tunnel_timeout_below_the_heartbeat_is_diagnosed_as_idle() {
+    let backends = backends();
+    let Some(proxy) = haproxy_with_timeout(HaproxyBalance::Cookie, Some(200), &backends) else {
+        return;
+    };
+    let report = doctor(&proxy.url, &[]).await;
+    assert_diagnosis(&report, &proxy, &["idle"]);
+    let fix = report
+        .check("idle")
+        .and_then(|c| c.fix.clone())
+        .unwrap_or_default();
+    assert!(fix.contains("timeout tunnel"), "{fix}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -243,8 +243,14 @@ pub enum HaproxyBalance {
     RoundRobin,
 }
 
-/// The HAProxy config of a setup in front of `backends`.
-pub fn haproxy_config(balance: HaproxyBalance, backends: &[String], port: u16) -> String {
+/// The HAProxy config of a setup in front of `backends`; `idle_timeout_ms` sets `timeout server`
+/// and `timeout tunnel` (the WebSocket's idle timeout) when given.
+pub fn haproxy_config(
+    balance: HaproxyBalance,
+    idle_timeout_ms: Option<u64>,
+    backends: &[String],
+    port: u16,
+) -> String {
     let cookie = matches!(balance, HaproxyBalance::Cookie);
     let servers: String = backends
         .iter()
@@ -265,6 +271,9 @@ pub fn haproxy_config(balance: HaproxyBalance, backends: &[String], port: u16) -
         HaproxyBalance::Source => "    balance source\n",
         HaproxyBalance::RoundRobin => "    balance roundrobin\n",
     };
+    let (server, tunnel) = idle_timeout_ms.map_or(("30s".to_string(), "1h".to_string()), |ms| {
+        (format!("{ms}ms"), format!("{ms}ms"))
+    });
     format!(
         "global
     maxconn 512
@@ -272,8 +281,8 @@ defaults
     mode http
     timeout connect 2s
     timeout client 30s
-    timeout server 30s
-    timeout tunnel 1h
+    timeout server {server}
+    timeout tunnel {tunnel}
 frontend doctor
     bind 127.0.0.1:{port}
     default_backend nodes
