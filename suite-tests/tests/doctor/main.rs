@@ -12,7 +12,7 @@
 mod proxy;
 
 use clap::Parser;
-use proxy::{HaproxyBalance, Kind, NginxSetup, Proxy};
+use proxy::{HaproxyBalance, HaproxySetup, Kind, NginxSetup, Proxy};
 use sio_conformance::doctor::report::{Report, Status};
 use sio_conformance::doctor::{DoctorArgs, diagnose};
 use sio_test_support as support;
@@ -88,18 +88,10 @@ fn nginx(setup: NginxSetup, backends: &Backends) -> Option<Proxy> {
     })
 }
 
-fn haproxy(balance: HaproxyBalance, backends: &Backends) -> Option<Proxy> {
-    haproxy_with_timeout(balance, None, backends)
-}
-
-fn haproxy_with_timeout(
-    balance: HaproxyBalance,
-    idle_timeout_ms: Option<u64>,
-    backends: &Backends,
-) -> Option<Proxy> {
+fn haproxy(setup: HaproxySetup, backends: &Backends) -> Option<Proxy> {
     proxy::available(Kind::Haproxy).then(|| {
         proxy::start(Kind::Haproxy, |_, port| {
-            proxy::haproxy_config(balance, idle_timeout_ms, &backends.urls, port)
+            proxy::haproxy_config(setup, &backends.urls, port)
         })
     })
 }
@@ -130,7 +122,7 @@ async fn nginx_sticky_by_address_with_upgrades_gets_no_diagnosis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn haproxy_sticky_by_cookie_gets_no_diagnosis_when_the_cookie_is_carried() {
     let backends = backends();
-    let Some(proxy) = haproxy(HaproxyBalance::Cookie, &backends) else {
+    let Some(proxy) = haproxy(HaproxySetup::balanced(HaproxyBalance::Cookie), &backends) else {
         return;
     };
     let report = doctor(&proxy.url, &[]).await;
@@ -173,7 +165,10 @@ async fn nginx_round_robin_is_diagnosed_as_no_affinity_code_1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn haproxy_round_robin_is_diagnosed_as_no_affinity_code_1() {
     let backends = backends();
-    let Some(proxy) = haproxy(HaproxyBalance::RoundRobin, &backends) else {
+    let Some(proxy) = haproxy(
+        HaproxySetup::balanced(HaproxyBalance::RoundRobin),
+        &backends,
+    ) else {
         return;
     };
     let report = doctor(&proxy.url, &[]).await;
@@ -211,6 +206,21 @@ async fn nginx_without_upgrade_headers_is_diagnosed_as_code_3() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn haproxy_deleting_the_upgrade_headers_is_diagnosed_as_code_3() {
+    let backends = backends();
+    let setup = HaproxySetup {
+        strip_upgrade: true,
+        ..HaproxySetup::balanced(HaproxyBalance::Cookie)
+    };
+    let Some(proxy) = haproxy(setup, &backends) else {
+        return;
+    };
+    let report = doctor(&proxy.url, &[]).await;
+    assert_diagnosis(&report, &proxy, &["websocket.upgrade"]);
+    assert_eq!(code_of(&report, "websocket.upgrade"), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_read_timeout_below_the_heartbeat_is_diagnosed_as_idle() {
     let backends = backends();
     let setup = NginxSetup {
@@ -232,7 +242,13 @@ async fn nginx_read_timeout_below_the_heartbeat_is_diagnosed_as_idle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn haproxy_tunnel_timeout_below_the_heartbeat_is_diagnosed_as_idle() {
     let backends = backends();
-    let Some(proxy) = haproxy_with_timeout(HaproxyBalance::Cookie, Some(200), &backends) else {
+    let Some(proxy) = haproxy(
+        HaproxySetup {
+            idle_timeout_ms: Some(200),
+            ..HaproxySetup::balanced(HaproxyBalance::Cookie)
+        },
+        &backends,
+    ) else {
         return;
     };
     let report = doctor(&proxy.url, &[]).await;
@@ -328,7 +344,7 @@ async fn the_whole_suite_passes_through_the_correct_nginx() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_suite_passes_through_the_correct_haproxy() {
     let backends = backends();
-    let Some(proxy) = haproxy(HaproxyBalance::Source, &backends) else {
+    let Some(proxy) = haproxy(HaproxySetup::balanced(HaproxyBalance::Source), &backends) else {
         return;
     };
     suite_passes_through(&proxy).await;

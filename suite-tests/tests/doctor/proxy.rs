@@ -243,14 +243,40 @@ pub enum HaproxyBalance {
     RoundRobin,
 }
 
-/// The HAProxy config of a setup in front of `backends`; `idle_timeout_ms` sets `timeout server`
-/// and `timeout tunnel` (the WebSocket's idle timeout) when given.
-pub fn haproxy_config(
-    balance: HaproxyBalance,
-    idle_timeout_ms: Option<u64>,
-    backends: &[String],
-    port: u16,
-) -> String {
+/// A HAProxy setup.
+#[derive(Clone, Copy, Debug)]
+pub struct HaproxySetup {
+    /// How a node is chosen.
+    pub balance: HaproxyBalance,
+    /// `timeout server` and `timeout tunnel` (the WebSocket's idle timeout), ms; default 30 s / 1 h.
+    pub idle_timeout_ms: Option<u64>,
+    /// `http-request del-header` of Upgrade and Connection: the upgrade never reaches a node.
+    pub strip_upgrade: bool,
+}
+
+impl HaproxySetup {
+    /// A setup with this balance and nothing else broken.
+    pub fn balanced(balance: HaproxyBalance) -> HaproxySetup {
+        HaproxySetup {
+            balance,
+            idle_timeout_ms: None,
+            strip_upgrade: false,
+        }
+    }
+}
+
+/// The HAProxy config of a setup in front of `backends`.
+pub fn haproxy_config(setup: HaproxySetup, backends: &[String], port: u16) -> String {
+    let HaproxySetup {
+        balance,
+        idle_timeout_ms,
+        strip_upgrade,
+    } = setup;
+    let strip = if strip_upgrade {
+        "    http-request del-header Upgrade\n    http-request del-header Connection\n"
+    } else {
+        ""
+    };
     let cookie = matches!(balance, HaproxyBalance::Cookie);
     let servers: String = backends
         .iter()
@@ -285,7 +311,7 @@ defaults
     timeout tunnel {tunnel}
 frontend doctor
     bind 127.0.0.1:{port}
-    default_backend nodes
+{strip}    default_backend nodes
 backend nodes
 {balance}{servers}"
     )
