@@ -22,7 +22,17 @@ fn a_healthy_server_exits_0_and_json_lists_every_check() {
     let Some((_node, url)) = support::start_node_harness() else {
         return;
     };
-    let out = doctor(&["--url", &url, "--idle", "1", "--rounds", "3", "--json"]);
+    let out = doctor(&[
+        "--url",
+        &url,
+        "--idle",
+        "1",
+        "--rounds",
+        "3",
+        "--origin",
+        "https://app.example",
+        "--json",
+    ]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -60,6 +70,21 @@ fn a_healthy_server_exits_0_and_json_lists_every_check() {
             .into_iter()
             .flatten()
             .all(|c| c["status"] != "fail")
+    );
+    // The contract allows any origin (`*`), which browsers refuse with credentials: a warning,
+    // with the header that shows it, and exit 0 all the same.
+    let cors = &report["checks"][3];
+    assert_eq!(cors["status"], "warn", "{cors}");
+    assert!(
+        cors["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|line| line
+                .as_str()
+                .unwrap_or("")
+                .contains("access-control-allow-origin: \"*\"")),
+        "{cors}"
     );
 }
 
