@@ -256,3 +256,26 @@ fn numbers_beyond_two_to_the_64_encode_as_notepack_corrupts_them() {
     };
     assert_eq!(broadcast.encode(), message.bytes);
 }
+
+/// The fuzz body (fuzz target `redis_adapter`) over every published body and each of its
+/// prefixes: truncated messages must be refused or settle, never panic.
+#[test]
+fn the_fuzz_body_holds_on_every_transcript_body_and_its_prefixes() {
+    for message in published() {
+        for cut in 0..=message.bytes.len() {
+            sio_protocol::fuzzing::adapter::adapter_message(&message.bytes[..cut]);
+        }
+    }
+}
+
+proptest::proptest! {
+    /// The fuzz body over transcript bodies with one byte changed.
+    #[test]
+    fn the_fuzz_body_holds_on_bodies_with_one_byte_changed(pick in 0usize..1000, at in 0usize..4096, byte in 0u8..=255) {
+        let messages = published();
+        let mut bytes = messages[pick % messages.len()].bytes.clone();
+        let at = at % bytes.len();
+        bytes[at] = byte;
+        sio_protocol::fuzzing::adapter::adapter_message(&bytes);
+    }
+}
