@@ -79,8 +79,8 @@ fn view(value: &Value) -> Json {
         Value::Map(entries) => {
             Json::Object(entries.iter().map(|(k, v)| (k.clone(), view(v))).collect())
         }
-        Value::Ext(kind, data) => {
-            json!([kind, { "$binary": data.iter().map(|b| format!("{b:02x}")).collect::<String>() }])
+        Value::Timestamp(data) => {
+            json!({ "$timestamp": data.iter().map(|b| format!("{b:02x}")).collect::<String>() })
         }
     }
 }
@@ -278,4 +278,158 @@ proptest::proptest! {
         bytes[at] = byte;
         sio_protocol::fuzzing::adapter::adapter_message(&bytes);
     }
+}
+
+/// [`view`] with non-finite numbers shown as the Node side shows them.
+fn diff_view(value: &Value) -> Json {
+    match value {
+        Value::Number(n) if !n.is_finite() => {
+            let text = if n.is_nan() {
+                "NaN"
+            } else if *n > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            };
+            json!({ "$number": text })
+        }
+        Value::Array(items) => Json::Array(items.iter().map(diff_view).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), diff_view(v)))
+                .collect(),
+        ),
+        other => view(other),
+    }
+}
+
+/// Inputs of the differential check: every transcript body, its one-byte mutations (a fixed
+/// pseudo-random walk, so the check is the same on every run) and forms the transcripts lack.
+fn differential_inputs() -> Vec<Vec<u8>> {
+    let mut inputs: Vec<Vec<u8>> = published().into_iter().map(|m| m.bytes).collect();
+    let mut state: u64 = 0x5eed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let originals = inputs.len();
+    for i in 0..originals * 30 {
+        let mut bytes = inputs[i % originals].clone();
+        let at = next() % bytes.len();
+        bytes[at] = next() as u8;
+        if next() % 4 == 0 {
+            bytes.truncate(next() % bytes.len());
+        }
+        inputs.push(bytes);
+    }
+    for hex in [
+        "ca3fc00000",
+        "cb7ff0000000000000",
+        "cbfff8000000000000",
+        "d40000",
+        "d40100",
+        "d6ff00000001",
+        "c70301aabbcc",
+        "83a16201a13102a16203",
+        "82a1300181a1310282a13001",
+        "dc0000",
+        "de0000",
+        "d90161",
+        "cfffffffffffffffff",
+        "d38000000000000000",
+        "a2c328",
+        "91d40000",
+        "81a95f5f70726f746f5f5fc0",
+        "8101a161",
+    ] {
+        inputs.push(unhex(hex));
+    }
+    inputs
+}
+
+/// The differential check against notepack.io 3.0.1 (Node, fixtures/node/cluster/notepack-diff.mjs):
+/// on every input both decoders accept or both refuse (except where we are stricter, on
+/// purpose), and when both accept, the decoded values and their re-encodings are the same.
+#[test]
+fn msgpack_matches_notepack_on_transcript_bodies_and_their_mutations() {
+    use sio_protocol::adapter::{MsgpackError, msgpack};
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let node_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node");
+    assert!(
+        node_dir.join("node_modules/notepack.io").exists(),
+        "run `npm ci` in fixtures/node first (the differential check needs the pinned notepack.io)"
+    );
+    let inputs = differential_inputs();
+    let mut child = Command::new("node")
+        .arg("cluster/notepack-diff.mjs")
+        .current_dir(&node_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let mut stdin = child.stdin.take().unwrap();
+    let lines: String = inputs
+        .iter()
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>() + "\n")
+        .collect();
+    let writer = std::thread::spawn(move || stdin.write_all(lines.as_bytes()));
+    let output = child.wait_with_output().expect("node ran");
+    writer.join().unwrap().expect("wrote the inputs");
+    let answers: Vec<Json> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), inputs.len(), "one answer per input");
+
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for (input, node) in inputs.iter().zip(&answers) {
+        let hex: String = input.iter().map(|x| format!("{x:02x}")).collect();
+        let ours = msgpack::decode(input);
+        let node_text = node.to_string();
+        match (&ours, node.get("error")) {
+            (Err(_), Some(_)) => {}
+            // Where we refuse on purpose: notepack coerces non-string keys and decodes invalid
+            // UTF-8 its own way; nesting is bounded.
+            (
+                Err(MsgpackError::NonStringKey | MsgpackError::InvalidUtf8 | MsgpackError::TooDeep),
+                None,
+            ) => {}
+            // notepack turns timestamps into Dates and `__proto__` keys into prototypes: not values
+            // an adapter message carries.
+            (Ok(_), None)
+                if node_text.contains("\"$date\"") || node_text.contains("\"$prototype\"") => {}
+            (Ok(value), None) => {
+                compared += 1;
+                let encoded: String = msgpack::encode(value)
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect();
+                if diff_view(value) != node["view"] || encoded != node["hex"] {
+                    failures.push(format!(
+                        "{hex}: ours {} → {encoded}, notepack {node_text}",
+                        diff_view(value)
+                    ));
+                }
+            }
+            _ => failures.push(format!("{hex}: ours {ours:?}, notepack {node_text}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures[..failures.len().min(15)].join("\n")
+    );
+    // Most mutations break the message; the ones that decode on both sides must number enough.
+    assert!(
+        compared >= 150,
+        "only {compared} inputs decoded on both sides"
+    );
 }

@@ -487,17 +487,17 @@ fn msgpack_to_json(value: &Value) -> Option<Json> {
                 .map(|(k, v)| Some((k.clone(), msgpack_to_json(v)?)))
                 .collect::<Option<_>>()?,
         ),
-        Value::Bin(_) | Value::Ext(..) => return None,
+        Value::Bin(_) | Value::Timestamp(_) => return None,
     })
 }
 
-/// A JavaScript number as JSON.stringify writes it: integral values without a fraction.
+/// A JavaScript number as `JSON.stringify` writes it (`null` when not finite), read back as
+/// serde_json reads Node's output: `1e+300` a float, `9223372036854776000` an integer.
 pub fn number_json(n: f64) -> Json {
-    if n.fract() == 0.0 && n.abs() < 9.3e18 {
-        Json::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+    if !n.is_finite() {
+        return Json::Null;
     }
+    serde_json::from_str(&crate::js::number_to_string(n)).unwrap_or(Json::Null)
 }
 
 /// A response on `<key>-response#<nsp>#`.

@@ -17,9 +17,11 @@
 //! false, true                    c2, c3
 //! ```
 //!
-//! Decoding accepts every MessagePack form notepack decodes. We are stricter in two places:
-//! a map key must be a string and strings must be valid UTF-8 (notepack would coerce the key
-//! and replace the bytes).
+//! Maps are JavaScript objects: a repeated key keeps its first place and its last value, and
+//! array-index keys come first, ascending, when decoding and when encoding. Decoding accepts
+//! every MessagePack form notepack decodes. We are stricter in two places: a map key must be a
+//! string and strings must be valid UTF-8 (notepack would coerce the key and decode the bytes
+//! its own way).
 
 use thiserror::Error;
 
@@ -39,8 +41,10 @@ pub enum Value {
     Array(Vec<Value>),
     /// An object: keys in insertion order.
     Map(Vec<(String, Value)>),
-    /// Any other extension type (notepack hands these on as `[type, Buffer]`).
-    Ext(i8, Vec<u8>),
+    /// A msgpack timestamp (extension type −1), as its raw data: notepack turns it into a
+    /// `Date`, which no adapter message carries. Other extension types decode as notepack
+    /// hands them on, the array `[type, Buffer]`.
+    Timestamp(Vec<u8>),
 }
 
 impl Value {
@@ -136,29 +140,38 @@ fn encode_into(out: &mut Vec<u8>, value: &Value) {
         }
         Value::Map(entries) => {
             // notepack leaves out keys whose value is undefined.
-            let kept: Vec<_> = entries
-                .iter()
+            let kept: Vec<_> = js_property_order(entries.clone())
+                .into_iter()
                 .filter(|(_, v)| *v != Value::Undefined)
                 .collect();
             length_header(out, kept.len(), Some((0x80, 0x10)), [0, 0xde, 0xdf]);
             for (key, item) in kept {
-                encode_into(out, &Value::Str(key.clone()));
-                encode_into(out, item);
+                encode_into(out, &Value::Str(key));
+                encode_into(out, &item);
             }
         }
-        Value::Ext(kind, data) => {
+        Value::Timestamp(data) => {
             match data.len() {
-                1 => out.push(0xd4),
-                2 => out.push(0xd5),
                 4 => out.push(0xd6),
                 8 => out.push(0xd7),
-                16 => out.push(0xd8),
                 len => length_header(out, len, None, [0xc7, 0xc8, 0xc9]),
             }
-            out.push(*kind as u8);
+            out.push(0xff);
             out.extend(data);
         }
     }
+}
+
+/// A JavaScript object's property order: array-index keys (`"0"`, `"7"`, not `"07"`) first,
+/// ascending, then the others in insertion order. notepack decodes into, and encodes from, such
+/// objects, so `{"b":…,"1":…}` on the wire is written back as `{"1":…,"b":…}`.
+fn js_property_order(entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
+    let (mut indexed, others): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .partition(|(k, _)| crate::binary::array_index(k).is_some());
+    indexed.sort_by_key(|(k, _)| crate::binary::array_index(k));
+    indexed.extend(others);
+    indexed
 }
 
 /// JavaScript's ToInt32 then reinterpretation as unsigned (the low 32 bits of the integer part).
@@ -309,10 +322,14 @@ impl<'a> Reader<'a> {
         let kind = self.take(1)?[0] as i8;
         let data = self.take(len)?;
         // notepack's legacy encoding of undefined: fixext 1, type 0 (its data byte is ignored).
-        if kind == 0 && len == 1 {
-            return Ok(Value::Undefined);
-        }
-        Ok(Value::Ext(kind, data.to_vec()))
+        Ok(match kind {
+            0 if len == 1 => Value::Undefined,
+            -1 => Value::Timestamp(data.to_vec()),
+            _ => Value::Array(vec![
+                Value::Number(f64::from(kind)),
+                Value::Bin(data.to_vec()),
+            ]),
+        })
     }
 
     fn array(&mut self, len: usize, depth: usize) -> Result<Value, MsgpackError> {
@@ -331,14 +348,20 @@ impl<'a> Reader<'a> {
         if len > (self.bytes.len() - self.at) / 2 {
             return Err(MsgpackError::Truncated);
         }
-        let mut entries = Vec::with_capacity(len);
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(len);
         for _ in 0..len {
             let Value::Str(key) = self.value(depth + 1)? else {
                 return Err(MsgpackError::NonStringKey);
             };
-            entries.push((key, self.value(depth + 1)?));
+            let value = self.value(depth + 1)?;
+            // notepack assigns `object[key] = value`: a repeated key keeps its first place and
+            // takes the last value.
+            match entries.iter_mut().find(|(k, _)| *k == key) {
+                Some(entry) => entry.1 = value,
+                None => entries.push((key, value)),
+            }
         }
-        Ok(Value::Map(entries))
+        Ok(Value::Map(js_property_order(entries)))
     }
 }
 
@@ -388,6 +411,21 @@ mod tests {
         ]);
         assert_eq!(hex(value), "92c081a16a01");
         assert_eq!(decode(&[0xd4, 0, 0]), Ok(Value::Undefined));
+    }
+
+    #[test]
+    fn maps_follow_javascript_property_order() {
+        // {"b":1,"1":2,"b":3} → {"1":2,"b":3}
+        let wire = [0x83, 0xa1, b'b', 1, 0xa1, b'1', 2, 0xa1, b'b', 3];
+        let value = decode(&wire).unwrap();
+        assert_eq!(
+            value,
+            Value::Map(vec![
+                ("1".into(), Value::Number(2.0)),
+                ("b".into(), Value::Number(3.0))
+            ])
+        );
+        assert_eq!(hex(value), "82a13102a16203");
     }
 
     #[test]
