@@ -114,7 +114,7 @@ fn js_key_order(
 }
 
 /// An ECMAScript array index: the canonical decimal spelling of an integer below 2^32 − 1.
-fn array_index(key: &str) -> Option<u32> {
+pub(crate) fn array_index(key: &str) -> Option<u32> {
     let n: u32 = key.parse().ok()?;
     (n != u32::MAX && n.to_string() == key).then_some(n)
 }

@@ -12,6 +12,7 @@
 //! socketio_packet     socketio_packet(&[u8])      one Socket.IO packet (lossy UTF-8)
 //! binary_reassembly   binary_reassembly_bytes     arbitrary → [`ReassemblyInput`] (feature `arbitrary`)
 //! roundtrip           roundtrip_bytes             arbitrary → [`RoundtripInput`]  (feature `arbitrary`)
+//! redis_adapter       adapter::adapter_message    one Redis adapter message or channel name
 //!
 //! decode(x) = Ok(p)  ⇒  decode(encode(p)) = Ok(p)            (re-encoding is stable)
 //! decode(x) = Err(e) ⇒  e.node_message() is not empty         (every error maps to Node)
@@ -22,6 +23,7 @@
 //!
 //! [`diff`] holds the differential check against Node's parsers (`cargo xtask fuzz diff`).
 
+pub mod adapter;
 pub mod diff;
 mod structured;
 
