@@ -94,6 +94,55 @@ impl From<&serde_json::Value> for Value {
     }
 }
 
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        Value::from(&v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+/// Bytes are binary (a Node `Buffer`), not an array of numbers.
+impl From<Vec<u8>> for Value {
+    fn from(bytes: Vec<u8>) -> Value {
+        Value::Binary(bytes)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(bytes: &[u8]) -> Value {
+        Value::Binary(bytes.to_vec())
+    }
+}
+
+/// Numbers are JavaScript numbers: integers beyond 2^53 lose precision, as they would in Node.
+macro_rules! number_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Value {
+                Value::Number(n as f64)
+            }
+        }
+    )*};
+}
+number_from!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
 /// The entries of a parsed object in JavaScript's property order: array-index keys first,
 /// ascending, then the other keys in insertion order (verified with node:
 /// `JSON.parse('{"b":1,"1":2}')` → `{"1":2,"b":1}`).

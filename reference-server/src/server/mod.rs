@@ -419,7 +419,7 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// An Engine.IO v4 server: mount [`Engine::router`] (or [`Engine::service`]) into an axum app.
 ///
-/// Must be created inside a tokio runtime (it starts the timer driver).
+/// May be created outside a tokio runtime: its timer driver starts with the first session.
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,

@@ -34,10 +34,12 @@ pub(crate) fn once(
     })
 }
 
-/// The answer to a client's ack request; `send` consumes it, so it is sent at most once.
+/// The answer to a client's ack request; `send` consumes it, and when several handlers of one
+/// event each got one, only the first answer goes out (as Node's ack function guards itself).
 pub struct AckSender {
     socket: Socket,
     id: u64,
+    sent: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for AckSender {
@@ -48,7 +50,20 @@ impl std::fmt::Debug for AckSender {
 
 impl AckSender {
     pub(crate) fn new(socket: Socket, id: u64) -> AckSender {
-        AckSender { socket, id }
+        AckSender {
+            socket,
+            id,
+            sent: Default::default(),
+        }
+    }
+
+    /// Another handle on the same answer (for a second handler of the event).
+    pub(crate) fn share(&self) -> AckSender {
+        AckSender {
+            socket: self.socket.clone(),
+            id: self.id,
+            sent: self.sent.clone(),
+        }
     }
 
     /// The ack id.
@@ -58,6 +73,9 @@ impl AckSender {
 
     /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
     pub fn send(self, args: Vec<Value>) {
+        if self.sent.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let nsp = self.socket.nsp().name();
         let nsp = match self
             .socket
@@ -99,8 +117,13 @@ impl<'a> SocketEmitter<'a> {
         self
     }
 
-    /// Emits without an ack.
-    pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
+    /// Emits `data` as the one argument, without an ack.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.emit_args(event, super::types::one_arg(data)?)
+    }
+
+    /// Emits several arguments, without an ack.
+    pub fn emit_args(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
         self.socket
             .emit_inner(event, args, None, self.timeout, self.volatile)
     }
