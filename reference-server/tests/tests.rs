@@ -49,3 +49,6 @@ mod batching;
 /// The server as a library (issue 15): the builder, `serve`, extractor handlers, typed emits,
 /// the adapter's cluster operations, graceful shutdown.
 mod library;
+
+/// The quickstart example (examples/quickstart.rs) driven once.
+mod quickstart;
