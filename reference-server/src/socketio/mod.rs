@@ -7,17 +7,22 @@
 //! - [`Socket`]: handlers, emits, acks, rooms, disconnect.
 //! - [`adapter`]: the adapter interface and the in-memory adapter; [`recovery`] its
 //!   session-aware part.
-//! - [`BroadcastOperator`]: emits to rooms; [`ack`]: acks both ways; [`args`]: typed arguments.
+//! - [`BroadcastOperator`]: emits to rooms, with acks, and the adapter's cluster operations;
+//!   [`ack`]: acks both ways; [`args`]: typed arguments.
+//! - [`SocketIoBuilder`]: every option with Node's defaults, serving, shutdown.
+//! - [`Handler`], [`FromEvent`]: handlers whose arguments are extractors (module `handler`).
 //!
-//! ```ignore
-//! let io = SocketIo::new(SocketIoConfig::default());
+//! ```rust
+//! use sio_reference_server::socketio::{AckSender, Socket, SocketIo, Value};
+//!
+//! let io = SocketIo::builder().build();
 //! io.of("/").on_connection(|socket| {
-//!     socket.on("message", |socket, args: Vec<Value>, ack: Option<AckSender>| {
-//!         let _ = socket.emit("message-back", args.clone());
+//!     socket.on("message", |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+//!         let _ = socket.emit_args("message-back", args.clone());
 //!         if let Some(ack) = ack { ack.send(args) }
 //!     });
 //! });
-//! let app = axum::Router::new().merge(io.engine(EngineConfig::default()).router());
+//! let app: axum::Router = axum::Router::new().merge(io.router());
 //! ```
 
 pub mod ack;
