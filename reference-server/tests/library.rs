@@ -417,9 +417,11 @@ async fn close_shuts_down_gracefully() {
     let server = io.clone();
     let served = tokio::spawn(async move { server.serve(listener).await });
     let mut c = Client::connected(addr, "/").await;
+    let mut idle = Client::open(addr).await; // no namespace joined
     io.close().await;
     assert!(io.is_closed());
     c.expect("<close>").await;
+    idle.expect("<close>").await;
     within("serve to return", served).await.unwrap().unwrap();
     assert_eq!(*reasons.lock().unwrap(), ["server shutting down"]);
 }

@@ -448,6 +448,15 @@ impl Engine {
         &self.shared.config
     }
 
+    /// Closes every open session (`engine.close()`): buffered packets are written first, the
+    /// reason is "forced close".
+    pub fn close(&self) {
+        let entries: Vec<EntryRef> = lock(&self.shared.sessions).values().cloned().collect();
+        for entry in entries {
+            self.shared.drive(&entry, |e, now| e.session.close(now));
+        }
+    }
+
     /// How many sessions are open.
     pub fn session_count(&self) -> usize {
         lock(&self.shared.sessions).len()

@@ -307,7 +307,8 @@ impl SocketIo {
 
     /// Graceful shutdown (`io.close()`): every socket of every namespace leaves with
     /// `"server shutting down"` (recoverable: with recovery on, its session is kept), every
-    /// engine connection is closed, and [`SocketIo::serve`] stops accepting and returns once
+    /// engine connection of the server's own engine is closed (those that joined no namespace
+    /// too), and [`SocketIo::serve`] stops accepting and returns once
     /// its HTTP requests are answered.
     pub async fn close(&self) {
         let nsps: Vec<Namespace> = lock(&self.0.nsps).values().cloned().collect();
@@ -315,6 +316,10 @@ impl SocketIo {
             for socket in nsp.sockets() {
                 socket.shut_down();
             }
+        }
+        // Connections that joined no namespace yet.
+        if let Some(engine) = self.0.engine.get() {
+            engine.close();
         }
         self.0.closed.send_replace(true);
     }
