@@ -202,9 +202,11 @@ async fn p5_extractor_handlers_add_up() {
                 ack.send(vec!["done".into()]);
             },
         );
-        // A second handler of the same event runs too (Node appends), in order.
-        socket.on("hello", |socket: Socket| {
+        // A second handler of the same event runs too (Node appends), in order; both get the
+        // ack, and only the first answer goes out (this one: the first handler waits).
+        socket.on("hello", |socket: Socket, ack: Option<AckSender>| {
             let _ = socket.emit("second", &true);
+            ack.unwrap().send(vec!["first answer".into()]);
         });
         let any_seen = any_seen.clone();
         socket.on_any(move |EventName(name): EventName| {
@@ -228,8 +230,9 @@ async fn p5_extractor_handlers_add_up() {
     let mut c = Client::connected(addr, "/").await;
     c.send(r#"421["hello","ann",1,2]"#).await;
     c.expect(r#"42["second",true]"#).await;
+    c.expect(r#"431["first answer"]"#).await;
     c.expect(r#"42["hi","> ann +2"]"#).await;
-    c.expect(r#"431["done"]"#).await;
+    // No second answer: the next frame is the answer to the next event.
     c.send(r#"42["forbidden"]"#).await;
     c.send(r#"42["count","a","drop me","b"]"#).await;
     c.expect(r#"42["count",2]"#).await;

@@ -39,7 +39,9 @@ pub(crate) fn once(
 pub struct AckSender {
     socket: Socket,
     id: u64,
-    sent: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Shared by the handles of one answer; made only when a second handle is (most events
+    /// have one handler).
+    sent: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for AckSender {
@@ -53,16 +55,17 @@ impl AckSender {
         AckSender {
             socket,
             id,
-            sent: Default::default(),
+            sent: None,
         }
     }
 
     /// Another handle on the same answer (for a second handler of the event).
-    pub(crate) fn share(&self) -> AckSender {
+    pub(crate) fn share(&mut self) -> AckSender {
+        let sent = self.sent.get_or_insert_with(Default::default).clone();
         AckSender {
             socket: self.socket.clone(),
             id: self.id,
-            sent: self.sent.clone(),
+            sent: Some(sent),
         }
     }
 
@@ -73,7 +76,9 @@ impl AckSender {
 
     /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
     pub fn send(self, args: Vec<Value>) {
-        if self.sent.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if let Some(sent) = &self.sent
+            && sent.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
             return;
         }
         let nsp = self.socket.nsp().name();

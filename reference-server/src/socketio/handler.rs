@@ -84,7 +84,7 @@ pub enum EventError {
 /// One event on its way to a handler: what the extractors take from.
 pub struct EventContext {
     pub(crate) socket: Socket,
-    pub(crate) event: Arc<str>,
+    pub(crate) event: String,
     pub(crate) args: Vec<Value>,
     pub(crate) ack: Option<AckSender>,
 }
@@ -107,7 +107,7 @@ impl EventContext {
 
     fn args_error(&self, error: impl Into<ArgsError>) -> EventError {
         EventError::Args {
-            event: self.event.to_string(),
+            event: self.event.clone(),
             error: error.into(),
         }
     }
@@ -163,7 +163,7 @@ impl FromEvent for AckSender {
     fn from_event(cx: &mut EventContext) -> Result<Self, EventError> {
         cx.ack
             .take()
-            .ok_or_else(|| EventError::NoAck(cx.event.to_string()))
+            .ok_or_else(|| EventError::NoAck(cx.event.clone()))
     }
 }
 
@@ -179,7 +179,7 @@ pub struct EventName(pub String);
 
 impl FromEvent for EventName {
     fn from_event(cx: &mut EventContext) -> Result<Self, EventError> {
-        Ok(EventName(cx.event.to_string()))
+        Ok(EventName(cx.event.clone()))
     }
 }
 
@@ -191,7 +191,7 @@ impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
     fn from_event(cx: &mut EventContext) -> Result<Self, EventError> {
         let found = read(&cx.socket.nsp().0.state).get::<T>();
         found.map(State).ok_or_else(|| EventError::NoState {
-            event: cx.event.to_string(),
+            event: cx.event.clone(),
             ty: std::any::type_name::<T>(),
         })
     }

@@ -510,45 +510,50 @@ impl Socket {
             super::fault_hooks::crash([self.clone()]);
             return;
         }
-        let ack = id.map(|id| AckSender::new(self.clone(), id));
-        let event: Arc<str> = name.into();
+        let mut ack = id.map(|id| AckSender::new(self.clone(), id));
         let (any, middlewares) = {
             let l = read(&self.0.listeners);
             (l.any.clone(), l.middlewares.clone())
         };
         for h in &any {
-            let cx = self.context(&event, args.clone(), ack.as_ref().map(AckSender::share));
-            self.run_handler(h, cx);
+            let shared = ack.as_mut().map(AckSender::share);
+            self.run_handler(h, self.context(name.clone(), args.clone(), shared));
         }
         for mw in middlewares {
-            if let Err(message) = mw(self, &event, &mut args) {
+            if let Err(message) = mw(self, &name, &mut args) {
                 self.report(&EventError::Refused {
-                    event: event.to_string(),
+                    event: name,
                     message,
                 });
                 return;
             }
         }
-        let handlers: Vec<ErasedHandler> = read(&self.0.handlers)
-            .iter()
-            .filter(|(n, _)| **n == *event)
-            .map(|(_, h)| h.clone())
-            .collect();
-        let Some((last, first)) = handlers.split_last() else {
-            return;
+        // One handler is the common case: no list, no copy of the arguments or the name.
+        let (first, more) = {
+            let handlers = read(&self.0.handlers);
+            let mut matching = handlers
+                .iter()
+                .filter(|(n, _)| **n == *name)
+                .map(|(_, h)| h.clone());
+            let first = matching.next();
+            (first, matching.collect::<Vec<ErasedHandler>>())
         };
-        for h in first {
-            let cx = self.context(&event, args.clone(), ack.as_ref().map(AckSender::share));
-            self.run_handler(h, cx);
+        let Some(first) = first else { return };
+        let mut handlers = std::iter::once(first).chain(more).peekable();
+        while let Some(h) = handlers.next() {
+            if handlers.peek().is_none() {
+                self.run_handler(&h, self.context(name, args, ack));
+                return;
+            }
+            let shared = ack.as_mut().map(AckSender::share);
+            self.run_handler(&h, self.context(name.clone(), args.clone(), shared));
         }
-        let cx = self.context(&event, args, ack);
-        self.run_handler(last, cx);
     }
 
-    fn context(&self, event: &Arc<str>, args: Vec<Value>, ack: Option<AckSender>) -> EventContext {
+    fn context(&self, event: String, args: Vec<Value>, ack: Option<AckSender>) -> EventContext {
         EventContext {
             socket: self.clone(),
-            event: event.clone(),
+            event,
             args,
             ack,
         }
