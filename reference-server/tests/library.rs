@@ -456,3 +456,35 @@ async fn recv_message_ends_at_close() {
     let got = within("the loop to end", rx).await.unwrap();
     assert_eq!(got, ["one"]);
 }
+
+/// Typed ack answers: the client's answer deserialised, a timeout when none comes.
+#[tokio::test]
+async fn typed_ack_answers() {
+    let io = SocketIo::builder().build();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    io.of("/").on_connection(move |socket| {
+        let tx = tx.clone();
+        let socket = socket.clone();
+        tokio::spawn(async move {
+            let emitter = socket.timeout(Duration::from_millis(300));
+            let answer: Result<(u32, String), _> =
+                emitter.emit_with_ack_typed("ask", &"sum?").await;
+            let _ = tx.send(answer);
+            let again: Result<(u32,), _> = emitter.emit_with_ack_typed("ask", &"again?").await;
+            let _ = tx.send(again.map(|(n,)| (n, String::new())));
+        });
+    });
+    let addr = serve(&io).await;
+    let mut c = Client::connected(addr, "/").await;
+    c.expect(r#"420["ask","sum?"]"#).await;
+    c.send(r#"430[3,"three"]"#).await;
+    let mut rx = rx;
+    let first = within("the answer", rx.recv()).await.unwrap();
+    assert_eq!(first, Ok((3, "three".to_owned())));
+    c.expect(r#"421["ask","again?"]"#).await;
+    let second = within("the timeout", rx.recv()).await.unwrap();
+    assert_eq!(
+        second,
+        Err(sio_reference_server::socketio::AckError::Timeout)
+    );
+}

@@ -168,6 +168,20 @@ impl<'a> SocketEmitter<'a> {
         )
     }
 
+    /// Emits `data` as the one argument with an ack and waits for the answer, deserialised
+    /// as `T` from the answer's arguments (`Json<T>`'s rule: a tuple, a `Vec`, …):
+    /// `let (ok,): (bool,) = socket.timeout(d).emit_with_ack_typed("ask", &q).await?`.
+    pub async fn emit_with_ack_typed<T: serde::de::DeserializeOwned, D: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &D,
+    ) -> Result<T, AckError> {
+        let args = super::types::one_arg(data)?;
+        let answer = self.emit_with_ack_async(event, args)?.await?;
+        let all = serde_json::Value::Array(answer.iter().map(super::args::to_json).collect());
+        serde_json::from_value(all).map_err(|e| AckError::Answer(e.to_string()))
+    }
+
     /// Emits with an ack and returns a future of the answer (`emitWithAck`).
     pub fn emit_with_ack_async(
         &self,

@@ -144,6 +144,9 @@ pub enum AckError {
     /// The emit could not be made.
     #[error(transparent)]
     Emit(#[from] EmitError),
+    /// The answer does not deserialise into the type asked for (serde's message).
+    #[error("the answer does not fit the type asked for: {0}")]
+    Answer(String),
 }
 
 /// Refuses reserved event names, as `socket.emit` does.
