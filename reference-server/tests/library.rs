@@ -488,3 +488,30 @@ async fn typed_ack_answers() {
         Err(sio_reference_server::socketio::AckError::Timeout)
     );
 }
+
+/// `off` and `off_any` remove handlers.
+#[tokio::test]
+async fn off_removes_handlers() {
+    let io = SocketIo::builder().build();
+    io.of("/").on_connection(|socket| {
+        socket.on("once", |socket: Socket| {
+            socket.off("once");
+            socket.off_any();
+            let _ = socket.emit("once", &1);
+        });
+        socket.on_any(|socket: Socket, EventName(name): EventName| {
+            let _ = socket.emit("any", &name);
+        });
+        socket.on("ping", |socket: Socket| {
+            let _ = socket.emit("pong", &true);
+        });
+    });
+    let addr = serve(&io).await;
+    let mut c = Client::connected(addr, "/").await;
+    c.send(r#"42["once"]"#).await;
+    c.expect(r#"42["any","once"]"#).await;
+    c.expect(r#"42["once",1]"#).await;
+    c.send(r#"42["once"]"#).await;
+    c.send(r#"42["ping"]"#).await;
+    c.expect(r#"42["pong",true]"#).await;
+}

@@ -231,6 +231,16 @@ impl Socket {
         super::write(&self.0.listeners).any.push(erase(handler));
     }
 
+    /// Removes every handler of `event` (`socket.removeAllListeners(event)`).
+    pub fn off(&self, event: &str) {
+        super::write(&self.0.handlers).retain(|(name, _)| &**name != event);
+    }
+
+    /// Removes every [`Socket::on_any`] handler (`socket.offAny()`).
+    pub fn off_any(&self) {
+        super::write(&self.0.listeners).any.clear();
+    }
+
     /// Adds a socket middleware (`socket.use`): every incoming event passes through the
     /// middlewares in order before its handlers; `Err(message)` stops it and the
     /// [`Socket::on_error`] hooks get [`EventError::Refused`].
