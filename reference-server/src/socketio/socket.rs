@@ -89,7 +89,8 @@ pub(crate) struct SocketInner {
     /// one costs far less memory per socket than a hash table (about 0.5 KiB less with 8).
     /// Several under one name run in registration order, as Node's listeners.
     handlers: RwLock<Vec<(Box<str>, ErasedHandler)>>,
-    listeners: RwLock<Listeners>,
+    /// Boxed, made on the first registration: an idle socket with none pays one pointer.
+    listeners: RwLock<Option<Box<Listeners>>>,
     disconnecting: RwLock<Vec<DisconnectHandler>>,
     disconnect: RwLock<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, AckCallback>>,
@@ -228,7 +229,7 @@ impl Socket {
     /// Adds a handler of every incoming event (`socket.onAny`), run before the event's own
     /// handlers and before the socket middlewares; `EventName` gives the name.
     pub fn on_any<M, H: Handler<M>>(&self, handler: H) {
-        super::write(&self.0.listeners).any.push(erase(handler));
+        self.listeners_mut(|l| l.any.push(erase(handler)));
     }
 
     /// Removes every handler of `event` (`socket.removeAllListeners(event)`).
@@ -238,7 +239,7 @@ impl Socket {
 
     /// Removes every [`Socket::on_any`] handler (`socket.offAny()`).
     pub fn off_any(&self) {
-        super::write(&self.0.listeners).any.clear();
+        self.listeners_mut(|l| l.any.clear());
     }
 
     /// Adds a socket middleware (`socket.use`): every incoming event passes through the
@@ -251,21 +252,26 @@ impl Socket {
         + Sync
         + 'static,
     ) {
-        super::write(&self.0.listeners)
-            .middlewares
-            .push(Arc::new(middleware));
+        self.listeners_mut(|l| l.middlewares.push(Arc::new(middleware)));
     }
 
     /// Adds a hook for events that reached no handler: arguments that do not fit, an ack the
     /// handler wants and the client did not ask for, a middleware's refusal (Node's
     /// `socket.on("error")` for the last). They are logged at `warn` too.
     pub fn on_error(&self, hook: impl Fn(&Socket, &EventError) + Send + Sync + 'static) {
-        super::write(&self.0.listeners).errors.push(Arc::new(hook));
+        self.listeners_mut(|l| l.errors.push(Arc::new(hook)));
+    }
+
+    fn listeners_mut(&self, f: impl FnOnce(&mut Listeners)) {
+        f(super::write(&self.0.listeners).get_or_insert_with(Default::default));
     }
 
     fn report(&self, err: &EventError) {
         tracing::warn!(socket = %self.0.id, nsp = %self.nsp().name(), "{err}");
-        let hooks = read(&self.0.listeners).errors.clone();
+        let hooks = read(&self.0.listeners)
+            .as_ref()
+            .map(|l| l.errors.clone())
+            .unwrap_or_default();
         for hook in hooks {
             hook(self, err);
         }
@@ -522,8 +528,10 @@ impl Socket {
         }
         let mut ack = id.map(|id| AckSender::new(self.clone(), id));
         let (any, middlewares) = {
-            let l = read(&self.0.listeners);
-            (l.any.clone(), l.middlewares.clone())
+            match &*read(&self.0.listeners) {
+                Some(l) => (l.any.clone(), l.middlewares.clone()),
+                None => Default::default(),
+            }
         };
         for h in &any {
             let shared = ack.as_mut().map(AckSender::share);
