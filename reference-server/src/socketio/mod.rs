@@ -9,8 +9,8 @@
 //!   session-aware part.
 //! - [`BroadcastOperator`]: emits to rooms, with acks, and the adapter's cluster operations;
 //!   [`ack`]: acks both ways; [`args`]: typed arguments.
-//! - [`SocketIoBuilder`]: every option with Node's defaults, serving, shutdown.
-//! - [`Handler`], [`FromEvent`]: handlers whose arguments are extractors (module `handler`).
+//! - [`builder`]: [`SocketIoBuilder`], every option with Node's defaults, and serving.
+//! - [`handler`]: handlers whose arguments are extractors ([`Handler`], [`FromEvent`]).
 //!
 //! ```rust
 //! use sio_reference_server::socketio::{AckSender, Socket, SocketIo, Value};
@@ -29,10 +29,10 @@ pub mod ack;
 pub mod adapter;
 pub mod args;
 mod broadcast;
-mod builder;
+pub mod builder;
 mod client;
 mod fault_hooks;
-mod handler;
+pub mod handler;
 mod namespace;
 mod packet;
 pub mod recovery;

@@ -220,7 +220,7 @@ impl Socket {
     /// Adds a handler of `event` (`socket.on`; handlers add up, in order). Any function or
     /// closure, `async` or not, whose arguments are extractors, in any order: [`Socket`],
     /// `Data<T>`, `Rest`, `Vec<Value>`, `Json<T>`, `AckSender`, `Option<AckSender>`,
-    /// `EventName`, `State<T>` (module `handler`). An event that does not fit the extractors
+    /// `EventName`, `State<T>` ([`super::handler`]). An event that does not fit the extractors
     /// goes to the [`Socket::on_error`] hooks instead and is logged.
     pub fn on<M, H: Handler<M>>(&self, event: &str, handler: H) {
         super::write(&self.0.handlers).push((event.into(), erase(handler)));
