@@ -162,6 +162,24 @@ fn js_key_order(
         .collect()
 }
 
+/// An object built from `entries` as JavaScript would build it: a repeated key keeps its first
+/// place and takes its last value, array-index keys come first in ascending order.
+pub fn js_object(entries: Vec<(String, Value)>) -> Value {
+    let mut unique: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        match unique.iter_mut().find(|(seen, _)| *seen == k) {
+            Some(slot) => slot.1 = v,
+            None => unique.push((k, v)),
+        }
+    }
+    let (mut index, others): (Vec<_>, Vec<_>) = unique
+        .into_iter()
+        .partition(|(k, _)| array_index(k).is_some());
+    index.sort_by_key(|(k, _)| array_index(k));
+    index.extend(others);
+    Value::Object(index)
+}
+
 /// An ECMAScript array index: the canonical decimal spelling of an integer below 2^32 − 1.
 fn array_index(key: &str) -> Option<u32> {
     let n: u32 = key.parse().ok()?;

@@ -276,6 +276,18 @@ async fn p7_typed_emits_and_values() {
         x: i32,
         y: i32,
     }
+    /// Bytes as serde sees them (what `serde_bytes` or `bytes::Bytes` give).
+    struct Raw(Vec<u8>);
+    impl serde::Serialize for Raw {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(&self.0)
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct File {
+        name: &'static str,
+        body: Raw,
+    }
     let io = SocketIo::builder().build();
     io.of("/").on_connection(|socket| {
         let _ = socket.emit("point", &Point { x: 1, y: 2 });
@@ -288,6 +300,14 @@ async fn p7_typed_emits_and_values() {
                 Value::from(vec![1u8, 2]),
                 Value::from(serde_json::json!({"k": null})),
             ],
+        );
+        // A typed emit keeps bytes binary (whatever serde serialises as bytes).
+        let _ = socket.emit(
+            "file",
+            &File {
+                name: "a",
+                body: Raw(vec![9]),
+            },
         );
         socket.on(
             "pair",
@@ -302,6 +322,9 @@ async fn p7_typed_emits_and_values() {
     c.expect(r#"451-["mixed","s",3,true,{"_placeholder":true,"num":0},{"k":null}]"#)
         .await;
     c.expect("<bin:[1, 2]>").await;
+    c.expect(r#"451-["file",{"name":"a","body":{"_placeholder":true,"num":0}}]"#)
+        .await;
+    c.expect("<bin:[9]>").await;
     c.send(r#"42["pair","p",{"x":3,"y":4}]"#).await;
     c.expect(r#"42["pair","p:7"]"#).await;
 }

@@ -38,6 +38,7 @@ mod packet;
 pub mod recovery;
 mod socket;
 mod types;
+mod value_ser;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
