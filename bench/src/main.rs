@@ -12,6 +12,9 @@
 //!    in flight per connection), then the same with one in flight per connection (2b): the
 //!    first is what a server costs when requests queue up, the second when every request is
 //!    read and answered on its own (the per-syscall and per-wakeup cost dominates);
+//!
+//!    2c. connections one after the other, for the time a CONNECT waits for its reply when
+//!    nothing else is queued (a server that holds CONNECT replies back shows it here);
 //! 3. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
 //!    every socket of a dynamic namespace, many receivers count what arrives.
 //!
@@ -92,6 +95,10 @@ struct Args {
     /// request waits for the previous ack, so a server has nothing to read or write together).
     #[arg(long, default_value_t = 10_000)]
     serial_acks: usize,
+    /// Connections of phase 2c, made one after the other (each closed before the next): the
+    /// time from CONNECT to its reply without other connections queued in front of it.
+    #[arg(long, default_value_t = 200)]
+    serial_connects: usize,
     /// Receivers in phase 3.
     #[arg(long, default_value_t = 100)]
     receivers: usize,
@@ -128,6 +135,7 @@ impl Limits {
             ("--ack-connections", args.ack_connections, Self::CONNECTIONS),
             ("--receivers", args.receivers, Self::CONNECTIONS),
             ("--idle", args.idle, Self::CONNECTIONS),
+            ("--serial-connects", args.serial_connects, Self::CONNECTIONS),
             ("--broadcasts", args.broadcasts, Self::BROADCASTS),
             ("--ack-window", args.ack_window, Self::WINDOW),
         ];
@@ -196,10 +204,12 @@ async fn run(args: &Args) -> Result<Value, String> {
     let acks = echo_acks(&meter, &clients, args.acks, args.ack_window).await?;
     let serial_acks = echo_acks(&meter, &clients, args.serial_acks, 1).await?;
     drop(clients);
+    let connects = serial_connects(&meter, &endpoint, args.serial_connects).await?;
     let mut report = json!({
         "url": args.url,
         "acks": acks,
         "serial_acks": serial_acks,
+        "connects": connects,
         "idle": idle,
     });
     // A dynamic namespace of the contract, so nothing else connected sees these broadcasts.
@@ -218,7 +228,7 @@ async fn run(args: &Args) -> Result<Value, String> {
                 broadcasts(&meter, &endpoint, nsp, window, args).await?;
         }
     }
-    let phases = ["idle", "acks", "serial_acks"]
+    let phases = ["idle", "acks", "serial_acks", "connects"]
         .map(String::from)
         .into_iter()
         .chain(
@@ -311,6 +321,23 @@ async fn echo_acks(
     let mut figures = meter.since(&mark, count)?;
     figures["count"] = json!(count);
     figures["in_flight_per_connection"] = json!(window);
+    if !latencies.is_empty() {
+        figures["latency_ms"] = latency::summary(&mut latencies);
+    }
+    Ok(figures)
+}
+
+/// Phase 2c: `n` connections one after the other, each closed once joined; the latency of
+/// each CONNECT reply (and the server's CPU per connection: handshake, join, close).
+async fn serial_connects(meter: &Meter, endpoint: &str, n: usize) -> Result<Value, String> {
+    let mark = meter.mark()?;
+    let mut latencies = Vec::with_capacity(n);
+    for _ in 0..n {
+        let client = Client::connect(endpoint, "/").await?;
+        latencies.push(client.connect_latency());
+    }
+    let mut figures = meter.since(&mark, n)?;
+    figures["count"] = json!(n);
     if !latencies.is_empty() {
         figures["latency_ms"] = latency::summary(&mut latencies);
     }

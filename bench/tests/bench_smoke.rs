@@ -19,6 +19,7 @@ const SERIAL_ACKS: u64 = 60;
 const BROADCASTS: u64 = 5;
 const RECEIVERS: u64 = 4;
 const IDLE: u64 = 20;
+const SERIAL_CONNECTS: u64 = 10;
 
 /// Runs `sio-bench` against `url` (its server's CPU and memory read from `pid` when given),
 /// bounded.
@@ -47,6 +48,7 @@ fn run_raw(
         .args(["--receivers", &RECEIVERS.to_string()])
         .args(["--idle", &IDLE.to_string(), "--idle-secs", "1"])
         .args(["--broadcast-windows", "1,4"])
+        .args(["--serial-connects", &SERIAL_CONNECTS.to_string()])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -26,7 +26,7 @@ const fn figure(label: &'static str, path: &'static [&'static str], target: Opti
     }
 }
 
-const FIGURES: [Figure; 16] = [
+const FIGURES: [Figure; 18] = [
     figure(
         "CPU ms per 1000 echo acks, pipelined",
         &["acks", "cpu_ms_per_1000"],
@@ -83,19 +83,29 @@ const FIGURES: [Figure; 16] = [
         None,
     ),
     figure(
-        "CONNECT reply latency p50 ms",
-        &["idle", "connect_latency_ms", "p50"],
+        "CONNECT reply latency p50 ms, one at a time",
+        &["connects", "latency_ms", "p50"],
         None,
     ),
     figure(
-        "CONNECT reply latency p99 ms",
-        &["idle", "connect_latency_ms", "p99"],
+        "CONNECT reply latency p99 ms, one at a time",
+        &["connects", "latency_ms", "p99"],
+        None,
+    ),
+    figure(
+        "CONNECT reply latency p50 ms, 64 at once",
+        &["idle", "connect_latency_ms", "p50"],
         None,
     ),
     figure("sessions dropped while idle", &["idle", "dropped"], None),
     figure(
         "generator CPU share, echo acks pipelined",
         &["acks", "generator_cpu_share"],
+        None,
+    ),
+    figure(
+        "generator CPU share, echo acks one in flight",
+        &["serial_acks", "generator_cpu_share"],
         None,
     ),
     figure(
