@@ -202,6 +202,20 @@ pub fn print(columns: &[Column], rounds: usize) {
         }
         println!("{line}");
     }
+    for column in columns {
+        for run in &column.runs {
+            let failed = run
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(phase, v)| {
+                    v.get("error").and_then(Value::as_str).map(|e| (phase, e))
+                });
+            for (phase, error) in failed {
+                println!("\n{}: phase {phase} failed: {error}", column.name);
+            }
+        }
+    }
     let saturated: Vec<String> = columns
         .iter()
         .filter(|c| c.runs.iter().any(|r| r["generator_saturated"] == true))
