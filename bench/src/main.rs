@@ -1,6 +1,6 @@
 //! `sio-bench`: a load generator that measures what one contract server (fixtures/CONTRACT.md)
-//! spends in CPU and memory for the same work, so `cargo xtask bench` can put the reference
-//! server and the Node harness side by side in one run and print ratios.
+//! spends in CPU, memory and latency for the same work, so `cargo xtask bench` can put the
+//! reference server, the Node harness and socketioxide side by side in one run and print ratios.
 //!
 //! The server's cost is read from `/proc/<pid>` (CPU time of its threads in nanoseconds from
 //! schedstat, resident memory) before and after each phase; the client runs in this process,
@@ -11,12 +11,13 @@
 //! 2. echo acks: `42<id>["message-with-ack",i]` answered by `43<id>[i]`, pipelined (`--ack-window`
 //!    in flight per connection), then the same with one in flight per connection (2b): the
 //!    first is what a server costs when requests queue up, the second when every request is
-//!    read and answered on its own (the per-syscall and per-wakeup cost dominates);
-//!
-//!    2c. connections one after the other, for the time a CONNECT waits for its reply when
-//!    nothing else is queued (a server that holds CONNECT replies back shows it here);
+//!    read and answered on its own (the per-syscall and per-wakeup cost dominates); then (2c)
+//!    connections one after the other, for the time a CONNECT waits for its reply when nothing
+//!    else is queued (a server that holds CONNECT replies back shows it here);
 //! 3. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
-//!    every socket of a dynamic namespace, many receivers count what arrives.
+//!    every socket of a dynamic namespace, many receivers count what arrives; once per
+//!    `--broadcast-windows` value (broadcasts in flight). A window whose receivers the server
+//!    drops is reported as `{"error": …}` and the run goes on.
 //!
 //! Memory per idle connection is resident memory (what the OS charges the process: heap,
 //! allocator overhead and fragmentation, runtime structures), not the allocator's own count,
@@ -30,8 +31,8 @@
 //! slabs) is counted in, so the figure errs on the high side.
 //!
 //! Latency: in phase 2b each request's time from its send to its ack (p50/p90/p99/max), and in
-//! phase 1 each connection's time from its CONNECT to the server's reply (what a server that
-//! holds CONNECT replies back, e.g. to batch them, costs a client).
+//! phases 1 (64 connecting at once) and 2c (one at a time) each connection's time from its
+//! CONNECT to the server's reply.
 //!
 //! Whether the generator itself was the bottleneck: it runs on one thread, so its own CPU time
 //! (read from `/proc/self` the same way) over a phase's wall time near 1 means it was saturated
