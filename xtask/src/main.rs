@@ -5,6 +5,7 @@
 //! developer could run by hand (each task prints the commands it runs).
 
 mod bench;
+mod bench_table;
 mod capture;
 mod conformance;
 mod contract;
@@ -39,7 +40,7 @@ enum Task {
     Conformance(conformance::Args),
     /// Diagnose a deployed Socket.IO URL behind proxies: path, CORS, stickiness, upgrade, idle cuts.
     Doctor(doctor::Args),
-    /// The reference server and the Node harness side by side under the same loads (ratios).
+    /// The reference server, Node and socketioxide side by side under the same loads (ratios), or any `--url`.
     Bench(bench::Args),
     /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
     Fuzz(fuzz::Args),
