@@ -34,18 +34,28 @@ pub struct Client {
     counters: Arc<Counters>,
     /// `""` for `/`, `"/nsp,"` otherwise: what goes between the packet type and the ack id.
     prefix: String,
+    /// From our CONNECT to the server's CONNECT reply.
+    connect_latency: Duration,
 }
 
 impl Client {
     /// Connects to `endpoint` (a `ws://…/socket.io/?EIO=4&transport=websocket` URL) and joins
     /// `nsp`, waiting for the CONNECT reply and the contract's `auth` event.
     pub async fn connect(endpoint: &str, nsp: &str) -> Result<Client, String> {
+        Self::try_connect(endpoint, nsp)
+            .await?
+            .ok_or_else(|| format!("the server refused the namespace {nsp}"))
+    }
+
+    /// As [`Client::connect`], but `None` when the server refuses the namespace (`44`): how the
+    /// generator learns whether a server serves the contract's full tier.
+    pub async fn try_connect(endpoint: &str, nsp: &str) -> Result<Option<Client>, String> {
         timeout(CONNECT_BOUND, Self::connect_unbounded(endpoint, nsp))
             .await
             .map_err(|_| format!("connecting to {nsp} took more than {CONNECT_BOUND:?}"))?
     }
 
-    async fn connect_unbounded(endpoint: &str, nsp: &str) -> Result<Client, String> {
+    async fn connect_unbounded(endpoint: &str, nsp: &str) -> Result<Option<Client>, String> {
         let authority = endpoint
             .strip_prefix("ws://")
             .and_then(|rest| rest.split('/').next())
@@ -64,6 +74,8 @@ impl Client {
         };
         // The open packet, then our CONNECT, its reply and the `auth` event the contract emits.
         let mut stage = 0;
+        let mut connect_sent = Instant::now();
+        let mut connect_latency = Duration::ZERO;
         while stage < 3 {
             let frame = ws.next().await.ok_or("closed during the handshake")?;
             let Message::Text(text) = frame.map_err(|e| e.to_string())? else {
@@ -78,9 +90,14 @@ impl Client {
                     ws.send(Message::text(format!("40{prefix}")))
                         .await
                         .map_err(|e| e.to_string())?;
+                    connect_sent = Instant::now();
                     stage = 1;
                 }
-                (1, t) if t.starts_with(&format!("40{prefix}")) => stage = 2,
+                (1, t) if t.starts_with(&format!("40{prefix}")) => {
+                    connect_latency = connect_sent.elapsed();
+                    stage = 2;
+                }
+                (1, t) if t.starts_with(&format!("44{prefix}")) => return Ok(None),
                 (2, t) if t.starts_with(&format!("42{prefix}[\"auth\"")) => stage = 3,
                 (_, other) => {
                     return Err(format!("unexpected frame during the handshake: {other}"));
@@ -134,11 +151,17 @@ impl Client {
             c.closed.store(true, Ordering::Relaxed);
             c.changed.notify_one();
         });
-        Ok(Client {
+        Ok(Some(Client {
             outgoing,
             counters,
             prefix,
-        })
+            connect_latency,
+        }))
+    }
+
+    /// How long the server took to answer this client's CONNECT.
+    pub fn connect_latency(&self) -> Duration {
+        self.connect_latency
     }
 
     /// Connects `n` clients, a bounded number at a time.
@@ -157,17 +180,27 @@ impl Client {
             .map_err(|_| "the connection is closed".to_string())
     }
 
-    /// Sends `n` `message-with-ack` events with at most `window` unanswered, and waits for all acks.
-    pub async fn echo_acks(&self, n: usize, window: usize) -> Result<(), String> {
+    /// Sends `n` `message-with-ack` events with at most `window` unanswered, and waits for all
+    /// acks. With one in flight, returns each request's latency (send to ack seen), in order;
+    /// with more, acks cannot be told apart cheaply and the list is empty.
+    pub async fn echo_acks(&self, n: usize, window: usize) -> Result<Vec<Duration>, String> {
         // Acks counted before this run (an earlier phase on the same connection).
         let base = self.counters.acks.load(Ordering::Relaxed) as usize;
         let answered = |c: &Counters| c.acks.load(Ordering::Relaxed) as usize - base;
+        let mut latencies = Vec::with_capacity(if window <= 1 { n } else { 0 });
         for i in 0..n {
             self.wait_until(|c| i - answered(c) < window.max(1), "ack window")
                 .await?;
             self.send(format!("42{}{i}[\"message-with-ack\",{i}]", self.prefix))?;
+            if window <= 1 {
+                let sent = Instant::now();
+                self.wait_until(|c| answered(c) > i, "an ack").await?;
+                latencies.push(sent.elapsed());
+            }
         }
-        self.wait_until(|c| answered(c) >= n, "the last acks").await
+        self.wait_until(|c| answered(c) >= n, "the last acks")
+            .await?;
+        Ok(latencies)
     }
 
     /// Asks the contract's `broadcast` control event `n` times to emit `b` to every socket of

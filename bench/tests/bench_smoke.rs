@@ -1,8 +1,9 @@
 //! The benchmark's load generator (`sio-bench`, behind `cargo xtask bench`) still measures what
 //! it says: a small load against the reference server (in this process, whose /proc entry it
 //! reads) and against the Node harness completes, counts every ack and delivery, answers
-//! every ping and reports each figure. The figures themselves are not checked here: this
-//! machine is shared, so speed is the benchmark's business, not a test's.
+//! every ping and reports each figure; given only a URL (no pid) it still reports throughput and
+//! latency; it refuses a host that is not loopback. The figures themselves are not checked
+//! here: this machine is shared, so speed is the benchmark's business, not a test's.
 
 use sio_test_support as support;
 
@@ -18,16 +19,37 @@ const SERIAL_ACKS: u64 = 60;
 const BROADCASTS: u64 = 5;
 const RECEIVERS: u64 = 4;
 const IDLE: u64 = 20;
+const SERIAL_CONNECTS: u64 = 10;
 
-/// Runs `sio-bench` against `url` (its server's CPU and memory read from `pid`), bounded.
-fn run_bench(url: &str, pid: u32) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sio-bench"))
-        .args(["--url", url, "--pid", &pid.to_string()])
+/// Runs `sio-bench` against `url` (its server's CPU and memory read from `pid` when given),
+/// bounded.
+fn run_bench(url: &str, pid: Option<u32>) -> Value {
+    let (out, err, status) = run_raw(url, pid, &[]);
+    assert!(status.success(), "sio-bench failed ({status}): {err}");
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+/// Runs `sio-bench` with the small load and `extra` flags; its stdout, stderr and exit status.
+fn run_raw(
+    url: &str,
+    pid: Option<u32>,
+    extra: &[&str],
+) -> (String, String, std::process::ExitStatus) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sio-bench"));
+    command.args(["--url", url]);
+    if let Some(pid) = pid {
+        command.args(["--pid", &pid.to_string()]);
+    }
+    let mut child = command
+        .args(["--time-limit-secs", "50"])
         .args(["--acks", &ACKS.to_string(), "--ack-connections", "3"])
         .args(["--serial-acks", &SERIAL_ACKS.to_string()])
         .args(["--broadcasts", &BROADCASTS.to_string()])
         .args(["--receivers", &RECEIVERS.to_string()])
         .args(["--idle", &IDLE.to_string(), "--idle-secs", "1"])
+        .args(["--broadcast-windows", "1,4"])
+        .args(["--serial-connects", &SERIAL_CONNECTS.to_string()])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -48,8 +70,7 @@ fn run_bench(url: &str, pid: u32) -> Value {
         panic!("sio-bench did not finish within {RUN_BOUND:?}");
     };
     let status = child.wait().expect("sio-bench exit status");
-    assert!(status.success(), "sio-bench failed ({status}): {err}");
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    (out, err, status)
 }
 
 fn number(v: &Value, path: [&str; 2]) -> f64 {
@@ -58,13 +79,22 @@ fn number(v: &Value, path: [&str; 2]) -> f64 {
         .unwrap_or_else(|| panic!("{path:?} missing in {v}"))
 }
 
-fn check(report: &Value) {
+/// The figures every run reports, with or without the server's pid.
+fn check_load(report: &Value) {
     assert_eq!(number(report, ["acks", "count"]), ACKS as f64);
     assert_eq!(number(report, ["serial_acks", "count"]), SERIAL_ACKS as f64);
-    // Every receiver and the sender itself get each broadcast (the contract's target `all`).
-    assert_eq!(
-        number(report, ["broadcast", "deliveries"]),
-        (BROADCASTS * (RECEIVERS + 1)) as f64
+    assert!(number(report, ["acks", "per_second"]) > 0.0, "{report}");
+    // One latency per request sent one at a time, percentiles in order.
+    let latency = &report["serial_acks"]["latency_ms"];
+    assert_eq!(latency["count"], SERIAL_ACKS, "{report}");
+    let at = |p: &str| {
+        latency[p]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{p}: {report}"))
+    };
+    assert!(
+        0.0 < at("p50") && at("p50") <= at("p99") && at("p99") <= at("max"),
+        "{report}"
     );
     assert_eq!(number(report, ["idle", "connections"]), IDLE as f64);
     assert_eq!(number(report, ["idle", "dropped"]), 0.0, "{report}");
@@ -73,10 +103,33 @@ fn check(report: &Value) {
         number(report, ["idle", "pongs"]) >= IDLE as f64,
         "too few pings answered: {report}"
     );
+    assert_eq!(
+        report["idle"]["connect_latency_ms"]["count"], IDLE,
+        "{report}"
+    );
+    assert!(report["generator_saturated"].is_boolean(), "{report}");
+}
+
+/// The full tier's broadcasts, for each window asked for.
+fn check_fan_out(report: &Value) {
+    assert_eq!(report["full_tier"], true, "{report}");
+    // Every receiver and the sender itself get each broadcast (the contract's target `all`).
+    for phase in ["broadcast_1", "broadcast_4"] {
+        assert_eq!(
+            number(report, [phase, "deliveries"]),
+            (BROADCASTS * (RECEIVERS + 1)) as f64,
+            "{report}"
+        );
+    }
+}
+
+/// What only a run given the server's pid reports.
+fn check_cost(report: &Value) {
     for path in [
         ["acks", "cpu_ms_per_1000"],
         ["serial_acks", "cpu_ms_per_1000"],
-        ["broadcast", "cpu_ms_per_1000"],
+        ["broadcast_1", "cpu_ms_per_1000"],
+        ["broadcast_4", "cpu_ms_per_1000"],
         ["idle", "heartbeat_cpu_ms_per_1000_pongs"],
         ["idle", "heartbeat_cpu_share"],
         ["idle", "bytes_per_connection"],
@@ -91,7 +144,10 @@ fn check(report: &Value) {
 #[test]
 fn the_load_generator_measures_the_reference_server() {
     let url = support::serve_router(sio_contract_server::router);
-    check(&run_bench(&url, std::process::id()));
+    let report = run_bench(&url, Some(std::process::id()));
+    check_load(&report);
+    check_fan_out(&report);
+    check_cost(&report);
 }
 
 #[test]
@@ -99,5 +155,27 @@ fn the_load_generator_measures_the_node_harness() {
     let Some((harness, url)) = support::start_node_harness() else {
         return;
     };
-    check(&run_bench(&url, harness.pid()));
+    let report = run_bench(&url, Some(harness.pid()));
+    check_load(&report);
+    check_fan_out(&report);
+    check_cost(&report);
+}
+
+/// `cargo xtask bench --url URL` without `--pid`: any server, throughput and latency only.
+#[test]
+fn given_only_a_url_it_reports_load_and_latency_but_no_cost() {
+    let url = support::serve_router(sio_contract_server::router);
+    let report = run_bench(&url, None);
+    check_load(&report);
+    check_fan_out(&report);
+    assert!(report["acks"]["cpu_ms"].is_null(), "{report}");
+    assert!(report["idle"]["bytes_per_connection"].is_null(), "{report}");
+}
+
+#[test]
+fn a_host_that_is_not_loopback_is_refused_before_connecting() {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): nothing answers there, and nothing is tried.
+    let (out, err, status) = run_raw("http://192.0.2.1:80", None, &[]);
+    assert!(!status.success(), "{out}");
+    assert!(err.contains("--allow-remote"), "{err}");
 }

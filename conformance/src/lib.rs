@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod detect;
+pub mod doctor;
 pub mod driver;
 pub mod expect;
 pub mod failure;

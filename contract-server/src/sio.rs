@@ -102,12 +102,12 @@ fn add_refusing_namespaces(io: &SocketIo) {
 
 /// The suites' handlers.
 pub fn suite_handlers(socket: &Socket) {
-    let _ = socket.emit("auth", vec![socket.handshake().auth.clone()]);
+    let _ = socket.emit("auth", &socket.handshake().auth_json());
     // `(...args) => socket.emit("message-back", ...args)`: with an ack id, the ack function is
     // the last argument, so message-back asks the client for an ack that answers the first.
     socket.on(
         "message",
-        |socket, args: Vec<Value>, ack: Option<AckSender>| match ack {
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| match ack {
             Some(ack) => {
                 let _ = socket.emit_with_ack("message-back", args, move |reply| {
                     if let Ok(reply) = reply {
@@ -116,13 +116,13 @@ pub fn suite_handlers(socket: &Socket) {
                 });
             }
             None => {
-                let _ = socket.emit("message-back", args);
+                let _ = socket.emit_args("message-back", args);
             }
         },
     );
     socket.on(
         "message-with-ack",
-        |_socket, args: Vec<Value>, ack: Option<AckSender>| {
+        |args: Vec<Value>, ack: Option<AckSender>| {
             if let Some(ack) = ack {
                 ack.send(args);
             }
@@ -166,44 +166,38 @@ fn rooms_value(socket: &Socket) -> Value {
 fn control_handlers(socket: &Socket) {
     socket.on(
         "join",
-        |socket, args: Vec<Value>, ack: Option<AckSender>| {
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
             socket.join(as_list(args.first()));
             if let Some(ack) = ack {
-                ack.send(vec![rooms_value(socket)]);
+                ack.send(vec![rooms_value(&socket)]);
             }
         },
     );
     socket.on(
         "leave",
-        |socket, args: Vec<Value>, ack: Option<AckSender>| {
+        |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
             for room in as_list(args.first()) {
-                socket.leave(&room);
+                socket.leave(room);
             }
             if let Some(ack) = ack {
-                ack.send(vec![rooms_value(socket)]);
+                ack.send(vec![rooms_value(&socket)]);
             }
         },
     );
     socket.on("broadcast", broadcast);
     socket.on("emit-with-ack", emit_with_ack);
-    socket.on(
-        "server-disconnect",
-        |socket, args: Vec<Value>, _ack: Option<AckSender>| {
-            let close = field(args.first(), "close") == Some(&Value::Bool(true));
-            socket.disconnect(close);
-        },
-    );
-    socket.on(
-        "get-state",
-        |socket, _args: Vec<Value>, ack: Option<AckSender>| {
-            if let Some(ack) = ack {
-                ack.send(vec![state(socket)]);
-            }
-        },
-    );
+    socket.on("server-disconnect", |socket: Socket, args: Vec<Value>| {
+        let close = field(args.first(), "close") == Some(&Value::Bool(true));
+        socket.disconnect(close);
+    });
+    socket.on("get-state", |socket: Socket, ack: Option<AckSender>| {
+        if let Some(ack) = ack {
+            ack.send(vec![state(&socket)]);
+        }
+    });
 }
 
-fn broadcast(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
+fn broadcast(socket: Socket, args: Vec<Value>, ack: Option<AckSender>) {
     let spec = args.first();
     let event_args = match field(spec, "args") {
         Some(Value::Array(a)) => a.clone(),
@@ -234,10 +228,10 @@ fn broadcast(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
         return;
     };
     let sent = match (op, volatile) {
-        (None, false) => socket.emit(event, event_args),
-        (None, true) => socket.volatile().emit(event, event_args),
-        (Some(op), false) => op.emit(event, event_args),
-        (Some(op), true) => op.volatile().emit(event, event_args),
+        (None, false) => socket.emit_args(event, event_args),
+        (None, true) => socket.volatile().emit_args(event, event_args),
+        (Some(op), false) => op.emit_args(event, event_args),
+        (Some(op), true) => op.volatile().emit_args(event, event_args),
     };
     if let (Ok(()), Some(ack)) = (sent, ack) {
         ack.send(Vec::new());
@@ -255,7 +249,7 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn emit_with_ack(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
+fn emit_with_ack(socket: Socket, args: Vec<Value>, ack: Option<AckSender>) {
     let spec = args.first();
     let event_args = match field(spec, "args") {
         Some(Value::Array(a)) => a.clone(),
@@ -276,7 +270,7 @@ fn emit_with_ack(socket: &Socket, args: Vec<Value>, ack: Option<AckSender>) {
                 Ok(args) => Value::Object(vec![("args".into(), Value::Array(args))]),
                 Err(e) => Value::from(&json!({"error": e.to_string()})),
             };
-            let _ = target.emit("emit-with-ack-result", vec![result]);
+            let _ = target.emit_args("emit-with-ack-result", vec![result]);
         });
     if let (Ok(()), Some(ack)) = (sent, ack) {
         ack.send(Vec::new());

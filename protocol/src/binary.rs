@@ -94,6 +94,55 @@ impl From<&serde_json::Value> for Value {
     }
 }
 
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        Value::from(&v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+/// Bytes are binary (a Node `Buffer`), not an array of numbers.
+impl From<Vec<u8>> for Value {
+    fn from(bytes: Vec<u8>) -> Value {
+        Value::Binary(bytes)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(bytes: &[u8]) -> Value {
+        Value::Binary(bytes.to_vec())
+    }
+}
+
+/// Numbers are JavaScript numbers: integers beyond 2^53 lose precision, as they would in Node.
+macro_rules! number_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Value {
+                Value::Number(n as f64)
+            }
+        }
+    )*};
+}
+number_from!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
 /// The entries of a parsed object in JavaScript's property order: array-index keys first,
 /// ascending, then the other keys in insertion order (verified with node:
 /// `JSON.parse('{"b":1,"1":2}')` → `{"1":2,"b":1}`).
@@ -113,8 +162,26 @@ fn js_key_order(
         .collect()
 }
 
+/// An object built from `entries` as JavaScript would build it: a repeated key keeps its first
+/// place and takes its last value, array-index keys come first in ascending order.
+pub fn js_object(entries: Vec<(String, Value)>) -> Value {
+    let mut unique: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        match unique.iter_mut().find(|(seen, _)| *seen == k) {
+            Some(slot) => slot.1 = v,
+            None => unique.push((k, v)),
+        }
+    }
+    let (mut index, others): (Vec<_>, Vec<_>) = unique
+        .into_iter()
+        .partition(|(k, _)| array_index(k).is_some());
+    index.sort_by_key(|(k, _)| array_index(k));
+    index.extend(others);
+    Value::Object(index)
+}
+
 /// An ECMAScript array index: the canonical decimal spelling of an integer below 2^32 − 1.
-fn array_index(key: &str) -> Option<u32> {
+pub(crate) fn array_index(key: &str) -> Option<u32> {
     let n: u32 = key.parse().ok()?;
     (n != u32::MAX && n.to_string() == key).then_some(n)
 }

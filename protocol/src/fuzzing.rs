@@ -14,6 +14,7 @@
 //! roundtrip           roundtrip_bytes             arbitrary → [`RoundtripInput`]  (feature `arbitrary`)
 //! engine_packet_fast  engine_packet_fast(&[u8])   as engine_packet, each decoder once, cheap checks only
 //! socketio_packet_fast socketio_packet_fast(&[u8]) as socketio_packet, one decode, cheap checks only
+//! redis_adapter       adapter::adapter_message    one Redis adapter message or channel name
 //!
 //! decode(x) = Ok(p)  ⇒  decode(encode(p)) = Ok(p)            (re-encoding is stable)
 //! decode(x) = Err(e) ⇒  e.node_message() is not empty         (every error maps to Node)
@@ -24,6 +25,7 @@
 //!
 //! [`diff`] holds the differential check against Node's parsers (`cargo xtask fuzz diff`).
 
+pub mod adapter;
 pub mod diff;
 mod structured;
 

@@ -15,9 +15,12 @@
 //!   entry points for fuzz targets and regression tests, and the differential check against
 //!   Node's parsers.
 //! - [`js`]: the JavaScript number semantics the Node parsers depend on.
+//! - [`adapter`]: the Redis adapter's messages between nodes (`@socket.io/redis-adapter`):
+//!   channels, notepack.io's msgpack, JSON requests and responses.
 //!
 //! No I/O, no async, no clock: every function is a pure transformation of its input.
 
+pub mod adapter;
 pub mod binary;
 pub mod engineio;
 pub mod error;

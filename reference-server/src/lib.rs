@@ -26,6 +26,10 @@ pub mod query;
 pub mod server;
 /// The sans-IO session, a crate of its own (`reference-server/session`, `eio-session`).
 pub use eio_session as session;
+/// The README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub mod sid;
 pub mod socketio;
 pub mod verify;

@@ -163,7 +163,7 @@ async fn the_connect_reply_and_the_connection_handlers_emits_reach_one_get() {
         if let Some(engine) = c.get() {
             hold_until_get_held(engine, socket.conn().id());
         }
-        let _ = socket.emit("auth", vec![Value::Object(Vec::new())]);
+        let _ = socket.emit_args("auth", vec![Value::Object(Vec::new())]);
     });
     let engine = io.engine({
         let mut c = contract::engine_config("/socket.io-eio3/");

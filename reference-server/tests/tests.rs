@@ -45,3 +45,10 @@ mod eio3;
 /// One step, one batch: a POST's replies and closes before its `ok`, the CONNECT reply with the
 /// connection handler's emits, two CONNECTs of one burst (races forced deterministically).
 mod batching;
+
+/// The server as a library (issue 15): the builder, `serve`, extractor handlers, typed emits,
+/// the adapter's cluster operations, graceful shutdown.
+mod library;
+
+/// The quickstart example (examples/quickstart.rs) driven once.
+mod quickstart;

@@ -7,7 +7,8 @@
 //!   (about 10 s in a debug build);
 //! - the same through the command line (`--ca-cert`, exit 0) and `--insecure`;
 //! - without `--ca-cert` the certificate is not trusted: the runner stops at once with a usage
-//!   error (exit 2) that names the TLS failure and the two flags, within a bound (no hang).
+//!   error (exit 2) that names the TLS failure and the two flags, within a bound (no hang);
+//! - the deployment doctor over https/wss with `--ca-cert`: no failure, the TLS check passes.
 
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -296,6 +297,62 @@ fn an_untrusted_certificate_is_a_clear_harness_error_not_a_hang() {
         for r in &records {
             assert_eq!(r.verdict, Verdict::Error, "{}: {:?}", r.id, r.failures);
         }
+        server.abort();
+    });
+}
+
+#[test]
+fn the_doctor_checks_an_https_deployment_with_a_private_ca() {
+    use sio_conformance::doctor::report::Status;
+    use sio_conformance::doctor::{DoctorArgs, diagnose};
+    let pki = pki("doctor");
+    let rt = runtime();
+    rt.block_on(async {
+        let (port, server) = serve_tls(pki.server.clone()).await;
+        let url = format!("https://127.0.0.1:{port}");
+        let ca = pki.ca_pem_file.display().to_string();
+        let argv = [
+            "doctor",
+            "--url",
+            &url,
+            "--ca-cert",
+            &ca,
+            "--idle",
+            "1",
+            "--rounds",
+            "3",
+        ];
+        let report = tokio::time::timeout(
+            Duration::from_secs(60),
+            diagnose(DoctorArgs::parse_from(argv)),
+        )
+        .await
+        .expect("the doctor finishes within 60 s")
+        .expect("the doctor runs");
+        assert_eq!(
+            report.failed(),
+            Vec::<&str>::new(),
+            "{}",
+            report.render_text()
+        );
+        let tls = report.check("tls").expect("tls ran");
+        assert_eq!(tls.status, Status::Pass, "{}", tls.summary);
+        assert!(tls.summary.contains("verified"), "{}", tls.summary);
+        // Over wss too: the direct WebSocket and the upgrade went through the same CA.
+        for id in ["websocket.direct", "websocket.upgrade"] {
+            assert_eq!(
+                report.check(id).map(|c| c.status),
+                Some(Status::Pass),
+                "{id}"
+            );
+        }
+        // Without the CA, nothing can be trusted: unreachable, exit 2.
+        let untrusted = diagnose(DoctorArgs::parse_from([
+            "doctor", "--url", &url, "--idle", "0",
+        ]))
+        .await
+        .expect("the doctor runs");
+        assert_eq!(untrusted.exit_code(), 2, "{}", untrusted.render_text());
         server.abort();
     });
 }

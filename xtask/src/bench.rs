@@ -1,15 +1,21 @@
-//! `cargo xtask bench`: the reference server and the Node harness side by side, in one run, on
-//! the same loads, with the ratios printed.
+//! `cargo xtask bench`: the reference server, the Node harness and socketioxide side by side, in
+//! one run, on the same loads, with the ratios printed; or, with `--url`, the load generator
+//! against any server that serves the official tier.
 //!
 //! Each server runs alone, pinned to core 0 (`taskset`), started from its release build (Node
-//! as it is); the load generator `sio-bench` (crate bench/) runs pinned to core 1 and
-//! reads the server's CPU time (its threads' schedstat, in nanoseconds) and resident memory
-//! from /proc. The machine is shared and noisy, so only the ratios of one run mean something;
-//! `--rounds N` alternates the servers N times and keeps each figure's best (lowest) value.
-//! Memory per idle connection is RSS growth (allocator overhead included), counted at the
-//! larger of "all connected" and "after the idle window" so that dropped sessions cannot lower
-//! it; see sio-bench's doc. Linux only.
+//! as it is; socketioxide from fixtures/socketioxide, pinned by its lock file, with `--bench` so
+//! that it serves the broadcast phase's namespace); the load generator `sio-bench` (crate
+//! bench/) runs pinned to core 1 and reads the server's CPU time (its threads' schedstat, in
+//! nanoseconds) and resident memory from /proc, and its own CPU share, which tells whether it
+//! was the bottleneck. The machine may be shared and noisy, so only the ratios of one run mean
+//! something; `/proc/loadavg` is printed before and after, and `--rounds N` alternates the
+//! servers N times and keeps each figure's best (lowest) value. Memory per idle connection is
+//! RSS growth (allocator overhead included); see sio-bench's doc. Linux only.
+//!
+//! `--url URL [--pid PID]` runs the generator once against a server started elsewhere
+//! (loopback only unless `--allow-remote`), not pinned, and prints its figures.
 
+use crate::bench_table::{self, Column};
 use crate::contract::{self, Target};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -18,15 +24,32 @@ use std::process::{Command, ExitCode, Stdio};
 /// Arguments of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Alternate the two servers this many times and keep each figure's best value.
+    /// Alternate the servers this many times and keep each figure's best value.
     #[arg(long, default_value_t = 1)]
     rounds: usize,
+    /// The servers to compare, in this order (the ratios need `reference` and the other one).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "reference,node,socketioxide"
+    )]
+    targets: Vec<Target>,
     /// Write the raw figures of every round here (JSON).
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Measure the server at this URL instead (`http://127.0.0.1:PORT`, official tier at least).
+    #[arg(long)]
+    url: Option<String>,
+    /// With --url: the server's process id, for its CPU time and memory.
+    #[arg(long, requires = "url")]
+    pid: Option<u32>,
+    /// With --url: accept a host that is not a loopback address.
+    #[arg(long, requires = "url")]
+    allow_remote: bool,
     /// Flags for the load generator (`sio-bench --help`: --acks, --ack-window, --serial-acks,
-    /// --receivers, --broadcasts, --broadcast-window, --idle, --idle-secs), passed through
-    /// unchanged.
+    /// --receivers, --broadcasts, --broadcast-windows, --idle, --idle-secs, --time-limit-secs),
+    /// passed through unchanged.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -35,53 +58,56 @@ pub struct Args {
     load: Vec<String>,
 }
 
-/// One figure of the comparison: where it is in sio-bench's JSON, and the issue's target.
-struct Figure {
-    label: &'static str,
-    path: [&'static str; 2],
-    /// The target for reference / node, when the issue states one.
-    target: &'static str,
+pub fn run(args: Args) -> Result<ExitCode> {
+    build_generator()?;
+    if let Some(url) = &args.url {
+        return measure_url(url, args.pid, args.allow_remote, &args.load);
+    }
+    let supported = [Target::Reference, Target::Node, Target::Socketioxide];
+    if let Some(other) = args.targets.iter().find(|t| !supported.contains(t)) {
+        bail!(
+            "bench compares reference, node and socketioxide, not {}",
+            other.name()
+        );
+    }
+    println!("load before: {}", loadavg());
+    let mut rounds: Vec<(Target, Value)> = Vec::new();
+    for round in 0..args.rounds.max(1) {
+        for &target in &args.targets {
+            eprintln!(
+                "xtask: bench round {} of {}: {}",
+                round + 1,
+                args.rounds.max(1),
+                target.name()
+            );
+            rounds.push((target, measure(target, &args.load)?));
+        }
+    }
+    println!("load after: {}", loadavg());
+    if let Some(path) = &args.json {
+        let raw: Vec<Value> = rounds
+            .iter()
+            .map(|(t, v)| serde_json::json!({"target": t.name(), "figures": v}))
+            .collect();
+        std::fs::write(path, serde_json::to_string_pretty(&raw)?)?;
+    }
+    let columns: Vec<Column> = args
+        .targets
+        .iter()
+        .map(|&target| Column {
+            name: target.name(),
+            runs: rounds
+                .iter()
+                .filter(|(t, _)| *t == target)
+                .map(|(_, v)| v.clone())
+                .collect(),
+        })
+        .collect();
+    bench_table::print(&columns, args.rounds.max(1));
+    Ok(ExitCode::SUCCESS)
 }
 
-const FIGURES: [Figure; 7] = [
-    Figure {
-        label: "CPU ms per 1000 echo acks, pipelined",
-        path: ["acks", "cpu_ms_per_1000"],
-        target: "≤ 0.25",
-    },
-    Figure {
-        label: "CPU ms per 1000 echo acks, one in flight",
-        path: ["serial_acks", "cpu_ms_per_1000"],
-        target: "≤ 0.25",
-    },
-    Figure {
-        label: "CPU ms per 1000 broadcast deliveries",
-        path: ["broadcast", "cpu_ms_per_1000"],
-        target: "≤ 0.25",
-    },
-    Figure {
-        label: "bytes per idle WebSocket connection",
-        path: ["idle", "bytes_per_connection"],
-        target: "≤ 10 KB",
-    },
-    Figure {
-        label: "heartbeat CPU ms per 1000 pings answered",
-        path: ["idle", "heartbeat_cpu_ms_per_1000_pongs"],
-        target: "small",
-    },
-    Figure {
-        label: "heartbeat CPU share, idle connections",
-        path: ["idle", "heartbeat_cpu_share"],
-        target: "(same, per second)",
-    },
-    Figure {
-        label: "sessions dropped while idle",
-        path: ["idle", "dropped"],
-        target: "0",
-    },
-];
-
-pub fn run(args: Args) -> Result<ExitCode> {
+fn build_generator() -> Result<()> {
     let mut build = contract::cargo(&[
         "build",
         "--release",
@@ -95,38 +121,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !build.status().context("running cargo build")?.success() {
         bail!("building sio-bench failed");
     }
-    let mut rounds: Vec<(Target, Value)> = Vec::new();
-    for round in 0..args.rounds.max(1) {
-        for target in [Target::Reference, Target::Node] {
-            eprintln!(
-                "xtask: bench round {} of {}: {}",
-                round + 1,
-                args.rounds.max(1),
-                target.name()
-            );
-            rounds.push((target, measure(target, &args.load)?));
-        }
-    }
-    if let Some(path) = &args.json {
-        let raw: Vec<Value> = rounds
-            .iter()
-            .map(|(t, v)| serde_json::json!({"target": t.name(), "figures": v}))
-            .collect();
-        std::fs::write(path, serde_json::to_string_pretty(&raw)?)?;
-    }
-    print_table(&rounds);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// The first line of /proc/loadavg (the machine's load: the figures' context).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Starts `target` pinned to core 0, runs the load generator pinned to core 1, returns its JSON.
 fn measure(target: Target, load: &[String]) -> Result<Value> {
-    let server = contract::start_with(target, true, |command| pinned(command, "0"))?;
+    let server = contract::start_with(target, true, |command| {
+        pinned(with_bench_mode(target, command), "0")
+    })?;
     let pid = server.pid();
-    let bench = contract::target_binary("sio-bench", true);
     let mut command = Command::new("taskset");
     command
         .args(["-c", "1"])
-        .arg(bench)
+        .arg(contract::target_binary("sio-bench", true))
         .args(["--url", &server.url, "--pid", &pid.to_string()])
         .args(load)
         .stderr(Stdio::inherit());
@@ -145,6 +159,51 @@ fn measure(target: Target, load: &[String]) -> Result<Value> {
     serde_json::from_slice(&output.stdout).context("sio-bench printed no JSON")
 }
 
+/// socketioxide's contract server serves the official tier only, unless given `--bench` (the
+/// dynamic namespaces and the `broadcast` control event the broadcast phase needs).
+fn with_bench_mode(target: Target, mut command: Command) -> Command {
+    if target == Target::Socketioxide {
+        command.arg("--bench");
+    }
+    command
+}
+
+/// `cargo xtask bench --url URL [--pid PID]`: one run of the generator, its figures printed.
+fn measure_url(
+    url: &str,
+    pid: Option<u32>,
+    allow_remote: bool,
+    load: &[String],
+) -> Result<ExitCode> {
+    let mut command = Command::new(contract::target_binary("sio-bench", true));
+    command.args(["--url", url]);
+    if let Some(pid) = pid {
+        command.args(["--pid", &pid.to_string()]);
+    }
+    if allow_remote {
+        command.arg("--allow-remote");
+    }
+    command.args(load).stderr(Stdio::inherit());
+    eprintln!("xtask: running {command:?}");
+    println!("load before: {}", loadavg());
+    let output = command.output().context("running sio-bench")?;
+    if !output.status.success() {
+        bail!("sio-bench failed against {url} ({})", output.status);
+    }
+    let figures: Value =
+        serde_json::from_slice(&output.stdout).context("sio-bench printed no JSON")?;
+    println!("load after: {}", loadavg());
+    println!("{}", serde_json::to_string_pretty(&figures)?);
+    bench_table::print(
+        &[Column {
+            name: url,
+            runs: vec![figures],
+        }],
+        1,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `taskset -c <core> <program> <args…>`, keeping the working directory.
 fn pinned(command: Command, core: &str) -> Command {
     let mut pinned = Command::new("taskset");
@@ -156,46 +215,4 @@ fn pinned(command: Command, core: &str) -> Command {
         pinned.current_dir(dir);
     }
     pinned
-}
-
-fn figure(value: &Value, path: [&str; 2]) -> Option<f64> {
-    value.get(path[0])?.get(path[1])?.as_f64()
-}
-
-fn print_table(rounds: &[(Target, Value)]) {
-    // Best (lowest) value of each figure per target over the rounds.
-    let best = |target: Target, path| {
-        rounds
-            .iter()
-            .filter(|(t, _)| *t == target)
-            .filter_map(|(_, v)| figure(v, path))
-            .fold(None, |acc: Option<f64>, x| {
-                Some(acc.map_or(x, |a| a.min(x)))
-            })
-    };
-    let connections = rounds
-        .first()
-        .and_then(|(_, v)| v["idle"]["connections"].as_u64())
-        .unwrap_or(0);
-    println!("\n| figure | reference | node | reference / node | issue's target |");
-    println!("|---|---:|---:|---:|---|");
-    for f in &FIGURES {
-        let (r, n) = (best(Target::Reference, f.path), best(Target::Node, f.path));
-        let show = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.3}"));
-        let ratio = match (r, n) {
-            (Some(r), Some(n)) if n > 0.0 => format!("{:.3}", r / n),
-            _ => "-".into(),
-        };
-        println!(
-            "| {} | {} | {} | {ratio} | {} |",
-            f.label,
-            show(r),
-            show(n),
-            f.target
-        );
-    }
-    println!(
-        "\n({connections} idle connections; CPU from /proc/<pid>/task/*/schedstat; memory = RSS growth; best of {} round(s))",
-        rounds.len() / 2
-    );
 }

@@ -5,9 +5,11 @@
 //! developer could run by hand (each task prints the commands it runs).
 
 mod bench;
+mod bench_table;
 mod capture;
 mod conformance;
 mod contract;
+mod doctor;
 mod fuzz;
 mod matrix;
 mod mutants;
@@ -36,7 +38,9 @@ enum Task {
     Capture(capture::Args),
     /// Run the conformance suite against the reference server (default), `--target node`, or any `--url`.
     Conformance(conformance::Args),
-    /// The reference server and the Node harness side by side under the same loads (ratios).
+    /// Diagnose a deployed Socket.IO URL behind proxies: path, CORS, stickiness, upgrade, idle cuts.
+    Doctor(doctor::Args),
+    /// The reference server, Node and socketioxide side by side under the same loads (ratios), or any `--url`.
     Bench(bench::Args),
     /// Fuzzing: run targets, generate seeds, diff against Node, coverage (fuzz/README.md).
     Fuzz(fuzz::Args),
@@ -53,6 +57,7 @@ fn main() -> std::process::ExitCode {
     let outcome = match cli.task {
         Task::Serve(args) => serve::run(args),
         Task::Bench(args) => bench::run(args),
+        Task::Doctor(args) => doctor::run(args),
         Task::Capture(args) => capture::run(args),
         Task::Conformance(args) => conformance::run(args),
         Task::Fuzz(args) => fuzz::run(args),

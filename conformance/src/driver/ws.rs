@@ -119,6 +119,19 @@ pub async fn connect(
     transcript: &Transcript,
     auto_pong: bool,
 ) -> Result<WsConnect, HttpError> {
+    connect_with_headers(endpoint, target, &[], bound, transcript, auto_pong).await
+}
+
+/// [`connect`], with extra request headers on the upgrade request (the deployment doctor sends
+/// the cookies a load balancer set, as a browser does, so that cookie affinity can work).
+pub async fn connect_with_headers(
+    endpoint: &Endpoint,
+    target: &str,
+    headers: &[(String, String)],
+    bound: Duration,
+    transcript: &Transcript,
+    auto_pong: bool,
+) -> Result<WsConnect, HttpError> {
     let label = transcript.ws_label();
     let url = format!(
         "{}://{}{}",
@@ -139,10 +152,17 @@ pub async fn connect(
     let stream = tls::connect(endpoint, bound)
         .await
         .map_err(HttpError::Connect)?;
-    let request = url
+    let mut request = url
         .as_str()
         .into_client_request()
         .map_err(|e| HttpError::Invalid(e.to_string()))?;
+    for (name, value) in headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| HttpError::Invalid(e.to_string()))?;
+        let value = tokio_tungstenite::tungstenite::http::HeaderValue::from_str(value)
+            .map_err(|e| HttpError::Invalid(e.to_string()))?;
+        request.headers_mut().append(name, value);
+    }
     let handshake = tokio::time::timeout(bound, tokio_tungstenite::client_async(request, stream));
     let ws = match handshake.await {
         Ok(Ok((ws, _response))) => ws,

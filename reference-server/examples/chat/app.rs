@@ -125,80 +125,68 @@ impl Chat {
         let name = user(socket).name;
         tracing::info!(user = %name, id = socket.id(), "user connected");
         let login = json!({"username": name, "numUsers": self.num_users()});
-        let _ = socket.emit("login", vec![Value::from(&login)]);
-        let _ = socket
-            .broadcast()
-            .emit("user joined", vec![Value::from(&login)]);
+        let _ = socket.emit("login", &login);
+        let _ = socket.broadcast().emit("user joined", &login);
 
         socket.on(
             "join",
-            |socket, Data(room): Data<String>, ack: Option<AckSender>| {
+            |socket: Socket, Data(room): Data<String>, ack: Option<AckSender>| {
                 socket.join(room.as_str());
-                let joined = json!({"username": user(socket).name, "room": room});
-                let _ = socket
-                    .to(room.as_str())
-                    .emit("user joined room", vec![Value::from(&joined)]);
+                let joined = json!({"username": user(&socket).name, "room": room});
+                let _ = socket.to(room.as_str()).emit("user joined room", &joined);
                 if let Some(ack) = ack {
-                    ack.send(vec![Value::from(&json!({"rooms": chat_rooms(socket)}))]);
+                    ack.send(vec![Value::from(&json!({"rooms": chat_rooms(&socket)}))]);
                 }
             },
         );
         socket.on(
             "leave",
-            |socket, Data(room): Data<String>, ack: Option<AckSender>| {
-                socket.leave(&room);
+            |socket: Socket, Data(room): Data<String>, ack: Option<AckSender>| {
+                socket.leave(room);
                 if let Some(ack) = ack {
-                    ack.send(vec![Value::from(&json!({"rooms": chat_rooms(socket)}))]);
+                    ack.send(vec![Value::from(&json!({"rooms": chat_rooms(&socket)}))]);
                 }
             },
         );
         let counter = self.messages.clone();
         socket.on(
             "new message",
-            move |socket, Data(msg): Data<NewMessage>, ack: Option<AckSender>| {
+            move |socket: Socket, Data(msg): Data<NewMessage>, ack: Option<AckSender>| {
                 let id = counter.fetch_add(1, Ordering::Relaxed) + 1;
                 let out =
-                    json!({"username": user(socket).name, "text": msg.text, "room": msg.room});
+                    json!({"username": user(&socket).name, "text": msg.text, "room": msg.room});
                 let target = match &msg.room {
                     Some(room) => socket.to(room.as_str()),
                     None => socket.broadcast(),
                 };
-                let _ = target.emit("new message", vec![Value::from(&out)]);
+                let _ = target.emit("new message", &out);
                 if let Some(ack) = ack {
                     ack.send(vec![Value::from(&json!({"id": id}))]);
                 }
             },
         );
         for event in ["typing", "stop typing"] {
-            socket.on(
-                event,
-                move |socket, _args: Vec<Value>, _ack: Option<AckSender>| {
-                    let who = json!({"username": user(socket).name});
-                    let _ = socket.broadcast().emit(event, vec![Value::from(&who)]);
-                },
-            );
+            socket.on(event, move |socket: Socket| {
+                let who = json!({"username": user(&socket).name});
+                let _ = socket.broadcast().emit(event, &who);
+            });
         }
         let chat = self.clone();
         socket.on_disconnect(move |socket, reason| {
             let name = user(socket).name;
             tracing::info!(user = %name, reason = reason.as_str(), "user disconnected");
             let left = json!({"username": name, "numUsers": chat.num_users()});
-            let _ = socket
-                .broadcast()
-                .emit("user left", vec![Value::from(&left)]);
+            let _ = socket.broadcast().emit("user left", &left);
         });
     }
 
     fn on_admin_connection(&self, socket: &Socket) {
         let chat = self.clone();
-        socket.on(
-            "metrics",
-            move |_socket, _args: Vec<Value>, ack: Option<AckSender>| {
-                if let Some(ack) = ack {
-                    ack.send(vec![Value::from(&chat.metrics())]);
-                }
-            },
-        );
+        socket.on("metrics", move |ack: Option<AckSender>| {
+            if let Some(ack) = ack {
+                ack.send(vec![Value::from(&chat.metrics())]);
+            }
+        });
     }
 
     /// `{sockets, rooms, messages}`: connected sockets on `/`, the chat rooms in use (sorted;

@@ -419,7 +419,7 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// An Engine.IO v4 server: mount [`Engine::router`] (or [`Engine::service`]) into an axum app.
 ///
-/// Must be created inside a tokio runtime (it starts the timer driver).
+/// May be created outside a tokio runtime: its timer driver starts with the first session.
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
@@ -446,6 +446,15 @@ impl Engine {
     /// The options this engine runs with.
     pub fn config(&self) -> &EngineConfig {
         &self.shared.config
+    }
+
+    /// Closes every open session (`engine.close()`): buffered packets are written first, the
+    /// reason is "forced close".
+    pub fn close(&self) {
+        let entries: Vec<EntryRef> = lock(&self.shared.sessions).values().cloned().collect();
+        for entry in entries {
+            self.shared.drive(&entry, |e, now| e.session.close(now));
+        }
     }
 
     /// How many sessions are open.

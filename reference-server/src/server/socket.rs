@@ -283,6 +283,19 @@ impl Connection {
         }
     }
 
+    /// The next message, text or binary, skipping the other events (an upgrade); `None` once
+    /// the session closed. The loop to write for an echo: `while let Some(data) =
+    /// conn.recv_message().await { conn.socket().send(data); }`.
+    pub async fn recv_message(&mut self) -> Option<Data> {
+        loop {
+            match self.recv().await? {
+                SocketEvent::Message(data) => return Some(data),
+                SocketEvent::Upgrade => continue,
+                SocketEvent::Close { .. } => return None,
+            }
+        }
+    }
+
     /// The events produced by one input of the session, together (e.g. every packet of one
     /// POST body: Node handles them in one go, before any `process.nextTick` callback);
     /// `None` after the `Close` event has been taken.

@@ -68,32 +68,57 @@ impl Ord for Item {
     }
 }
 
-/// Where sessions send their wakeups.
+type WakeupReceiver = mpsc::UnboundedReceiver<(Wakeup, Weak<Mutex<Entry>>)>;
+
+/// What the driver task needs, kept until the first wakeup starts it.
+struct NotStarted {
+    rx: WakeupReceiver,
+    shared: Weak<Shared>,
+    slack: Duration,
+}
+
+/// Where sessions send their wakeups. The driver task starts with the first wakeup (a session
+/// exists, so a runtime runs): an engine can be built outside a tokio runtime.
 pub(crate) struct TimerHandle {
     tx: mpsc::UnboundedSender<(Wakeup, Weak<Mutex<Entry>>)>,
+    not_started: Mutex<Option<NotStarted>>,
+    started: std::sync::atomic::AtomicBool,
 }
 
 impl TimerHandle {
     pub(crate) fn schedule(&self, at: Wakeup, entry: Weak<Mutex<Entry>>) {
+        use std::sync::atomic::Ordering::Acquire;
+        if !self.started.load(Acquire) {
+            self.start();
+        }
         let _ = self.tx.send((at, entry));
+    }
+
+    #[cold]
+    fn start(&self) {
+        let mut pending = self.not_started.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(NotStarted { rx, shared, slack }) = pending.take() {
+            tokio::spawn(run(rx, shared, slack));
+        }
+        self.started
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 
-/// Starts the driver; it stops when the engine is dropped. `slack` bounds every window
-/// (`latest - earliest ≤ slack`): it is the sessions' effective ping slack.
+/// The driver, started by the first wakeup; it stops when the engine is dropped. `slack`
+/// bounds every window (`latest - earliest ≤ slack`): it is the sessions' effective ping slack.
 pub(crate) fn spawn(shared: Weak<Shared>, slack: Duration) -> TimerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(rx, shared, slack));
-    TimerHandle { tx }
+    TimerHandle {
+        tx,
+        not_started: Mutex::new(Some(NotStarted { rx, shared, slack })),
+        started: std::sync::atomic::AtomicBool::new(false),
+    }
 }
 
 type Heap = BinaryHeap<Reverse<Item>>;
 
-async fn run(
-    mut rx: mpsc::UnboundedReceiver<(Wakeup, Weak<Mutex<Entry>>)>,
-    shared: Weak<Shared>,
-    slack: Duration,
-) {
+async fn run(mut rx: WakeupReceiver, shared: Weak<Shared>, slack: Duration) {
     let mut heap: Heap = BinaryHeap::new();
     let mut seq = 0u64;
     let mut push = |heap: &mut Heap, at, entry| {

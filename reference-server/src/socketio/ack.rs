@@ -34,10 +34,14 @@ pub(crate) fn once(
     })
 }
 
-/// The answer to a client's ack request; `send` consumes it, so it is sent at most once.
+/// The answer to a client's ack request; `send` consumes it, and when several handlers of one
+/// event each got one, only the first answer goes out (as Node's ack function guards itself).
 pub struct AckSender {
     socket: Socket,
     id: u64,
+    /// Shared by the handles of one answer; made only when a second handle is (most events
+    /// have one handler).
+    sent: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for AckSender {
@@ -48,7 +52,21 @@ impl std::fmt::Debug for AckSender {
 
 impl AckSender {
     pub(crate) fn new(socket: Socket, id: u64) -> AckSender {
-        AckSender { socket, id }
+        AckSender {
+            socket,
+            id,
+            sent: None,
+        }
+    }
+
+    /// Another handle on the same answer (for a second handler of the event).
+    pub(crate) fn share(&mut self) -> AckSender {
+        let sent = self.sent.get_or_insert_with(Default::default).clone();
+        AckSender {
+            socket: self.socket.clone(),
+            id: self.id,
+            sent: Some(sent),
+        }
     }
 
     /// The ack id.
@@ -58,6 +76,11 @@ impl AckSender {
 
     /// Answers with `args` (`43<id>[…]`, or `46<n>-<id>[…]` when they hold binary).
     pub fn send(self, args: Vec<Value>) {
+        if let Some(sent) = &self.sent
+            && sent.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
         let nsp = self.socket.nsp().name();
         let nsp = match self
             .socket
@@ -99,8 +122,13 @@ impl<'a> SocketEmitter<'a> {
         self
     }
 
-    /// Emits without an ack.
-    pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
+    /// Emits `data` as the one argument, without an ack.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.emit_args(event, super::types::one_arg(data)?)
+    }
+
+    /// Emits several arguments, without an ack.
+    pub fn emit_args(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
         self.socket
             .emit_inner(event, args, None, self.timeout, self.volatile)
     }
@@ -138,6 +166,20 @@ impl<'a> SocketEmitter<'a> {
             self.timeout,
             self.volatile,
         )
+    }
+
+    /// Emits `data` as the one argument with an ack and waits for the answer, deserialised
+    /// as `T` from the answer's arguments (`Json<T>`'s rule: a tuple, a `Vec`, …):
+    /// `let (ok,): (bool,) = socket.timeout(d).emit_with_ack_typed("ask", &q).await?`.
+    pub async fn emit_with_ack_typed<T: serde::de::DeserializeOwned, D: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &D,
+    ) -> Result<T, AckError> {
+        let args = super::types::one_arg(data)?;
+        let answer = self.emit_with_ack_async(event, args)?.await?;
+        let all = serde_json::Value::Array(answer.iter().map(super::args::to_json).collect());
+        serde_json::from_value(all).map_err(|e| AckError::Answer(e.to_string()))
     }
 
     /// Emits with an ack and returns a future of the answer (`emitWithAck`).

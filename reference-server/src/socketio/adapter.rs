@@ -39,6 +39,28 @@ pub trait Adapter: Send + Sync + 'static {
     fn sockets(&self, rooms: &IndexSet<Room>) -> Vec<SocketId>;
     /// The rooms of socket `sid`, in join order, or `None` for an unknown socket.
     fn socket_rooms(&self, sid: &str) -> Option<Vec<Room>>;
+    /// Sends `packet` (its ack id already set) to the sockets selected by `opts`, each
+    /// answer going to `on_answer`; resolves to how many clients it was sent to (Node's
+    /// `broadcastWithAck` and its client-count callback).
+    fn broadcast_with_ack(
+        &self,
+        packet: Message,
+        opts: &BroadcastOptions,
+        on_answer: AckAnswers,
+    ) -> BoxFuture<'static, usize>;
+    /// The sockets selected by `opts`, on every server (`fetchSockets`).
+    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<'static, Vec<RemoteSocket>>;
+    /// Makes the sockets selected by `opts` join `rooms` (`addSockets`, `socketsJoin`).
+    fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) -> BoxFuture<'static, ()>;
+    /// Makes the sockets selected by `opts` leave `rooms` (`delSockets`, `socketsLeave`).
+    fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) -> BoxFuture<'static, ()>;
+    /// Disconnects the sockets selected by `opts`, closing their connections with `close`
+    /// (`disconnectSockets`).
+    fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) -> BoxFuture<'static, ()>;
+    /// Sends `args` (the event name first) to this namespace on the other servers of a
+    /// cluster, where the adapter hands them to [`AdapterContext::server_side_event`]
+    /// (`serverSideEmit`). A single server has no other server: nothing is sent.
+    fn server_side_emit(&self, args: Vec<Value>) -> BoxFuture<'static, ()>;
     /// Connection state recovery: keeps a disconnected socket's session.
     fn persist_session(&self, _session: PersistedSession) {}
     /// Connection state recovery: the session of `pid` with the packets it missed after
@@ -59,6 +81,37 @@ pub(crate) trait LocalNamespace: Send + Sync {
     fn local_socket(&self, sid: &str) -> Option<Socket>;
     /// The fault the namespace's server runs with (tests only; FAULTS.md).
     fn fault(&self) -> Injected;
+    /// Runs the namespace's `serverSideEmit` handlers.
+    fn server_side_event(&self, args: Vec<Value>);
+}
+
+/// Where a broadcast's ack answers go, one call per client.
+pub type AckAnswers = Arc<dyn Fn(Vec<Value>) + Send + Sync>;
+
+/// A socket found by [`Adapter::fetch_sockets`], on this server or another one (Node's
+/// `RemoteSocket`).
+#[derive(Debug, Clone)]
+pub struct RemoteSocket {
+    /// The socket id.
+    pub id: SocketId,
+    /// Its rooms, in join order.
+    pub rooms: Vec<Room>,
+    /// `socket.data`.
+    pub data: serde_json::Value,
+    /// The socket itself when it is connected to this server.
+    pub local: Option<Socket>,
+}
+
+impl RemoteSocket {
+    /// A socket of this server.
+    pub fn of_local(socket: &Socket) -> RemoteSocket {
+        RemoteSocket {
+            id: socket.id().to_owned(),
+            rooms: socket.rooms(),
+            data: socket.data(),
+            local: Some(socket.clone()),
+        }
+    }
 }
 
 /// What an adapter knows of its namespace: its name and its local sockets.
@@ -89,6 +142,14 @@ impl AdapterContext {
     /// A local socket of the namespace.
     pub fn socket(&self, sid: &str) -> Option<Socket> {
         self.local.upgrade()?.local_socket(sid)
+    }
+
+    /// Hands an event that another server sent with `serverSideEmit` (`args`: the name first)
+    /// to this namespace's handlers ([`crate::socketio::Namespace::on_server_side_emit`]).
+    pub fn server_side_event(&self, args: Vec<Value>) {
+        if let Some(local) = self.local.upgrade() {
+            local.server_side_event(args);
+        }
     }
 
     /// Encodes `packet` once and writes the same bytes to each local socket of `sids`
@@ -173,7 +234,71 @@ impl InMemoryAdapter {
     }
 }
 
+impl InMemoryAdapter {
+    /// The local sockets selected by `opts`.
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
+        let sids = lock(&self.state).select(opts);
+        sids.iter().filter_map(|sid| self.ctx.socket(sid)).collect()
+    }
+}
+
 impl Adapter for InMemoryAdapter {
+    fn broadcast_with_ack(
+        &self,
+        packet: Message,
+        opts: &BroadcastOptions,
+        on_answer: AckAnswers,
+    ) -> BoxFuture<'static, usize> {
+        let sockets = self.local_sockets(opts);
+        let id = packet.id.unwrap_or_default();
+        for socket in &sockets {
+            let on_answer = on_answer.clone();
+            socket.expect_ack(id, move |answer| {
+                if let Ok(args) = answer {
+                    on_answer(args);
+                }
+            });
+        }
+        let sids: Vec<SocketId> = sockets.iter().map(|s| s.id().to_owned()).collect();
+        self.ctx.deliver(&sids, &packet, opts.flags.volatile);
+        let count = sockets.len();
+        Box::pin(async move { count })
+    }
+
+    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<'static, Vec<RemoteSocket>> {
+        let found = self
+            .local_sockets(opts)
+            .iter()
+            .map(RemoteSocket::of_local)
+            .collect();
+        Box::pin(async move { found })
+    }
+
+    fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) -> BoxFuture<'static, ()> {
+        for socket in self.local_sockets(opts) {
+            socket.join(rooms.to_vec());
+        }
+        Box::pin(async {})
+    }
+
+    fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) -> BoxFuture<'static, ()> {
+        for socket in self.local_sockets(opts) {
+            socket.leave(rooms.to_vec());
+        }
+        Box::pin(async {})
+    }
+
+    fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) -> BoxFuture<'static, ()> {
+        for socket in self.local_sockets(opts) {
+            socket.disconnect(close);
+        }
+        Box::pin(async {})
+    }
+
+    fn server_side_emit(&self, _args: Vec<Value>) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+
     fn add_all(&self, sid: &str, rooms: &[Room]) {
         let mut s = lock(&self.state);
         for room in rooms {

@@ -66,9 +66,10 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     }
 }
 
-/// A serialisable value as an argument (object keys ordered as JavaScript orders them).
+/// A serialisable value as an argument (object keys ordered as JavaScript orders them; what
+/// serde serialises as bytes becomes binary, see `value_ser`).
 pub fn to_value<T: Serialize + ?Sized>(v: &T) -> Result<Value, serde_json::Error> {
-    Ok(Value::from(&serde_json::to_value(v)?))
+    super::value_ser::to_value(v)
 }
 
 /// A `serde_json::Value` as an argument.

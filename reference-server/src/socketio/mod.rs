@@ -7,30 +7,38 @@
 //! - [`Socket`]: handlers, emits, acks, rooms, disconnect.
 //! - [`adapter`]: the adapter interface and the in-memory adapter; [`recovery`] its
 //!   session-aware part.
-//! - [`BroadcastOperator`]: emits to rooms; [`ack`]: acks both ways; [`args`]: typed arguments.
+//! - [`BroadcastOperator`]: emits to rooms, with acks, and the adapter's cluster operations;
+//!   [`ack`]: acks both ways; [`args`]: typed arguments.
+//! - [`builder`]: [`SocketIoBuilder`], every option with Node's defaults, and serving.
+//! - [`handler`]: handlers whose arguments are extractors ([`Handler`], [`FromEvent`]).
 //!
-//! ```ignore
-//! let io = SocketIo::new(SocketIoConfig::default());
+//! ```rust
+//! use sio_reference_server::socketio::{AckSender, Socket, SocketIo, Value};
+//!
+//! let io = SocketIo::builder().build();
 //! io.of("/").on_connection(|socket| {
-//!     socket.on("message", |socket, args: Vec<Value>, ack: Option<AckSender>| {
-//!         let _ = socket.emit("message-back", args.clone());
+//!     socket.on("message", |socket: Socket, args: Vec<Value>, ack: Option<AckSender>| {
+//!         let _ = socket.emit_args("message-back", args.clone());
 //!         if let Some(ack) = ack { ack.send(args) }
 //!     });
 //! });
-//! let app = axum::Router::new().merge(io.engine(EngineConfig::default()).router());
+//! let app: axum::Router = axum::Router::new().merge(io.router());
 //! ```
 
 pub mod ack;
 pub mod adapter;
 pub mod args;
 mod broadcast;
+pub mod builder;
 mod client;
 mod fault_hooks;
+pub mod handler;
 mod namespace;
 mod packet;
 pub mod recovery;
 mod socket;
 mod types;
+mod value_ser;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
@@ -39,13 +47,19 @@ use indexmap::IndexMap;
 
 pub use ack::{AckSender, SocketEmitter};
 pub use adapter::{
-    Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions, InMemoryAdapter,
+    AckAnswers, Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions,
+    InMemoryAdapter, RemoteSocket,
 };
-pub use args::{ArgsError, Data, FromArgs, Json, Value};
+pub use args::{ArgsError, Data, FromArgs, Json, Value, json, to_json, to_value};
 pub use broadcast::BroadcastOperator;
-pub use namespace::{Namespace, NamespacePredicate, ParentNamespace};
+pub use builder::SocketIoBuilder;
+pub use handler::{
+    Async, EventContext, EventError, EventName, FromEvent, Handler, HandlerOutput, Plain, Rest,
+    State,
+};
+pub use namespace::{Namespace, NamespacePredicate, ParentNamespace, ServerSideHandler};
 pub use recovery::RecoveryConfig;
-pub use socket::{Handshake, Socket};
+pub use socket::{ErrorHook, EventMiddleware, Handshake, Socket};
 pub use types::{AckError, ConnectError, DisconnectReason, EmitError, Room, SocketId};
 
 use crate::config::EngineConfig;
@@ -144,6 +158,13 @@ pub(crate) struct ServerInner {
     nsps: Mutex<IndexMap<String, Namespace>>,
     parents: Mutex<Vec<ParentNamespace>>,
     adapter: AdapterFactory,
+    /// The engine built with the server ([`SocketIo::builder`]); unset for [`SocketIo::new`],
+    /// whose caller builds engines with [`SocketIo::engine`].
+    engine: std::sync::OnceLock<Engine>,
+    /// Shared state for the `State<T>` extractor.
+    pub(crate) state: Arc<RwLock<builder::StateMap>>,
+    /// Set by [`SocketIo::close`]; [`SocketIo::serve`] stops accepting then.
+    closed: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl ServerInner {
@@ -158,9 +179,7 @@ impl ServerInner {
         let mut nsps = lock(&self.nsps);
         let nsp = nsps
             .entry(name.to_owned())
-            .or_insert_with(|| {
-                Namespace::new(name, parent.handlers.clone(), &self.adapter, &self.config)
-            })
+            .or_insert_with(|| Namespace::new(name, parent.handlers.clone(), self))
             .clone();
         Some(nsp)
     }
@@ -171,6 +190,12 @@ impl ServerInner {
 pub struct SocketIo(Arc<ServerInner>);
 
 impl SocketIo {
+    /// The options builder (Node's defaults, `path` `/socket.io/`); `build()` gives a server
+    /// with its engine, served by [`SocketIo::router`] or [`SocketIo::serve`].
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder::default()
+    }
+
     /// A server with the in-memory adapter (session-aware when recovery is on) and the main
     /// namespace `/`.
     pub fn new(config: SocketIoConfig) -> SocketIo {
@@ -188,6 +213,9 @@ impl SocketIo {
             nsps: Mutex::new(IndexMap::new()),
             parents: Mutex::new(Vec::new()),
             adapter,
+            engine: std::sync::OnceLock::new(),
+            state: Arc::default(),
+            closed: Arc::new(tokio::sync::watch::Sender::new(false)),
         }));
         io.of("/");
         io
@@ -198,18 +226,17 @@ impl SocketIo {
         &self.0.config
     }
 
-    /// The namespace `name`, created if needed (`io.of(name)`).
+    /// The namespace `name`, created if needed (`io.of(name)`); a name without its leading
+    /// `/` gets one, as in Node (`io.of("admin")` is `/admin`).
     pub fn of(&self, name: &str) -> Namespace {
+        let name = match name.starts_with('/') {
+            true => name.to_owned(),
+            false => format!("/{name}"),
+        };
+        let name = name.as_str();
         let mut nsps = lock(&self.0.nsps);
         nsps.entry(name.to_owned())
-            .or_insert_with(|| {
-                Namespace::new(
-                    name,
-                    Arc::new(Handlers::default()),
-                    &self.0.adapter,
-                    &self.0.config,
-                )
-            })
+            .or_insert_with(|| Namespace::new(name, Arc::new(Handlers::default()), &self.0))
             .clone()
     }
 
@@ -232,9 +259,74 @@ impl SocketIo {
         tokio::spawn(client::run(self.0.clone(), conn));
     }
 
-    /// An engine that hands its connections to this server. Must run inside a tokio runtime.
+    /// An engine that hands its connections to this server (for a server made with
+    /// [`SocketIo::new`]; [`SocketIo::builder`] builds the server's own engine).
     pub fn engine(&self, config: EngineConfig) -> Engine {
         let io = self.clone();
         Engine::new(config, move |conn| io.accept(conn))
+    }
+
+    /// The options of the server's own engine (servers made with [`SocketIo::builder`]).
+    pub fn engine_config(&self) -> Option<&EngineConfig> {
+        self.0.engine.get().map(Engine::config)
+    }
+
+    /// The server's own engine, built with [`SocketIo::builder`]; for a server made with
+    /// [`SocketIo::new`], one with the builder's default options, made on the first call.
+    pub fn own_engine(&self) -> &Engine {
+        self.0.engine.get_or_init(|| {
+            let inner = Arc::downgrade(&self.0);
+            let config = builder::SocketIoBuilder::default().engine_options();
+            Engine::new(config, move |conn| {
+                if let Some(inner) = inner.upgrade() {
+                    SocketIo(inner).accept(conn);
+                }
+            })
+        })
+    }
+
+    /// A router serving Socket.IO under the configured path, to merge into an axum app.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        self.own_engine().router()
+    }
+
+    /// Serves Socket.IO alone on `listener` (TCP_NODELAY on every connection, as Node) until
+    /// [`SocketIo::close`].
+    pub async fn serve(&self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        builder::serve(self, listener, self.router()).await
+    }
+
+    /// Serves `app` (an axum app into which [`SocketIo::router`] was merged) on `listener`,
+    /// TCP_NODELAY on every connection, until [`SocketIo::close`].
+    pub async fn serve_app(
+        &self,
+        listener: tokio::net::TcpListener,
+        app: axum::Router,
+    ) -> std::io::Result<()> {
+        builder::serve(self, listener, app).await
+    }
+
+    /// Graceful shutdown (`io.close()`): every socket of every namespace leaves with
+    /// `"server shutting down"` (recoverable: with recovery on, its session is kept), every
+    /// engine connection of the server's own engine is closed (those that joined no namespace
+    /// too), and [`SocketIo::serve`] stops accepting and returns once
+    /// its HTTP requests are answered.
+    pub async fn close(&self) {
+        let nsps: Vec<Namespace> = lock(&self.0.nsps).values().cloned().collect();
+        for nsp in nsps {
+            for socket in nsp.sockets() {
+                socket.shut_down();
+            }
+        }
+        // Connections that joined no namespace yet.
+        if let Some(engine) = self.0.engine.get() {
+            engine.close();
+        }
+        self.0.closed.send_replace(true);
+    }
+
+    /// Whether [`SocketIo::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        *self.0.closed.borrow()
     }
 }

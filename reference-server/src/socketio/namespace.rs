@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use futures_util::future::BoxFuture;
 use indexmap::IndexMap;
 
-use super::adapter::{Adapter, AdapterContext, AdapterFactory, LocalNamespace};
+use super::adapter::{Adapter, AdapterContext, LocalNamespace};
 use super::broadcast::BroadcastOperator;
 use super::recovery::RecoveryConfig;
 use super::socket::Socket;
@@ -52,10 +52,17 @@ pub(crate) struct NsInner {
     pub(crate) sockets: Mutex<IndexMap<SocketId, Socket>>,
     pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) recovery: Option<RecoveryConfig>,
+    /// The server's shared state (the `State<T>` extractor).
+    pub(crate) state: Arc<RwLock<super::builder::StateMap>>,
     /// Fault injection (feature `faults`, tests only), from the server's options.
     pub(crate) fault: crate::fault::Injected,
     ids: AtomicU64,
+    /// `serverSideEmit` handlers (events from the other servers of a cluster).
+    server_side: RwLock<Vec<ServerSideHandler>>,
 }
+
+/// A handler of events from the other servers (`args`: the event name first).
+pub type ServerSideHandler = Arc<dyn Fn(Vec<super::Value>) + Send + Sync>;
 
 impl LocalNamespace for NsInner {
     fn local_socket(&self, sid: &str) -> Option<Socket> {
@@ -64,6 +71,13 @@ impl LocalNamespace for NsInner {
 
     fn fault(&self) -> crate::fault::Injected {
         self.fault
+    }
+
+    fn server_side_event(&self, args: Vec<super::Value>) {
+        let handlers = read(&self.server_side).clone();
+        for h in handlers {
+            h(args.clone());
+        }
     }
 }
 
@@ -75,9 +89,9 @@ impl Namespace {
     pub(crate) fn new(
         name: &str,
         handlers: Arc<Handlers>,
-        adapter: &AdapterFactory,
-        config: &super::SocketIoConfig,
+        server: &super::ServerInner,
     ) -> Namespace {
+        let (adapter, config) = (&server.adapter, &server.config);
         Namespace(Arc::new_cyclic(|weak| NsInner {
             name: name.to_owned(),
             handlers,
@@ -87,8 +101,10 @@ impl Namespace {
                 name,
             )),
             recovery: config.recovery,
+            state: server.state.clone(),
             fault: config.fault,
             ids: AtomicU64::new(0),
+            server_side: RwLock::default(),
         }))
     }
 
@@ -143,13 +159,72 @@ impl Namespace {
         self.broadcast().except(rooms)
     }
 
-    /// Emits to every socket of the namespace.
-    pub fn emit(
+    /// Emits `data` as the one argument to every socket of the namespace.
+    pub fn emit<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), super::types::EmitError> {
+        self.broadcast().emit(event, data)
+    }
+
+    /// Emits several arguments to every socket of the namespace.
+    pub fn emit_args(
         &self,
         event: &str,
         args: Vec<super::Value>,
     ) -> Result<(), super::types::EmitError> {
-        self.broadcast().emit(event, args)
+        self.broadcast().emit_args(event, args)
+    }
+
+    /// Sends an event to this namespace on the other servers of a cluster (`serverSideEmit`;
+    /// `args` without the name). Through the adapter: the in-memory one has no other server.
+    pub async fn server_side_emit(
+        &self,
+        event: &str,
+        args: Vec<super::Value>,
+    ) -> Result<(), super::types::EmitError> {
+        super::types::check_event(event)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(super::Value::String(event.to_owned()));
+        all.extend(args);
+        self.adapter().server_side_emit(all).await;
+        Ok(())
+    }
+
+    /// Adds a handler of the events the other servers send with `serverSideEmit` (the
+    /// arguments, the event name first).
+    pub fn on_server_side_emit(
+        &self,
+        handler: impl Fn(Vec<super::Value>) + Send + Sync + 'static,
+    ) -> &Namespace {
+        super::write(&self.0.server_side).push(Arc::new(handler));
+        self
+    }
+
+    /// Every socket of the namespace, on every server (`fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Vec<super::adapter::RemoteSocket> {
+        self.broadcast().fetch_sockets().await
+    }
+
+    /// Makes every socket of the namespace join `rooms` (`socketsJoin`).
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.broadcast().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of the namespace leave `rooms` (`socketsLeave`).
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.broadcast().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of the namespace (`disconnectSockets(close)`).
+    pub async fn disconnect_sockets(&self, close: bool) {
+        self.broadcast().disconnect_sockets(close).await
+    }
+
+    /// Broadcasts with an ack timeout (`nsp.timeout(ms)`).
+    pub fn timeout(&self, timeout: std::time::Duration) -> BroadcastOperator {
+        self.broadcast().timeout(timeout)
     }
 
     /// Whether this namespace's server was built with `fault` (feature `faults`, tests only).

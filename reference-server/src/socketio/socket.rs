@@ -20,9 +20,9 @@ use sio_protocol::socketio::{Message, PacketType};
 
 use super::ack::{AckCallback, AckSender, SocketEmitter, once};
 use super::adapter::{BroadcastFlags, BroadcastOptions};
-use super::args::FromArgs;
 use super::broadcast::BroadcastOperator;
 use super::client::ClientInner;
+use super::handler::{ErasedHandler, EventContext, EventError, Handler, erase, run_output};
 use super::namespace::Namespace;
 use super::recovery::PersistedSession;
 use super::types::{AckError, DisconnectReason, EmitError, Room, SocketId, check_event};
@@ -31,8 +31,23 @@ use crate::fault::Fault;
 use crate::server::HandshakeRequest;
 use crate::session::SharedMessage;
 
-type EventHandler = Arc<dyn Fn(&Socket, Vec<Value>, Option<AckSender>) + Send + Sync>;
 type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
+
+/// A socket middleware (`socket.use`): sees every incoming event's name and arguments (it may
+/// change them) before the handlers; `Err(message)` stops the event.
+pub type EventMiddleware =
+    Arc<dyn Fn(&Socket, &str, &mut Vec<Value>) -> Result<(), String> + Send + Sync>;
+
+/// A hook for events that reached no handler ([`EventError`]).
+pub type ErrorHook = Arc<dyn Fn(&Socket, &EventError) + Send + Sync>;
+
+/// The listeners besides the per-event handlers, most sockets having none.
+#[derive(Default)]
+struct Listeners {
+    any: Vec<ErasedHandler>,
+    middlewares: Vec<EventMiddleware>,
+    errors: Vec<ErrorHook>,
+}
 
 /// What the client sent to join (Node's `socket.handshake`).
 #[derive(Debug, Clone)]
@@ -72,7 +87,10 @@ pub(crate) struct SocketInner {
     /// By event name, in registration order. A list, not a map: a socket has a handful of
     /// handlers, a scan of a few names is as fast as hashing one, and an empty list or a short
     /// one costs far less memory per socket than a hash table (about 0.5 KiB less with 8).
-    handlers: RwLock<Vec<(Box<str>, EventHandler)>>,
+    /// Several under one name run in registration order, as Node's listeners.
+    handlers: RwLock<Vec<(Box<str>, ErasedHandler)>>,
+    /// Boxed, made on the first registration: an idle socket with none pays one pointer.
+    listeners: RwLock<Option<Box<Listeners>>>,
     disconnecting: RwLock<Vec<DisconnectHandler>>,
     disconnect: RwLock<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, AckCallback>>,
@@ -131,6 +149,7 @@ impl Socket {
             handshake,
             data: Mutex::new(data),
             handlers: RwLock::new(Vec::new()),
+            listeners: RwLock::default(),
             disconnecting: RwLock::new(Vec::new()),
             disconnect: RwLock::new(Vec::new()),
             acks: Mutex::new(HashMap::new()),
@@ -198,23 +217,70 @@ impl Socket {
         f(&mut lock(&self.0.data))
     }
 
-    /// Registers the handler of `event` (one per name; a later one replaces it). `A` says how
-    /// the arguments are taken: `Vec<Value>`, `Data<T>`, `Json<T>`; arguments that do not fit
-    /// `A` drop the event.
-    pub fn on<A, F>(&self, event: &str, handler: F)
-    where
-        A: FromArgs,
-        F: Fn(&Socket, A, Option<AckSender>) + Send + Sync + 'static,
-    {
-        let h: EventHandler = Arc::new(move |s, args, ack| {
-            if let Ok(a) = A::from_args(args) {
-                handler(s, a, ack);
-            }
-        });
-        let mut handlers = super::write(&self.0.handlers);
-        match handlers.iter_mut().find(|(name, _)| &**name == event) {
-            Some((_, existing)) => *existing = h,
-            None => handlers.push((event.into(), h)),
+    /// Adds a handler of `event` (`socket.on`; handlers add up, in order). Any function or
+    /// closure, `async` or not, whose arguments are extractors, in any order: [`Socket`],
+    /// `Data<T>`, `Rest`, `Vec<Value>`, `Json<T>`, `AckSender`, `Option<AckSender>`,
+    /// `EventName`, `State<T>` ([`super::handler`]). An event that does not fit the extractors
+    /// goes to the [`Socket::on_error`] hooks instead and is logged.
+    pub fn on<M, H: Handler<M>>(&self, event: &str, handler: H) {
+        super::write(&self.0.handlers).push((event.into(), erase(handler)));
+    }
+
+    /// Adds a handler of every incoming event (`socket.onAny`), run before the event's own
+    /// handlers and before the socket middlewares; `EventName` gives the name.
+    pub fn on_any<M, H: Handler<M>>(&self, handler: H) {
+        self.listeners_mut(|l| l.any.push(erase(handler)));
+    }
+
+    /// Removes every handler of `event` (`socket.removeAllListeners(event)`).
+    pub fn off(&self, event: &str) {
+        super::write(&self.0.handlers).retain(|(name, _)| &**name != event);
+    }
+
+    /// Removes every [`Socket::on_any`] handler (`socket.offAny()`).
+    pub fn off_any(&self) {
+        self.listeners_mut(|l| l.any.clear());
+    }
+
+    /// Adds a socket middleware (`socket.use`): every incoming event passes through the
+    /// middlewares in order before its handlers; `Err(message)` stops it and the
+    /// [`Socket::on_error`] hooks get [`EventError::Refused`].
+    pub fn use_middleware(
+        &self,
+        middleware: impl Fn(&Socket, &str, &mut Vec<Value>) -> Result<(), String>
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        self.listeners_mut(|l| l.middlewares.push(Arc::new(middleware)));
+    }
+
+    /// Adds a hook for events that reached no handler: arguments that do not fit, an ack the
+    /// handler wants and the client did not ask for, a middleware's refusal (Node's
+    /// `socket.on("error")` for the last). They are logged at `warn` too.
+    pub fn on_error(&self, hook: impl Fn(&Socket, &EventError) + Send + Sync + 'static) {
+        self.listeners_mut(|l| l.errors.push(Arc::new(hook)));
+    }
+
+    fn listeners_mut(&self, f: impl FnOnce(&mut Listeners)) {
+        f(super::write(&self.0.listeners).get_or_insert_with(Default::default));
+    }
+
+    fn report(&self, err: &EventError) {
+        tracing::warn!(socket = %self.0.id, nsp = %self.nsp().name(), "{err}");
+        let hooks = read(&self.0.listeners)
+            .as_ref()
+            .map(|l| l.errors.clone())
+            .unwrap_or_default();
+        for hook in hooks {
+            hook(self, err);
+        }
+    }
+
+    fn run_handler(&self, handler: &ErasedHandler, cx: EventContext) {
+        match handler(cx) {
+            Ok(output) => run_output(output),
+            Err(err) => self.report(&err),
         }
     }
 
@@ -228,8 +294,19 @@ impl Socket {
         super::write(&self.0.disconnect).push(Arc::new(f));
     }
 
-    /// Emits `event`(…`args`) to this socket. Reserved names are refused.
-    pub fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
+    /// Emits `event` with `data` as its one argument (anything serialisable; for binary or
+    /// several arguments, [`Socket::emit_args`]). Reserved names are refused.
+    pub fn emit<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), EmitError> {
+        self.emit_inner(event, super::types::one_arg(data)?, None, None, false)
+    }
+
+    /// Emits `event`(…`args`): several arguments, binary ones included
+    /// (`Value::from(bytes)`). Reserved names are refused.
+    pub fn emit_args(&self, event: &str, args: Vec<Value>) -> Result<(), EmitError> {
         self.emit_inner(event, args, None, None, false)
     }
 
@@ -294,6 +371,16 @@ impl Socket {
         Ok(())
     }
 
+    /// Waits for the client's answer to ack id `id` (a broadcast with acks, no timeout of its
+    /// own: the broadcast has one).
+    pub(crate) fn expect_ack(
+        &self,
+        id: u64,
+        callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
+    ) {
+        self.register_ack(id, once(callback), None);
+    }
+
     fn register_ack(&self, id: u64, cb: AckCallback, timeout: Option<Duration>) {
         lock(&self.0.acks).insert(id, cb);
         if let Some(t) = timeout {
@@ -318,9 +405,17 @@ impl Socket {
             .add_all(&self.0.id, &rooms.into_rooms());
     }
 
-    /// Leaves `room`.
-    pub fn leave(&self, room: &str) {
-        self.nsp().adapter().del(&self.0.id, room);
+    /// Leaves `rooms` (one or several, as [`Socket::join`] takes them).
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        for room in rooms.into_rooms() {
+            self.nsp().adapter().del(&self.0.id, &room);
+        }
+    }
+
+    /// Leaves with `"server shutting down"` and closes the engine connection (`io.close()`).
+    pub(crate) fn shut_down(&self) {
+        self.on_close(DisconnectReason::ServerShuttingDown);
+        self.0.client.close();
     }
 
     /// The rooms, in join order (its own id first).
@@ -431,13 +526,54 @@ impl Socket {
             super::fault_hooks::crash([self.clone()]);
             return;
         }
-        let handler = read(&self.0.handlers)
-            .iter()
-            .find(|(n, _)| **n == *name)
-            .map(|(_, h)| h.clone());
-        if let Some(h) = handler {
-            let ack = id.map(|id| AckSender::new(self.clone(), id));
-            h(self, args, ack);
+        let mut ack = id.map(|id| AckSender::new(self.clone(), id));
+        let (any, middlewares) = {
+            match &*read(&self.0.listeners) {
+                Some(l) => (l.any.clone(), l.middlewares.clone()),
+                None => Default::default(),
+            }
+        };
+        for h in &any {
+            let shared = ack.as_mut().map(AckSender::share);
+            self.run_handler(h, self.context(name.clone(), args.clone(), shared));
+        }
+        for mw in middlewares {
+            if let Err(message) = mw(self, &name, &mut args) {
+                self.report(&EventError::Refused {
+                    event: name,
+                    message,
+                });
+                return;
+            }
+        }
+        // One handler is the common case: no list, no copy of the arguments or the name.
+        let (first, more) = {
+            let handlers = read(&self.0.handlers);
+            let mut matching = handlers
+                .iter()
+                .filter(|(n, _)| **n == *name)
+                .map(|(_, h)| h.clone());
+            let first = matching.next();
+            (first, matching.collect::<Vec<ErasedHandler>>())
+        };
+        let Some(first) = first else { return };
+        let mut handlers = std::iter::once(first).chain(more).peekable();
+        while let Some(h) = handlers.next() {
+            if handlers.peek().is_none() {
+                self.run_handler(&h, self.context(name, args, ack));
+                return;
+            }
+            let shared = ack.as_mut().map(AckSender::share);
+            self.run_handler(&h, self.context(name.clone(), args.clone(), shared));
+        }
+    }
+
+    fn context(&self, event: String, args: Vec<Value>, ack: Option<AckSender>) -> EventContext {
+        EventContext {
+            socket: self.clone(),
+            event,
+            args,
+            ack,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use indexmap::IndexSet;
 
+use super::Value;
 use crate::session::CloseReason;
 
 /// A socket id (a fresh base64id per namespace join, not the engine sid).
@@ -119,6 +120,16 @@ pub enum EmitError {
     /// `"<name>" is a reserved event name`.
     #[error("\"{0}\" is a reserved event name")]
     Reserved(String),
+    /// The data did not serialise (serde's message).
+    #[error("the data does not serialise: {0}")]
+    Serialize(String),
+}
+
+/// `data` as the one argument of an emit.
+pub(crate) fn one_arg<T: serde::Serialize + ?Sized>(data: &T) -> Result<Vec<Value>, EmitError> {
+    super::args::to_value(data)
+        .map(|v| vec![v])
+        .map_err(|e| EmitError::Serialize(e.to_string()))
 }
 
 /// Why an ack callback got no answer.
@@ -130,6 +141,12 @@ pub enum AckError {
     /// The socket was dropped before an answer came (only possible without a timeout).
     #[error("socket closed before an answer")]
     Closed,
+    /// The emit could not be made.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+    /// The answer does not deserialise into the type asked for (serde's message).
+    #[error("the answer does not fit the type asked for: {0}")]
+    Answer(String),
 }
 
 /// Refuses reserved event names, as `socket.emit` does.

@@ -44,7 +44,7 @@ use std::time::Instant;
 
 /// Every fuzz target, in the order `all` runs them (`cargo fuzz list` must give the same set;
 /// `oss-fuzz-check` checks it).
-pub const TARGETS: [&str; 10] = [
+pub const TARGETS: [&str; 11] = [
     "engine_packet",
     "engine_payload_v4",
     "engine_payload_v3",
@@ -55,12 +55,13 @@ pub const TARGETS: [&str; 10] = [
     "engine_packet_fast",
     "socketio_packet_fast",
     "front",
+    "redis_adapter",
 ];
 
 /// The parser targets: their seeds come from the transcripts (`seed`) and their inputs mean the
-/// same to Node's parsers (`diff`). The others read structured session inputs (`session`) or
-/// raw HTTP (`front`), with no Node counterpart, and have committed seeds; the fast targets
-/// share their parser's seeds.
+/// same to Node's parsers (`diff`). The others read structured session inputs (`session`), raw
+/// HTTP (`front`) or Redis adapter messages (`redis_adapter`), not compared with Node here, and
+/// have committed seeds; the fast targets share their parser's seeds.
 pub const PARSER_TARGETS: &[&str] = &[
     "engine_packet",
     "engine_payload_v4",
@@ -83,7 +84,7 @@ enum Sub {
     Run {
         /// One of: engine_packet, engine_payload_v4, engine_payload_v3, socketio_packet,
         /// binary_reassembly, roundtrip, session, engine_packet_fast, socketio_packet_fast,
-        /// front.
+        /// front, redis_adapter.
         target: String,
         /// Seconds to run.
         #[arg(long, default_value_t = 60)]

@@ -1,0 +1,44 @@
+//! Fuzz body of the Redis adapter codec ([`crate::adapter`]): arbitrary bytes as a msgpack
+//! value, a broadcast, a request and a response, and as a channel name.
+//!
+//! ```text
+//! decode(x) = Ok(v)  ⇒  decode(encode(v)) = Ok(_)                 (what we write, we read)
+//! e2 = encode(decode(e1)), e1 = encode(v)  ⇒  encode(decode(e2)) = e2
+//!                       (re-encoding settles after one round: notepack's wrap of numbers
+//!                        ≥ 2^64 may change e1 once, never again)
+//! ```
+
+use crate::adapter::{Broadcast, Channels, DEFAULT_KEY, Request, Response, msgpack};
+
+/// Asserts the invariants above for one codec given as (decode, encode).
+fn settles<T, E: std::fmt::Debug>(
+    what: &str,
+    input: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, E>,
+    encode: impl Fn(&T) -> Vec<u8>,
+) {
+    let Ok(value) = decode(input) else { return };
+    let first = encode(&value);
+    let again = decode(&first)
+        .unwrap_or_else(|e| panic!("{what}: our own encoding {first:02x?} does not decode: {e:?}"));
+    let second = encode(&again);
+    let third = encode(&decode(&second).unwrap_or_else(|e| {
+        panic!("{what}: our own encoding {second:02x?} does not decode: {e:?}")
+    }));
+    assert_eq!(second, third, "{what}: re-encoding does not settle");
+}
+
+/// The adapter fuzz body: never panics except on a broken invariant.
+pub fn adapter_message(data: &[u8]) {
+    settles("msgpack", data, msgpack::decode, msgpack::encode);
+    settles("broadcast", data, Broadcast::decode, Broadcast::encode);
+    settles("request", data, Request::decode, Request::encode);
+    settles("response", data, Response::decode, Response::encode);
+    let channel = String::from_utf8_lossy(data);
+    if let Some(room) = Channels::new(DEFAULT_KEY, "/").room_of(&channel) {
+        assert!(
+            channel.len() > room.len(),
+            "a room is shorter than its channel"
+        );
+    }
+}
