@@ -12,7 +12,7 @@ type Body = fn(&[u8]);
 
 /// The seed directories and the bodies they replay through (a fast target, `<parser>_fast`,
 /// shares its parser's seeds).
-const TARGETS: [(&str, Body); 8] = [
+const TARGETS: [(&str, Body); 9] = [
     ("engine_packet", fuzzing::engine_packet),
     ("engine_payload_v4", fuzzing::engine_payload),
     ("engine_payload_v3", fuzzing::engine_payload_v3),
@@ -21,6 +21,7 @@ const TARGETS: [(&str, Body); 8] = [
     ("roundtrip", fuzzing::roundtrip_bytes),
     ("engine_packet", fuzzing::engine_packet_fast),
     ("socketio_packet", fuzzing::socketio_packet_fast),
+    ("redis_adapter", fuzzing::adapter::adapter_message),
 ];
 
 fn seeds_dir() -> PathBuf {
