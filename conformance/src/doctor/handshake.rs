@@ -3,7 +3,7 @@
 //! strips, a URL path taken for a namespace). Also the polling session every later check drives.
 
 use super::Doctor;
-use super::client::{Exchange, Open, engine_code, quote};
+use super::client::{Exchange, NoResponse, Open, engine_code, quote};
 use super::fixes;
 use super::report::Check;
 
@@ -177,6 +177,19 @@ impl Broken {
             code: engine_code(&exchange.body),
         }
     }
+
+    /// The exchange of a session's request when it is the `200` a client needs.
+    fn unless_200(what: &str, sent: Result<Exchange, NoResponse>) -> Result<Exchange, Broken> {
+        let exchange = sent.map_err(|e| Broken {
+            summary: format!("{what}: no response: {}", e.error),
+            code: None,
+        })?;
+        if exchange.status == 200 {
+            Ok(exchange)
+        } else {
+            Err(Broken::from_exchange(what, &exchange))
+        }
+    }
 }
 
 /// A polling session driven by hand: the handshake, POSTs, GETs.
@@ -214,20 +227,8 @@ impl<'a> Polling<'a> {
         self.requests += 1;
         let what = format!("POST #{}", self.requests);
         let target = self.doctor.polling_target(Some(&self.sid));
-        let exchange = self
-            .doctor
-            .client
-            .post(&target, body)
-            .await
-            .map_err(|e| Broken {
-                summary: format!("{what}: no response: {}", e.error),
-                code: None,
-            })?;
-        if exchange.status == 200 {
-            Ok(exchange)
-        } else {
-            Err(Broken::from_exchange(&what, &exchange))
-        }
+        let sent = self.doctor.client.post(&target, body).await;
+        Broken::unless_200(&what, sent)
     }
 
     /// One GET (a long poll: waits up to a heartbeat for data).
@@ -235,26 +236,11 @@ impl<'a> Polling<'a> {
         self.requests += 1;
         let what = format!("GET #{}", self.requests);
         let target = self.doctor.polling_target(Some(&self.sid));
-        let exchange = self
-            .doctor
-            .client
-            .send(
-                reqwest::Method::GET,
-                &target,
-                &[],
-                None,
-                Some(self.doctor.long_poll_bound()),
-            )
-            .await
-            .map_err(|e| Broken {
-                summary: format!("{what}: no response: {}", e.error),
-                code: None,
-            })?;
-        if exchange.status == 200 {
-            Ok(exchange)
-        } else {
-            Err(Broken::from_exchange(&what, &exchange))
-        }
+        let bound = Some(self.doctor.long_poll_bound());
+        let sent = (self.doctor.client)
+            .send(reqwest::Method::GET, &target, &[], None, bound)
+            .await;
+        Broken::unless_200(&what, sent)
     }
 
     /// Joins the main namespace (`40`) and polls until the CONNECT reply, answering pings on
