@@ -257,16 +257,7 @@ impl Client {
             let response = request.send().await?;
             let status = response.status().as_u16();
             let version = format!("{:?}", response.version());
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let headers = crate::driver::http::header_pairs(response.headers());
             let body = response.text().await?;
             Ok::<_, reqwest::Error>(Exchange {
                 status,

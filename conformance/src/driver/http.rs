@@ -107,16 +107,7 @@ pub async fn send(
             .await
             .map_err(|e| HttpError::Reset(e.to_string()))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(response.headers());
         let body = response
             .into_body()
             .collect()
@@ -160,4 +151,18 @@ pub async fn send_raw(
     };
     let _ = tokio::time::timeout(bound, read).await;
     Ok(out)
+}
+
+/// A response's headers as (lowercase name, value) pairs, in the order received; a value that
+/// is not UTF-8 is kept lossily (it is evidence, shown to a reader, never parsed further).
+pub(crate) fn header_pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
