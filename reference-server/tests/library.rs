@@ -1,5 +1,7 @@
-//! The server as a library (issue 15): each numbered problem of the issue, fixed, pinned here
-//! through the public API only, with servers built by `SocketIo::builder()` and served by
+//! The server as a library: each shortcoming a first user met (a snippet that stopped echoing
+//! after an upgrade, the `/engine.io/` default path, two option types, Nagle left on, one
+//! handler shape, silently dropped events, untyped emits, `of` without `/`, `leave` of one room,
+//! no cluster operations), fixed and pinned here through the public API only, with servers built by `SocketIo::builder()` and served by
 //! `io.serve(listener)` on an ephemeral loopback port, driven by a raw WebSocket client.
 
 use std::net::SocketAddr;

@@ -46,7 +46,7 @@ mod eio3;
 /// connection handler's emits, two CONNECTs of one burst (races forced deterministically).
 mod batching;
 
-/// The server as a library (issue 15): the builder, `serve`, extractor handlers, typed emits,
+/// The server as a library: the builder, `serve`, extractor handlers, typed emits,
 /// the adapter's cluster operations, graceful shutdown.
 mod library;
 

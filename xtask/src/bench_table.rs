@@ -1,5 +1,5 @@
 //! The table `cargo xtask bench` prints: each figure per server (best over the rounds), the
-//! ratios of the reference server to Node and to socketioxide, and the issue's targets for the
+//! ratios of the reference server to Node and to socketioxide, and our targets for the
 //! ratio to socketioxide, each marked met or missed.
 
 use serde_json::Value;
@@ -11,7 +11,7 @@ pub struct Column<'a> {
 }
 
 /// One figure: where it is in sio-bench's JSON, and the target for reference ÷ socketioxide
-/// when the issue states one (a ratio the reference server must stay at or under).
+/// when we set one (a ratio the reference server must stay at or under).
 struct Figure {
     label: &'static str,
     path: &'static [&'static str],

@@ -202,7 +202,7 @@ pub(crate) fn nodelay_listener(
 mod tests {
     use axum::serve::Listener;
 
-    /// Issue 15, problem 4: what `SocketIo::serve` accepts has Nagle's algorithm off.
+    /// What `SocketIo::serve` accepts has Nagle's algorithm off.
     #[tokio::test]
     async fn accepted_connections_have_nodelay() {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
