@@ -9,7 +9,7 @@
 //! per crate with the missed mutants listed:
 //!
 //! ```text
-//! cargo mutants -p <crate> --jobs <n> [--features faults] --output target/mutants/<crate> [--in-diff target/mutants/changed.diff] <args>
+//! cargo mutants -p <crate> --jobs <n> --gitignore true [--features faults] --output target/mutants/<crate> [--in-diff target/mutants/changed.diff] <args>
 //! ```
 //!
 //! `--changed` limits the run to the lines the branch touched: `git diff <base>...` (default
@@ -131,6 +131,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // A previous run's lists would be read as this run's if cargo-mutants finds no mutant.
         let _ = std::fs::remove_dir_all(out_dir.join("mutants.out"));
         let mut command = cargo(&["mutants", "-p", krate, "--jobs", &args.jobs.to_string()]);
+        // Only what git would keep is copied to the scratch tree: fuzz corpora and logs are
+        // large, and a running fuzzer deletes corpus files while cargo-mutants copies them
+        // (which fails the whole run).
+        command.args(["--gitignore", "true"]);
         for feature in features {
             command.args(["--features", feature]);
         }

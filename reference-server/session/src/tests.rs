@@ -436,6 +436,41 @@ fn a_stuck_application_holds_a_post_only_for_application_wait() {
     );
     h.s.application_done(h.at(131));
     assert_eq!(h.drain(), vec![reply(3, HttpReply::Ok)]);
+    // Nor is an extra acknowledgement banked for later POSTs: after one more, of two POSTs
+    // that follow, the next acknowledgement answers the first only.
+    h.s.application_done(h.at(132));
+    assert_eq!(
+        h.post(140, 4, "4d"),
+        vec![message("d"), Output::AwaitApplication]
+    );
+    assert_eq!(
+        h.post(141, 5, "4e"),
+        vec![message("e"), Output::AwaitApplication]
+    );
+    h.s.application_done(h.at(142));
+    assert_eq!(h.drain(), vec![reply(4, HttpReply::Ok)]);
+    h.s.application_done(h.at(143));
+    assert_eq!(h.drain(), vec![reply(5, HttpReply::Ok)]);
+}
+
+#[test]
+fn one_late_wakeup_answers_every_post_whose_application_wait_has_passed() {
+    // Two POSTs held by a stuck application, both overdue when the session is woken: both get
+    // their `ok` from that one wakeup, not one per wakeup.
+    let mut h = Harness::polling();
+    h.s.cfg.application_wait = Duration::from_millis(100);
+    assert_eq!(
+        h.post(1, 1, "4a"),
+        vec![message("a"), Output::AwaitApplication]
+    );
+    assert_eq!(
+        h.post(2, 2, "4b"),
+        vec![message("b"), Output::AwaitApplication]
+    );
+    assert_eq!(
+        h.wake(150),
+        vec![reply(1, HttpReply::Ok), reply(2, HttpReply::Ok)]
+    );
 }
 
 #[test]
@@ -905,6 +940,21 @@ fn slack_cfg() -> SessionConfig {
 }
 
 #[test]
+fn the_ping_slack_is_capped_at_a_quarter_of_the_interval() {
+    // A slack larger than a quarter of the 300 ms interval would let the ping leave so early
+    // that the heartbeat no longer looks like Node's.
+    let wide = SessionConfig {
+        ping_slack: Duration::from_millis(100),
+        ..cfg()
+    };
+    assert_eq!(wide.effective_ping_slack(), Duration::from_millis(75));
+    assert_eq!(
+        slack_cfg().effective_ping_slack(),
+        Duration::from_millis(10)
+    );
+}
+
+#[test]
 fn an_early_ping_keeps_the_pong_deadline_at_interval_plus_timeout() {
     let mut h = Harness::websocket_with(slack_cfg());
     // The ping is due at 300 and may leave from 290.
@@ -1094,4 +1144,17 @@ fn the_handshake_fault_drops_only_max_payload() {
             r#"0{"sid":"AAAAAAAAAAAAAAAAAAAA","upgrades":["websocket"],"pingInterval":300,"pingTimeout":200}"#
         ))
     );
+}
+
+/// The hook of `client-ping-answered` (reference-server/FAULTS.md): a client's ping gets a pong
+/// and the session goes on, where Node closes it (invalid heartbeat direction).
+#[cfg(feature = "faults")]
+#[test]
+fn the_client_ping_fault_answers_the_ping_instead_of_closing() {
+    let faulty = cfg().with_fault(crate::fault::Injected::fault(Some(
+        crate::fault::Fault::ClientPingAnswered,
+    )));
+    let mut h = Harness::websocket_with(faulty);
+    assert_eq!(h.ws(10, 0, "2"), vec![text(0, "3")]);
+    assert!(!h.s.is_closed());
 }
