@@ -1158,3 +1158,26 @@ fn the_client_ping_fault_answers_the_ping_instead_of_closing() {
     assert_eq!(h.ws(10, 0, "2"), vec![text(0, "3")]);
     assert!(!h.s.is_closed());
 }
+
+#[test]
+fn transport_names_and_close_reasons_are_nodes() {
+    // The query's `transport` values engine.io knows (webtransport is not served here), and the
+    // reasons its sockets close with (`socket.ts` `onClose` callers), which socket.io passes on.
+    for kind in [TransportKind::Polling, TransportKind::WebSocket] {
+        assert_eq!(TransportKind::from_name(kind.name()), Some(kind));
+    }
+    assert_eq!(TransportKind::Polling.name(), "polling");
+    assert_eq!(TransportKind::WebSocket.name(), "websocket");
+    assert_eq!(TransportKind::from_name("webtransport"), None);
+    assert_eq!(TransportKind::from_name("__proto__"), None);
+    let reasons = [
+        (CloseReason::PingTimeout, "ping timeout"),
+        (CloseReason::TransportClose, "transport close"),
+        (CloseReason::TransportError, "transport error"),
+        (CloseReason::ParseError, "parse error"),
+        (CloseReason::ForcedClose, "forced close"),
+    ];
+    for (reason, node) in reasons {
+        assert_eq!(reason.as_str(), node);
+    }
+}
