@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::support::within;
+use super::support::{ack_id_of, within};
 
 /// Serves `io` on 127.0.0.1, port chosen by the system.
 async fn serve(io: &SocketIo) -> SocketAddr {
@@ -382,13 +382,7 @@ async fn p10_adapter_operations() {
     let acks = tokio::spawn(async move { op.emit_with_ack("q", vec!["?".into()]).await });
     for c in [&mut a, &mut b] {
         let q = c.text().await;
-        let id = q
-            .strip_prefix("42")
-            .unwrap()
-            .split('[')
-            .next()
-            .unwrap()
-            .to_owned();
+        let id = ack_id_of(&q);
         assert_eq!(&q[2 + id.len()..], r#"["q","?"]"#);
         c.send(&format!("43{id}[\"yes\"]")).await;
     }
@@ -399,13 +393,7 @@ async fn p10_adapter_operations() {
     let op = nsp.to("team").timeout(Duration::from_millis(200));
     let acks = tokio::spawn(async move { op.emit_with_ack("q", vec![]).await });
     let q = a.text().await;
-    let id = q
-        .strip_prefix("42")
-        .unwrap()
-        .split('[')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = ack_id_of(&q);
     a.send(&format!("43{id}[]")).await;
     let _ignored = b.text().await;
     let late = within("the timeout", acks).await.unwrap();

@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::support::within;
+use super::support::{ack_id_of, within};
 
 #[allow(dead_code)]
 #[path = "../examples/quickstart.rs"]
@@ -88,13 +88,7 @@ async fn quickstart_serves_routes_rooms_and_acks() {
     // whoami: the server asks "confirm" first (with a timeout), then answers.
     send(&mut bob, r#"427["whoami"]"#).await;
     let confirm = text(&mut bob).await;
-    let id = confirm
-        .strip_prefix("42")
-        .unwrap()
-        .split('[')
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = ack_id_of(&confirm);
     send(&mut bob, &format!("43{id}[]")).await;
     assert_eq!(
         text(&mut bob).await,

@@ -166,6 +166,12 @@ pub fn sid_of(json: &str) -> String {
     v["sid"].as_str().unwrap().to_owned()
 }
 
+/// The ack id of a server's EVENT asking for an ack on the main namespace (`42<id>[…]`).
+pub fn ack_id_of(event: &str) -> String {
+    let rest = event.strip_prefix("42").unwrap();
+    rest.split('[').next().unwrap().to_owned()
+}
+
 /// What a WebSocket client saw.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Seen {
