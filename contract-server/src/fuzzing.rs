@@ -20,7 +20,9 @@
 //! - no hang: every step settles in a bounded number of scheduler turns, and once every client
 //!   end is closed, every connection task and every session ends within [`END_BOUND`];
 //! - no unbounded growth: after that, the runtime holds no task beyond the engines' own (a
-//!   timer driver each; none once the server is dropped), and no engine holds a session.
+//!   timer driver each; none once the server is dropped), no engine holds a session, and no
+//!   namespace of the Socket.IO servers holds a socket (a socket left behind keeps its namespace
+//!   and handlers alive, and they keep it: a leak no drop can end).
 //!
 //! The engines run with heartbeats of a few milliseconds (the contract's are 300 + 200 ms), so
 //! that a session whose client vanished ends quickly; everything else is the contract's.
@@ -32,6 +34,7 @@ use std::time::{Duration, Instant};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use sio_reference_server::EngineConfig;
+use sio_reference_server::socketio::SocketIo;
 use tokio::io::{DuplexStream, ReadBuf};
 use tokio::task::JoinSet;
 
@@ -84,6 +87,8 @@ async fn drive(input: &[u8]) {
     ));
     // The engines' own tasks, what may be left once every client is gone: a timer driver per
     // engine (each starts with its engine's first session and ends with the engine).
+    // Kept past a `D` step: only to count the sockets left in their namespaces.
+    let socket_io = contract.as_ref().map(|c| c.socket_io.clone());
     let mut baseline = ENGINES;
     let mut connections = JoinSet::new();
     let mut clients: Vec<Client> = Vec::new();
@@ -132,17 +137,23 @@ async fn drive(input: &[u8]) {
         let tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();
-        if connections.is_empty() && sessions == 0 && tasks <= baseline {
+        let sockets: usize = socket_io.iter().flatten().map(socket_count).sum();
+        if connections.is_empty() && sessions == 0 && tasks <= baseline && sockets == 0 {
             break;
         }
         assert!(
             started.elapsed() < END_BOUND,
-            "{} connection(s), {sessions} session(s) and {tasks} task(s) (engines: {baseline}) \
-             outlived their clients by {END_BOUND:?}",
+            "{} connection(s), {sessions} session(s), {sockets} socket(s) and {tasks} task(s) \
+             (engines: {baseline}) outlived their clients by {END_BOUND:?}",
             connections.len()
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
+}
+
+/// The sockets in every namespace of `io`.
+fn socket_count(io: &SocketIo) -> usize {
+    io.namespaces().iter().map(|n| n.sockets().len()).sum()
 }
 
 /// The chunks of an input.

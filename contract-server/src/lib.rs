@@ -23,7 +23,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use sio_reference_server::fault::Injected;
-use sio_reference_server::socketio::SocketIoConfig;
+use sio_reference_server::socketio::{SocketIo, SocketIoConfig};
 use sio_reference_server::{Connection, CorsConfig, Engine, EngineConfig, SocketEvent};
 
 /// The echo server's options: the official engine.io-protocol suite's.
@@ -65,6 +65,8 @@ pub struct Contract {
     pub sio_recovery: Engine,
     /// `/socket.io-eio3/`.
     pub sio_eio3: Engine,
+    /// The Socket.IO servers behind `sio_main`, `sio_recovery` and `sio_eio3`, in that order.
+    pub socket_io: [SocketIo; 3],
 }
 
 /// The contract with the echo engine built from `echo_config`. Must run inside a tokio runtime.
@@ -113,11 +115,16 @@ fn build_tuned(
 ) -> Contract {
     let engine_config = |path: &str| engine(engine_config(path));
     let echo = Engine::new(echo_config, echo);
-    let sio_main = sio::sio_main(sio).engine(engine_config("/socket.io/"));
-    let sio_recovery = sio::sio_recovery(sio).engine(engine_config("/socket.io-recovery/"));
+    let socket_io = [
+        sio::sio_main(sio),
+        sio::sio_recovery(sio),
+        sio::sio_eio3(sio),
+    ];
+    let sio_main = socket_io[0].engine(engine_config("/socket.io/"));
+    let sio_recovery = socket_io[1].engine(engine_config("/socket.io-recovery/"));
     let mut eio3 = engine_config("/socket.io-eio3/");
     eio3.allow_eio3 = true;
-    let sio_eio3 = sio::sio_eio3(sio).engine(eio3);
+    let sio_eio3 = socket_io[2].engine(eio3);
     let router = Router::new()
         .route(
             "/health",
@@ -134,6 +141,7 @@ fn build_tuned(
         sio_main,
         sio_recovery,
         sio_eio3,
+        socket_io,
     }
 }
 

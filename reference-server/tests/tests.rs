@@ -52,3 +52,6 @@ mod library;
 
 /// The quickstart example (examples/quickstart.rs) driven once.
 mod quickstart;
+
+/// A server whose engine is dropped with sessions open leaves nothing behind.
+mod lifecycle;

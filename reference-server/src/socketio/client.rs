@@ -292,6 +292,13 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
             }
         }
     }
+    // The events ended without a `Close`: the engine itself is gone (dropped with sessions
+    // open; Node has no such path). Its sockets leave as in `io.close()`; otherwise each would
+    // stay in its namespace, and the namespace and the handlers the socket holds would keep one
+    // another alive for ever.
+    if !client.sockets().is_empty() {
+        client.on_close(DisconnectReason::ServerShuttingDown);
+    }
     // Joins still under way end as in Node ("next called after client was closed"): the socket
     // is cleaned up (a restored one had re-joined its rooms already), whenever its middlewares
     // finish.

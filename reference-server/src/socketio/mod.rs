@@ -240,6 +240,12 @@ impl SocketIo {
             .clone()
     }
 
+    /// Every namespace made so far, fixed ones and those a dynamic pattern created, in the order
+    /// they were made (Node's `io._nsps`); unlike [`SocketIo::of`], it creates none.
+    pub fn namespaces(&self) -> Vec<Namespace> {
+        lock(&self.0.nsps).values().cloned().collect()
+    }
+
     /// A dynamic namespace: a CONNECT to a name that no fixed namespace has and that
     /// `predicate(name, auth)` accepts creates a child namespace (`io.of(regex | fn)`).
     pub fn of_dynamic(
