@@ -58,9 +58,11 @@ pub const VERSION: &str = concat!(
 #[command(name = "sio-conformance", version = VERSION, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Args {
     /// The server under test: `http://host:port[/prefix]` or `https://…` (the contract paths
-    /// live under it; https needs the `tls` feature, on by default).
+    /// live under it; https needs the `tls` feature, on by default). Given twice or more, the
+    /// URLs are the nodes of one cluster (the first is where the single-server cases run) and
+    /// the `cluster.*` cases run too, with clients spread over the nodes (fixtures/CONTRACT.md §7).
     #[arg(long, required_unless_present_any = ["list", "html_from", "catalogue", "matrix"])]
-    pub url: Option<String>,
+    pub url: Vec<String>,
     /// https: also trust the CA certificate(s) in this PEM file (besides the Mozilla roots).
     #[arg(long, value_name = "PEM FILE")]
     pub ca_cert: Option<PathBuf>,
@@ -270,7 +272,12 @@ pub async fn run(args: Args) -> u8 {
 /// Runs the suite against `--url` (already started, when `server` says by whom) and returns the
 /// exit code.
 pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
-    let cases = cases::all();
+    // The cluster cases need two nodes or more; `--list` shows them whatever the URLs.
+    let cluster = args.url.len() > 1;
+    let mut cases = cases::all();
+    if cluster || args.list {
+        cases.extend(cases::cluster::cases());
+    }
     let selection = Selection {
         filter: Globs::new(&args.filter),
         exclude: Globs::new(&args.exclude),
@@ -308,11 +315,15 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
             Err(e) => return usage(format!("--judgement {}: {e}", path.display())),
         },
     };
-    let url = args.url.clone().unwrap_or_default();
-    let endpoint = match endpoint_of(&args) {
-        Ok(e) => e,
-        Err(e) => return usage(e),
-    };
+    let url = args.url.join(" ");
+    let mut endpoints = Vec::new();
+    for node in &args.url {
+        match endpoint_of(&args, node) {
+            Ok(e) => endpoints.push(e),
+            Err(e) => return usage(e),
+        }
+    }
+    let endpoint = endpoints.remove(0);
     // The rerun command must reach the server the same way.
     let trust_flags = match (&args.ca_cert, args.insecure) {
         (Some(path), _) => format!(" --ca-cert {}", path.display()),
@@ -337,6 +348,7 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
         connect_timeout: args.connect_timeout,
     };
     let mut settings = Settings::new(endpoint);
+    settings.nodes = endpoints;
     settings.step = Duration::from_millis(args.step_timeout);
     settings.margin = Duration::from_millis(args.margin);
     settings.case_timeout = args.case_timeout.map(Duration::from_millis);
@@ -473,7 +485,8 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
             let server_flags = server.as_ref().map_or(String::new(), |s| {
                 format!(" --server-cmd {}", shell_quote(&s.command))
             });
-            format!("cargo xtask conformance --url {url}{trust_flags}{server_flags}")
+            let urls = args.url.join(" --url ");
+            format!("cargo xtask conformance --url {urls}{trust_flags}{server_flags}")
         }),
         server,
     };
@@ -520,9 +533,9 @@ pub(crate) async fn run_suite(args: Args, server: Option<StartedServer>) -> u8 {
     }
 }
 
-/// The `--url` endpoint with the trust settings of `--ca-cert` and `--insecure`.
-fn endpoint_of(args: &Args) -> Result<Endpoint, String> {
-    let endpoint = Endpoint::parse(args.url.as_deref().unwrap_or_default());
+/// The endpoint of one `--url` with the trust settings of `--ca-cert` and `--insecure`.
+fn endpoint_of(args: &Args, url: &str) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::parse(url);
     match endpoint.map_err(|e| e.to_string())? {
         e if args.ca_cert.is_some() || args.insecure => e
             .with_trust(Trust {

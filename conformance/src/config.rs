@@ -275,6 +275,9 @@ pub struct Settings {
     pub capabilities: BTreeSet<Capability>,
     /// The round trip detection measured (zero when detection did not run).
     pub round_trip: Duration,
+    /// The other nodes of a cluster (`--url` given more than once), after `endpoint`, which is
+    /// node 0; empty for a single server.
+    pub nodes: Vec<Endpoint>,
 }
 
 impl Settings {
@@ -289,6 +292,20 @@ impl Settings {
             case_timeout: None,
             capabilities: Capability::ALL.into_iter().collect(),
             round_trip: Duration::ZERO,
+            nodes: Vec::new(),
+        }
+    }
+
+    /// How many nodes the target has (1 for a single server).
+    pub fn node_count(&self) -> usize {
+        1 + self.nodes.len()
+    }
+
+    /// Node `n`'s endpoint (node 0 is [`Settings::endpoint`]); `n` wraps around.
+    pub fn node(&self, n: usize) -> &Endpoint {
+        match n % self.node_count() {
+            0 => &self.endpoint,
+            i => &self.nodes[i - 1],
         }
     }
 

@@ -347,21 +347,49 @@ impl Ctx {
         self.ws_attempt_target(&target, true).await
     }
 
+    /// How many nodes the target has (1 for a single server; see [`Settings::nodes`]).
+    pub fn node_count(&self) -> usize {
+        self.settings.node_count()
+    }
+
+    /// Opens a WebSocket on the case's server at node `node` of a cluster (wrapping around; node
+    /// 0 is where every other case runs), as [`Ctx::ws`] does.
+    pub async fn ws_on(&self, node: usize, query: &str) -> Result<Ws, Failure> {
+        let endpoint = self.settings.node(node);
+        let target = endpoint.target(self.server.path());
+        let target = format!("{target}?{query}");
+        let step = format!(
+            "WebSocket upgrade {target} on node {}",
+            node % self.node_count()
+        );
+        match self.ws_connect(endpoint, &target, true).await? {
+            WsConnect::Open(conn) => Ok(conn),
+            WsConnect::Refused { status, .. } => Err(Failure::assertion(
+                step,
+                "101 Switching Protocols",
+                status.to_string(),
+            )),
+            WsConnect::Failed(e) => Err(Failure::assertion(step, "101 Switching Protocols", e)),
+        }
+    }
+
     async fn ws_attempt_target(
         &self,
         target: &str,
         auto_pong: bool,
     ) -> Result<WsConnect<Ws>, Failure> {
+        self.ws_connect(&self.settings.endpoint, target, auto_pong)
+            .await
+    }
+
+    async fn ws_connect(
+        &self,
+        endpoint: &crate::driver::endpoint::Endpoint,
+        target: &str,
+        auto_pong: bool,
+    ) -> Result<WsConnect<Ws>, Failure> {
         let step = format!("WebSocket upgrade {target}");
-        match ws::connect(
-            &self.settings.endpoint,
-            target,
-            self.step(),
-            &self.transcript,
-            auto_pong,
-        )
-        .await
-        {
+        match ws::connect(endpoint, target, self.step(), &self.transcript, auto_pong).await {
             Ok(WsConnect::Open(conn)) => {
                 self.exchanged.store(true, Ordering::SeqCst);
                 Ok(WsConnect::Open(Ws {

@@ -1,10 +1,12 @@
-//! Every case, registered in one list ([`all`]), one module per area.
+//! Every case, registered in one list ([`all`]), one module per area; the cluster cases, which
+//! need two nodes or more, in a list of their own ([`cluster::cases`]).
 //!
 //! Engine.IO behaviours that both official suites test are written once and registered twice
 //! with [`engine_pair!`]: `eio.<name>` on the echo server (`/engine.io/`, the engine.io-protocol
 //! suite) and `sio.engine.<name>` on the Socket.IO server (`/socket.io/`, the Engine.IO part of
 //! the socket.io-protocol suite).
 
+pub mod cluster;
 pub mod eio3;
 pub mod eio_close;
 pub mod eio_handshake;

@@ -22,7 +22,10 @@ const TAIL_LINES: usize = 20;
 pub(super) async fn run(args: Args, command: String) -> u8 {
     // Checked before anything starts: a usage error should not cost a server start. With the
     // run's trust settings: a server with a certificate of a private CA must count as answering.
-    let endpoint = match super::endpoint_of(&args) {
+    // The first `--url` is the one the command's server answers on (a cluster's other nodes
+    // are started by whoever started the cluster).
+    let first = args.url.first().map_or("", String::as_str);
+    let endpoint = match super::endpoint_of(&args, first) {
         Ok(e) => e,
         Err(e) => return usage(e),
     };
