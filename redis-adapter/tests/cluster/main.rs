@@ -13,6 +13,7 @@ use client::{Client, Seen};
 use nodes::{RUST_ANSWER, eventually, node_node, rust_node, wait_for_servers};
 use serde_json::json;
 use sio_protocol::binary::Value;
+use sio_reference_server::socketio::ServerSideAckTimeout;
 use sio_test_support::RedisServer;
 
 fn v(json: serde_json::Value) -> Value {
@@ -396,4 +397,88 @@ async fn requests_cross_both_ways() {
     // As in Node, `disconnect(true)` sends DISCONNECT and then closes the connection.
     assert_eq!(r1.next().await, Seen::Disconnect);
     assert_eq!(r1.next().await, Seen::Closed);
+}
+
+/// A Node node that stops answering (SIGSTOP: its Redis connections stay open, so NUMSUB
+/// still counts it) makes the Rust node's requests end at its requests timeout with what came
+/// in; once the node is killed, NUMSUB drops and requests end at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_time_out_when_a_node_dies() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let timeout = Duration::from_millis(800);
+    let rust = rust_node(&redis.url(), timeout).await;
+    let Some((mut node, node_url)) = node_node(&redis.url(), 1000) else {
+        return;
+    };
+    wait_for_servers(&rust, 2).await;
+    let r1 = Client::connect(&rust.url).await;
+    let _n1 = Client::connect(&node_url).await;
+    let nsp = rust.io.of("/");
+    assert_eq!(nsp.fetch_sockets().await.len(), 2);
+
+    let pid = node.pid().to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .expect("kill -STOP");
+    assert!(stopped.success());
+    let started = Instant::now();
+    let found = nsp.fetch_sockets().await;
+    let waited = started.elapsed();
+    assert_eq!(found.len(), 1, "only the local socket");
+    assert_eq!(found[0].id, r1.sid);
+    assert!(
+        waited >= timeout && waited < timeout + Duration::from_secs(2),
+        "fetchSockets ended after {waited:?}"
+    );
+    let started = Instant::now();
+    let answers = nsp
+        .server_side_emit_with_ack("server-side", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        answers,
+        Err(ServerSideAckTimeout {
+            answers: vec![],
+            expected: 1
+        })
+    );
+    assert_eq!(
+        answers.unwrap_err().to_string(),
+        "timeout reached: only 0 responses received out of 1"
+    );
+    assert!(started.elapsed() < timeout + Duration::from_secs(2));
+
+    node.kill();
+    wait_for_servers(&rust, 1).await;
+    let started = Instant::now();
+    assert_eq!(nsp.fetch_sockets().await.len(), 1);
+    assert!(started.elapsed() < timeout, "a lone node asks nobody");
+}
+
+/// Redis restarts: the Rust node's publisher and subscriber connect again and subscribe to
+/// everything once more, and broadcasts cross again both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_survives_a_redis_restart() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let rust = rust_node(&redis.url(), Duration::from_secs(1)).await;
+    let Some((_node, node_url)) = node_node(&redis.url(), 1000) else {
+        return;
+    };
+    wait_for_servers(&rust, 2).await;
+    let mut r1 = Client::connect(&rust.url).await;
+    let mut n1 = Client::connect(&node_url).await;
+    redis.restart();
+    // Both kinds of node subscribe again (Node's client retries on its own).
+    wait_for_servers(&rust, 2).await;
+    let nsp = rust.io.of("/");
+    nsp.emit_args("after-restart", vec![]).unwrap();
+    n1.expect("after-restart").await;
+    r1.expect("after-restart").await;
+    broadcast_from(&mut n1, json!({"target": "all", "event": "from-node"})).await;
+    r1.expect("from-node").await;
 }
