@@ -482,3 +482,98 @@ async fn the_cluster_survives_a_redis_restart() {
     broadcast_from(&mut n1, json!({"target": "all", "event": "from-node"})).await;
     r1.expect("from-node").await;
 }
+
+/// What the Rust node puts on Redis, byte for byte as Node's adapter writes it
+/// (fixtures/REDIS-ADAPTER.md; the hex below is written out from the transcripts' format, not
+/// by the codec): its subscriptions, a one-room broadcast on the room's channel, the `timeout`
+/// flag of a broadcast with acks, and the JSON requests of socketsJoin and serverSideEmit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_node_writes_what_node_writes() {
+    use futures_util::StreamExt;
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let client = redis::Client::open(redis.url()).unwrap();
+    // A pattern subscription: PUBSUB NUMSUB does not count it as a server.
+    let mut tap = client.get_async_pubsub().await.unwrap();
+    tap.psubscribe("socket.io*").await.unwrap();
+    let mut tap = tap.into_on_message();
+    let rust = rust_node(&redis.url(), Duration::from_secs(1)).await;
+    wait_for_servers(&rust, 1).await;
+    let mut commands = client.get_multiplexed_async_connection().await.unwrap();
+    let mut channels: Vec<String> = redis::cmd("PUBSUB")
+        .arg("CHANNELS")
+        .query_async(&mut commands)
+        .await
+        .unwrap();
+    channels.sort();
+    assert_eq!(channels, ["socket.io-request#/#", "socket.io-response#/#"]);
+    let patterns: usize = redis::cmd("PUBSUB")
+        .arg("NUMPAT")
+        .query_async(&mut commands)
+        .await
+        .unwrap();
+    assert_eq!(patterns, 2, "the tap's and the node's socket.io#/#*");
+
+    let mut next = async || {
+        let message = tokio::time::timeout(Duration::from_secs(5), tap.next())
+            .await
+            .expect("a publish in time")
+            .expect("the tap open");
+        (
+            message.get_channel_name().to_owned(),
+            message.get_payload_bytes().to_vec(),
+        )
+    };
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let nsp = rust.io.of("/");
+    nsp.to("r1").emit_args("e", vec![v(json!(1))]).unwrap();
+    let (channel, body) = next().await;
+    assert_eq!(channel, "socket.io#/#r1#");
+    let uid = String::from_utf8(body[2..8].to_vec()).unwrap();
+    assert_eq!(hex(&body[..2]), "93a6");
+    assert_eq!(
+        hex(&body[8..]),
+        concat!(
+            "83a474797065",
+            "02",
+            "a464617461",
+            "92a165",
+            "01",
+            "a36e7370a12f",
+            "83a5726f6f6d7391a27231",
+            "a6657863657074",
+            "90",
+            "a5666c616773",
+            "80"
+        )
+    );
+    let _ = nsp
+        .timeout(Duration::from_millis(1000))
+        .emit_with_ack("ask", vec![v(json!(7))])
+        .await;
+    let (channel, body) = next().await;
+    assert_eq!(channel, "socket.io-request#/#");
+    assert!(
+        hex(&body).ends_with("a5666c61677381a774696d656f7574cd03e8"),
+        "flags {{timeout: 1000}} as uint 16: {}",
+        hex(&body)
+    );
+    nsp.to("r1").sockets_join("j").await;
+    let (channel, body) = next().await;
+    assert_eq!(channel, "socket.io-request#/#");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!(
+            r#"{{"uid":"{uid}","type":2,"opts":{{"rooms":["r1"],"except":[]}},"rooms":["j"]}}"#
+        )
+    );
+    nsp.server_side_emit("ev", vec![v(json!("x"))])
+        .await
+        .unwrap();
+    let (_, body) = next().await;
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!(r#"{{"uid":"{uid}","type":6,"data":["ev","x"]}}"#)
+    );
+}
