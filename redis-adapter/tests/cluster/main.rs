@@ -219,6 +219,14 @@ async fn requests_cross_both_ways() {
         json!(2)
     );
 
+    // ALL_ROOMS, Node → Rust: the Rust node's rooms (a socket's own id is a room) join Node's.
+    let rooms = on_node(&mut n1, json!({"op": "all-rooms"})).await;
+    let rooms: BTreeSet<String> = serde_json::from_value(rooms).unwrap();
+    assert_eq!(
+        rooms,
+        set(&[&r1.sid, &r2.sid, &n1.sid, &n2.sid, "room1", "room2"])
+    );
+
     // fetchSockets, Rust → Node: the Node node's sockets come back with their rooms.
     let all = nsp.fetch_sockets().await;
     assert_eq!(
