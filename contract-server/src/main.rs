@@ -27,7 +27,6 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use sio_contract_server::Variant;
-use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
 use sio_reference_server::fault::{Fault, Injected};
 
 /// The command line.
@@ -164,14 +163,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         fault: args.fault,
     };
     let app = match &args.redis {
-        Some(url) => {
-            let config =
-                RedisAdapterConfig::new(url.as_str()).requests_timeout(args.requests_timeout);
-            let cluster = RedisCluster::connect(config)
-                .await
-                .with_context(|| format!("connect to Redis at {url}"))?;
-            sio_contract_server::build_cluster_node(variant, cluster.factory()).router
-        }
+        Some(url) => cluster_node(variant, url, args.requests_timeout).await?,
         None => sio_contract_server::build_variant(variant).router,
     };
     let mut out = std::io::stdout().lock();
@@ -190,6 +182,31 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         () = shutdown_signal() => {}
     }
     Ok(())
+}
+
+/// The contract as a node of the cluster on the Redis at `url`.
+#[cfg(feature = "redis")]
+async fn cluster_node(
+    variant: Variant,
+    url: &str,
+    requests_timeout: std::time::Duration,
+) -> anyhow::Result<axum::Router> {
+    use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
+    let config = RedisAdapterConfig::new(url).requests_timeout(requests_timeout);
+    let cluster = RedisCluster::connect(config)
+        .await
+        .with_context(|| format!("connect to Redis at {url}"))?;
+    Ok(sio_contract_server::build_cluster_node(variant, cluster.factory()).router)
+}
+
+/// Without the feature `redis` there is no Redis adapter to join a cluster with.
+#[cfg(not(feature = "redis"))]
+async fn cluster_node(
+    _variant: Variant,
+    _url: &str,
+    _requests_timeout: std::time::Duration,
+) -> anyhow::Result<axum::Router> {
+    bail!("--redis: this build has no Redis adapter (build it with the cargo feature `redis`)")
 }
 
 /// SIGINT or SIGTERM.

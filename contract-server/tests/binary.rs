@@ -120,6 +120,7 @@ fn a_fault_is_armed_only_with_the_feature() {
     assert!(stderr.contains("unknown fault no-such-fault"), "{stderr}");
 }
 
+#[cfg(feature = "redis")]
 /// `--redis URL` makes the binary a cluster node: its sio-main namespaces subscribe to their
 /// request channels (PUBSUB NUMSUB counts it), and an unreachable Redis is refused at start.
 #[tokio::test]
