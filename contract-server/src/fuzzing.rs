@@ -84,6 +84,7 @@ async fn drive(input: &[u8]) {
         fuzz_engine(crate::echo_config()),
         &fuzz_engine,
         &|c| c,
+        None,
     ));
     // The engines' own tasks, what may be left once every client is gone: a timer driver per
     // engine (each starts with its engine's first session and ends with the engine).

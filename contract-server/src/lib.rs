@@ -23,7 +23,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use sio_reference_server::fault::Injected;
-use sio_reference_server::socketio::{SocketIo, SocketIoConfig};
+use sio_reference_server::socketio::{AdapterFactory, SocketIo, SocketIoConfig};
 use sio_reference_server::{Connection, CorsConfig, Engine, EngineConfig, SocketEvent};
 
 /// The echo server's options: the official engine.io-protocol suite's.
@@ -71,7 +71,7 @@ pub struct Contract {
 
 /// The contract with the echo engine built from `echo_config`. Must run inside a tokio runtime.
 pub fn build_with(echo_config: EngineConfig) -> Contract {
-    build_tuned(echo_config, &|c| c, &|c| c)
+    build_tuned(echo_config, &|c| c, &|c| c, None)
 }
 
 /// What may differ from the contract's options in a contract server: each engine's
@@ -87,15 +87,29 @@ pub struct Variant {
 
 /// The contract with `variant`'s options. Must run inside a tokio runtime.
 pub fn build_variant(variant: Variant) -> Contract {
+    build_node(variant, None)
+}
+
+/// The contract as one node of a cluster: sio-main's namespaces use the adapters `adapter`
+/// builds (`sio-contract-server --redis URL`: the Redis adapter), with `variant`'s options.
+/// Must run inside a tokio runtime.
+pub fn build_cluster_node(variant: Variant, adapter: AdapterFactory) -> Contract {
+    build_node(variant, Some(adapter))
+}
+
+fn build_node(variant: Variant, adapter: Option<AdapterFactory>) -> Contract {
     let engine = move |mut c: EngineConfig| {
         if let Some(slack) = variant.timer_slack {
             c.timer_slack = slack;
         }
         c.with_fault(variant.fault)
     };
-    build_tuned(engine(echo_config()), &engine, &|c: SocketIoConfig| {
-        c.with_fault(variant.fault)
-    })
+    build_tuned(
+        engine(echo_config()),
+        &engine,
+        &|c: SocketIoConfig| c.with_fault(variant.fault),
+        adapter,
+    )
 }
 
 /// The contract with every engine and Socket.IO server built with `fault` (FAULTS.md). Must
@@ -112,11 +126,12 @@ fn build_tuned(
     echo_config: EngineConfig,
     engine: &dyn Fn(EngineConfig) -> EngineConfig,
     sio: sio::Tune<'_>,
+    adapter: Option<AdapterFactory>,
 ) -> Contract {
     let engine_config = |path: &str| engine(engine_config(path));
     let echo = Engine::new(echo_config, echo);
     let socket_io = [
-        sio::sio_main(sio),
+        sio::sio_main_with(sio, adapter),
         sio::sio_recovery(sio),
         sio::sio_eio3(sio),
     ];

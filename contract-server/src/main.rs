@@ -12,6 +12,12 @@
 //! expect of a server. On a multi-threaded runtime the second request can overtake the first
 //! between two workers. `--threads N` (0 = one per core) gives the bench a multi-threaded server.
 //!
+//! `--redis redis://127.0.0.1:PORT` makes it one node of a cluster: sio-main (`/socket.io/`)
+//! shares its rooms and broadcasts with the other nodes on that Redis through the Redis adapter
+//! (`sio-redis-adapter`, which interoperates with Node's `@socket.io/redis-adapter` 8.3.0), as
+//! `fixtures/node/cluster/node.mjs` does for a Node node. `--requests-timeout-ms N` is the
+//! adapter's `requestsTimeout` (default 5000, Node's). Redis must be reachable at start.
+//!
 //! `--fault NAME` gives every server of the contract that protocol bug (FAULTS.md); it needs a
 //! build with the cargo feature `faults` (`cargo run -p sio-contract-server --features faults`),
 //! and is refused, naming the feature, without it.
@@ -32,10 +38,18 @@ struct Args {
     timer_slack: Option<std::time::Duration>,
     /// `--fault NAME`.
     fault: Injected,
+    /// `--redis URL`: run as a cluster node on that Redis.
+    redis: Option<String>,
+    /// `--requests-timeout-ms N`: the Redis adapter's `requestsTimeout`.
+    requests_timeout: std::time::Duration,
 }
 
 const USAGE: &str =
-    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N] [--fault NAME]";
+    "usage: sio-contract-server --port N [--threads N] [--timer-slack-ms N] [--fault NAME]
+                           [--redis redis://127.0.0.1:PORT [--requests-timeout-ms N]]
+  --redis URL              run as a cluster node: sio-main uses the Redis adapter on that Redis
+                           (interoperates with Node's @socket.io/redis-adapter nodes)
+  --requests-timeout-ms N  the adapter's requestsTimeout (default 5000)";
 
 /// The value of `--name V` or `--name=V`, if `arg` is that flag.
 fn flag_value<'a>(
@@ -59,6 +73,8 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
         threads: 1,
         timer_slack: None,
         fault: Injected::NONE,
+        redis: None,
+        requests_timeout: std::time::Duration::from_millis(5000),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -77,6 +93,17 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
                 .parse()
                 .context("--timer-slack-ms must be a whole number of ms")?;
             parsed.timer_slack = Some(std::time::Duration::from_millis(ms));
+            continue;
+        }
+        if let Some(url) = flag_value(arg, "--redis", &mut it)? {
+            parsed.redis = Some(url.to_owned());
+            continue;
+        }
+        if let Some(value) = flag_value(arg, "--requests-timeout-ms", &mut it)? {
+            let ms: u64 = value
+                .parse()
+                .context("--requests-timeout-ms must be a whole number of ms")?;
+            parsed.requests_timeout = std::time::Duration::from_millis(ms);
             continue;
         }
         if let Some(name) = flag_value(arg, "--fault", &mut it)? {
@@ -131,11 +158,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .await
         .context("bind 127.0.0.1")?;
     let addr = listener.local_addr()?;
-    let app = sio_contract_server::build_variant(Variant {
+    let variant = Variant {
         timer_slack: args.timer_slack,
         fault: args.fault,
-    })
-    .router;
+    };
+    let app = match &args.redis {
+        Some(url) => cluster_node(variant, url, args.requests_timeout).await?,
+        None => sio_contract_server::build_variant(variant).router,
+    };
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -152,6 +182,31 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         () = shutdown_signal() => {}
     }
     Ok(())
+}
+
+/// The contract as a node of the cluster on the Redis at `url`.
+#[cfg(feature = "redis")]
+async fn cluster_node(
+    variant: Variant,
+    url: &str,
+    requests_timeout: std::time::Duration,
+) -> anyhow::Result<axum::Router> {
+    use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
+    let config = RedisAdapterConfig::new(url).requests_timeout(requests_timeout);
+    let cluster = RedisCluster::connect(config)
+        .await
+        .with_context(|| format!("connect to Redis at {url}"))?;
+    Ok(sio_contract_server::build_cluster_node(variant, cluster.factory()).router)
+}
+
+/// Without the feature `redis` there is no Redis adapter to join a cluster with.
+#[cfg(not(feature = "redis"))]
+async fn cluster_node(
+    _variant: Variant,
+    _url: &str,
+    _requests_timeout: std::time::Duration,
+) -> anyhow::Result<axum::Router> {
+    bail!("--redis: this build has no Redis adapter (build it with the cargo feature `redis`)")
 }
 
 /// SIGINT or SIGTERM.

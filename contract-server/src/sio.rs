@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use sio_reference_server::socketio::{
-    AckSender, BroadcastOperator, ConnectError, RecoveryConfig, Socket, SocketIo, SocketIoConfig,
-    Value,
+    AckSender, AdapterFactory, BroadcastOperator, ConnectError, RecoveryConfig, Socket, SocketIo,
+    SocketIoConfig, Value,
 };
 
 /// `connectTimeout` of every contract Socket.IO server.
@@ -30,7 +30,17 @@ fn config(recovery: Option<RecoveryConfig>, tune: Tune<'_>) -> SocketIoConfig {
 
 /// sio-main: `/`, `/custom`, `/admin`, `/plain`, `^/dynamic-\d+$`.
 pub fn sio_main(tune: Tune<'_>) -> SocketIo {
-    let io = SocketIo::new(config(None, tune));
+    sio_main_with(tune, None)
+}
+
+/// sio-main with its namespaces' adapters built by `adapter` (a cluster node: the Redis
+/// adapter), or the in-memory adapter when `None`. As in the Node harness, only sio-main joins
+/// a cluster; the other servers keep their in-memory adapters.
+pub fn sio_main_with(tune: Tune<'_>, adapter: Option<AdapterFactory>) -> SocketIo {
+    let io = match adapter {
+        Some(adapter) => SocketIo::with_adapter(config(None, tune), adapter),
+        None => SocketIo::new(config(None, tune)),
+    };
     add_main_namespaces(&io);
     add_refusing_namespaces(&io);
     io.of_dynamic(|name, _auth| is_dynamic(name))

@@ -1,5 +1,5 @@
 //! The contract binary prints its one line and serves; the router's routes outside the engines;
-//! `--fault` without the feature that arms it is refused with a reason.
+//! `--fault` without the feature that arms it is refused with a reason; `--redis` joins a cluster.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -118,4 +118,41 @@ fn a_fault_is_armed_only_with_the_feature() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && out.stdout.is_empty(), "{stderr}");
     assert!(stderr.contains("unknown fault no-such-fault"), "{stderr}");
+}
+
+#[cfg(feature = "redis")]
+/// `--redis URL` makes the binary a cluster node: its sio-main namespaces subscribe to their
+/// request channels (PUBSUB NUMSUB counts it), and an unreachable Redis is refused at start.
+#[tokio::test]
+async fn with_redis_the_binary_joins_a_cluster() {
+    let Some(redis) = sio_test_support::RedisServer::start() else {
+        return;
+    };
+    let (mut child, line) = start_binary(&["--port", "0", "--redis", &redis.url()]);
+    assert!(line.contains("\"listening\""), "{line}");
+    let config = sio_redis_adapter::RedisAdapterConfig::new(redis.url());
+    let observer = sio_redis_adapter::RedisCluster::connect(config)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    for nsp in ["/", "/custom", "/admin", "/plain"] {
+        while observer.server_count(nsp).await != 1 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{nsp} never subscribed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let closed_port = format!("redis://127.0.0.1:{}", redis.port());
+    drop(redis);
+    let (child, line) = start_binary(&["--port", "0", "--redis", &closed_port]);
+    assert!(line.is_empty(), "a server started without Redis: {line}");
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("connect to Redis"), "{stderr}");
 }

@@ -1,11 +1,13 @@
 //! What the workspace's tests share, one copy for every test binary so the copies cannot drift:
 //! starting the pinned Node harness (the oracle) and its targets ([`node`]), serving a router on
-//! an ephemeral port of 127.0.0.1 ([`serve`]), a link with a round-trip time ([`slow_link`]) and
-//! a raw HTTP/1.1 client ([`raw_http`]).
+//! an ephemeral port of 127.0.0.1 ([`serve`]), a link with a round-trip time ([`slow_link`]),
+//! a raw HTTP/1.1 client ([`raw_http`]) and a real redis-server for the cluster tests
+//! ([`redis`]).
 //! Test apparatus only: no product crate depends on it but as a dev-dependency.
 
 pub mod node;
 pub mod raw_http;
+pub mod redis;
 pub mod serve;
 pub mod slow_link;
 
@@ -13,5 +15,6 @@ pub use node::{
     Harness, NodeCluster, node_dir, start_node, start_node_cluster, start_node_harness,
     start_node_with,
 };
+pub use redis::RedisServer;
 pub use serve::{serve_here, serve_on_own_runtime, serve_router};
 pub use slow_link::slow_link;

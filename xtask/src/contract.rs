@@ -162,6 +162,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// Whether the server has exited (and how), without waiting.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
+    }
+
     /// The server's process id (the harness's or the binary's own: they are exec'd directly).
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -7,6 +7,7 @@
 mod bench;
 mod bench_table;
 mod capture;
+mod cluster;
 mod conformance;
 mod contract;
 mod doctor;

@@ -9,6 +9,9 @@
 //! 127.0.0.1 only and prints `{"listening":"http://127.0.0.1:PORT"}` once it accepts
 //! connections. The server replaces the xtask process, so stopping `cargo xtask serve` stops the
 //! server.
+//!
+//! `--cluster node|reference|mixed [--nodes N]` starts a cluster on one Redis instead
+//! ([`crate::cluster`]).
 
 use crate::contract::{self, Target};
 use anyhow::{Context, Result};
@@ -26,9 +29,19 @@ pub struct Args {
     /// Build the reference server in release mode (socketioxide is always a release build).
     #[arg(long)]
     release: bool,
+    /// Start a cluster on one redis-server instead: Node nodes, Rust nodes, or both in turn.
+    #[arg(long, value_enum)]
+    cluster: Option<crate::cluster::Kind>,
+    /// How many nodes the cluster has.
+    #[arg(long, default_value_t = 2, requires = "cluster")]
+    nodes: usize,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if let Some(kind) = args.cluster {
+        crate::cluster::run(kind, args.nodes, args.release)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut command = contract::command(args.target, args.port, args.release)?;
     eprintln!("xtask: running {command:?}");
     // The server takes this process's place (cargo's too: `cargo run` execs on Unix), so a

@@ -61,6 +61,16 @@ pub trait Adapter: Send + Sync + 'static {
     /// cluster, where the adapter hands them to [`AdapterContext::server_side_event`]
     /// (`serverSideEmit`). A single server has no other server: nothing is sent.
     fn server_side_emit(&self, args: Vec<Value>) -> BoxFuture<'static, ()>;
+    /// [`Adapter::server_side_emit`] asking each other server for an answer
+    /// (`serverSideEmitWithAck`): resolves to one value per server (the first argument its
+    /// handler answered with), or to [`ServerSideAckTimeout`] with the answers so far when not
+    /// every server answered in time. A single server resolves at once to no answers.
+    fn server_side_emit_with_ack(
+        &self,
+        _args: Vec<Value>,
+    ) -> BoxFuture<'static, Result<Vec<Value>, ServerSideAckTimeout>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
     /// Connection state recovery: keeps a disconnected socket's session.
     fn persist_session(&self, _session: PersistedSession) {}
     /// Connection state recovery: the session of `pid` with the packets it missed after
@@ -81,8 +91,26 @@ pub(crate) trait LocalNamespace: Send + Sync {
     fn local_socket(&self, sid: &str) -> Option<Socket>;
     /// The fault the namespace's server runs with (tests only; FAULTS.md).
     fn fault(&self) -> Injected;
-    /// Runs the namespace's `serverSideEmit` handlers.
-    fn server_side_event(&self, args: Vec<Value>);
+    /// Runs the namespace's `serverSideEmit` handlers (`reply`: when the sender asked for an
+    /// answer).
+    fn server_side_event(&self, args: Vec<Value>, reply: Option<ServerSideReply>);
+    /// The next ack id of the namespace (`nsp._ids++`).
+    fn next_ack_id(&self) -> u64;
+}
+
+/// How a `serverSideEmit` handler answers a server that asked for an ack: called with the
+/// answer's arguments; only the first call counts (Node's callback).
+pub type ServerSideReply = Arc<dyn Fn(Vec<Value>) + Send + Sync>;
+
+/// A `serverSideEmitWithAck` that did not get an answer from every other server in time:
+/// Node's `timeout reached: only N responses received out of M`, with the answers so far.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("timeout reached: only {} responses received out of {expected}", .answers.len())]
+pub struct ServerSideAckTimeout {
+    /// The answers that came in time, one per server.
+    pub answers: Vec<Value>,
+    /// How many servers were expected to answer.
+    pub expected: usize,
 }
 
 /// Where a broadcast's ack answers go, one call per client.
@@ -148,8 +176,22 @@ impl AdapterContext {
     /// to this namespace's handlers ([`crate::socketio::Namespace::on_server_side_emit`]).
     pub fn server_side_event(&self, args: Vec<Value>) {
         if let Some(local) = self.local.upgrade() {
-            local.server_side_event(args);
+            local.server_side_event(args, None);
         }
+    }
+
+    /// [`AdapterContext::server_side_event`] for a sender that asked for an answer: the
+    /// handlers get `reply` (Node appends the callback to the arguments).
+    pub fn server_side_event_with_ack(&self, args: Vec<Value>, reply: ServerSideReply) {
+        if let Some(local) = self.local.upgrade() {
+            local.server_side_event(args, Some(reply));
+        }
+    }
+
+    /// A fresh ack id of the namespace, for a packet that another server asked this one to
+    /// broadcast with acks (Node's adapter numbers it with `nsp._ids++`).
+    pub fn next_ack_id(&self) -> u64 {
+        self.local.upgrade().map_or(0, |n| n.next_ack_id())
     }
 
     /// Encodes `packet` once and writes the same bytes to each local socket of `sids`

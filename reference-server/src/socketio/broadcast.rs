@@ -32,6 +32,7 @@ impl BroadcastOperator {
     /// How long [`BroadcastOperator::emit_with_ack`] waits for every answer (`.timeout(ms)`).
     pub fn timeout(mut self, timeout: Duration) -> BroadcastOperator {
         self.timeout = Some(timeout);
+        self.opts.flags.timeout = Some(timeout);
         self
     }
 
@@ -119,6 +120,12 @@ impl BroadcastOperator {
     /// Recipients whose transport is not writable are skipped.
     pub fn volatile(mut self) -> BroadcastOperator {
         self.opts.flags.volatile = true;
+        self
+    }
+
+    /// Only the sockets of this server (`io.local`): a cluster adapter tells no other server.
+    pub fn local(mut self) -> BroadcastOperator {
+        self.opts.flags.local = true;
         self
     }
 

@@ -48,7 +48,7 @@ use indexmap::IndexMap;
 pub use ack::{AckSender, SocketEmitter};
 pub use adapter::{
     AckAnswers, Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions,
-    InMemoryAdapter, RemoteSocket,
+    InMemoryAdapter, RemoteSocket, ServerSideAckTimeout, ServerSideReply,
 };
 pub use args::{ArgsError, Data, FromArgs, Json, Value, json, to_json, to_value};
 pub use broadcast::BroadcastOperator;

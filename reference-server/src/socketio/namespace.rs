@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use futures_util::future::BoxFuture;
 use indexmap::IndexMap;
 
-use super::adapter::{Adapter, AdapterContext, LocalNamespace};
+use super::adapter::{
+    Adapter, AdapterContext, LocalNamespace, ServerSideAckTimeout, ServerSideReply,
+};
 use super::broadcast::BroadcastOperator;
 use super::recovery::RecoveryConfig;
 use super::socket::Socket;
@@ -61,8 +63,9 @@ pub(crate) struct NsInner {
     server_side: RwLock<Vec<ServerSideHandler>>,
 }
 
-/// A handler of events from the other servers (`args`: the event name first).
-pub type ServerSideHandler = Arc<dyn Fn(Vec<super::Value>) + Send + Sync>;
+/// A handler of events from the other servers (`args`: the event name first; the reply when
+/// the sender asked for an answer).
+pub type ServerSideHandler = Arc<dyn Fn(Vec<super::Value>, Option<ServerSideReply>) + Send + Sync>;
 
 impl LocalNamespace for NsInner {
     fn local_socket(&self, sid: &str) -> Option<Socket> {
@@ -73,11 +76,15 @@ impl LocalNamespace for NsInner {
         self.fault
     }
 
-    fn server_side_event(&self, args: Vec<super::Value>) {
+    fn server_side_event(&self, args: Vec<super::Value>, reply: Option<ServerSideReply>) {
         let handlers = read(&self.server_side).clone();
         for h in handlers {
-            h(args.clone());
+            h(args.clone(), reply.clone());
         }
+    }
+
+    fn next_ack_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -192,14 +199,44 @@ impl Namespace {
         Ok(())
     }
 
+    /// Sends an event to this namespace on the other servers and waits for each one's answer
+    /// (`serverSideEmitWithAck`; `args` without the name): one value per server, or
+    /// [`ServerSideAckTimeout`] (with the answers so far) after the adapter's request timeout.
+    pub async fn server_side_emit_with_ack(
+        &self,
+        event: &str,
+        args: Vec<super::Value>,
+    ) -> Result<Result<Vec<super::Value>, ServerSideAckTimeout>, super::types::EmitError> {
+        super::types::check_event(event)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(super::Value::String(event.to_owned()));
+        all.extend(args);
+        Ok(self.adapter().server_side_emit_with_ack(all).await)
+    }
+
     /// Adds a handler of the events the other servers send with `serverSideEmit` (the
     /// arguments, the event name first).
     pub fn on_server_side_emit(
         &self,
         handler: impl Fn(Vec<super::Value>) + Send + Sync + 'static,
     ) -> &Namespace {
+        super::write(&self.0.server_side).push(Arc::new(move |args, _reply| handler(args)));
+        self
+    }
+
+    /// [`Namespace::on_server_side_emit`] with the sender's callback: `reply` is `Some` when the
+    /// sender asked for an answer (`serverSideEmitWithAck`); only its first call is sent.
+    pub fn on_server_side_emit_with_ack(
+        &self,
+        handler: impl Fn(Vec<super::Value>, Option<ServerSideReply>) + Send + Sync + 'static,
+    ) -> &Namespace {
         super::write(&self.0.server_side).push(Arc::new(handler));
         self
+    }
+
+    /// Only the sockets of this server (`io.local`): a cluster adapter tells no other server.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
     }
 
     /// Every socket of the namespace, on every server (`fetchSockets`).

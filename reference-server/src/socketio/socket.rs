@@ -362,7 +362,10 @@ impl Socket {
             let opts = BroadcastOptions {
                 rooms: [self.0.id.clone()].into_iter().collect(),
                 except: IndexSet::new(),
-                flags: BroadcastFlags { volatile },
+                flags: BroadcastFlags {
+                    volatile,
+                    ..BroadcastFlags::default()
+                },
             };
             self.nsp().adapter().broadcast(msg, &opts);
         } else {

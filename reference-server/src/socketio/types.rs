@@ -174,4 +174,9 @@ pub struct BroadcastOptions {
 pub struct BroadcastFlags {
     /// The packet may be dropped when a recipient's transport is not writable.
     pub volatile: bool,
+    /// Only the sockets of this server (`io.local`): a cluster adapter publishes nothing.
+    pub local: bool,
+    /// The ack timeout of a broadcast with acks (`.timeout(ms)`), which a cluster adapter
+    /// publishes (`flags.timeout`) and uses to bound its wait for the other servers.
+    pub timeout: Option<std::time::Duration>,
 }

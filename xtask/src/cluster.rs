@@ -1,0 +1,172 @@
+//! `cargo xtask serve --cluster node|reference|mixed [--nodes N]`: a cluster of contract servers
+//! on one Redis, in the foreground. It starts a `redis-server` (127.0.0.1, a free port, its own
+//! temporary directory, no persistence) and N nodes on it, each on an ephemeral port: Node
+//! nodes (`fixtures/node/cluster/node.mjs`, the harness on `@socket.io/redis-adapter`), Rust
+//! nodes (`sio-contract-server --redis URL`), or both in turn (`mixed`: Rust first). It prints
+//! one JSON line, `{"redis":URL,"nodes":[{"kind":…,"url":…},…]}`, and runs until one of them
+//! exits or the terminal's Ctrl-C stops them all (they share its process group).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::contract::{self, Server};
+use crate::{node, workspace};
+
+/// Which implementations the nodes run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Node nodes only.
+    Node,
+    /// Rust reference nodes only.
+    Reference,
+    /// Rust and Node nodes in turn, Rust first.
+    Mixed,
+}
+
+impl Kind {
+    /// What node `index` (from 0) runs.
+    fn node_kind(self, index: usize) -> Kind {
+        match self {
+            Kind::Mixed if index % 2 == 0 => Kind::Reference,
+            Kind::Mixed => Kind::Node,
+            other => other,
+        }
+    }
+}
+
+/// A redis-server for the cluster, killed on drop.
+struct Redis {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How long redis-server may take to accept connections.
+const REDIS_READY: Duration = Duration::from_secs(10);
+
+fn start_redis() -> Result<Redis> {
+    let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "/usr/bin/redis-server".into());
+    let dir = tempfile::Builder::new().prefix("sio-redis-").tempdir()?;
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
+        .local_addr()?
+        .port()
+        .to_string();
+    let mut child = Command::new(&bin)
+        .args([
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args(["--daemonize", "no", "--protected-mode", "yes"])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("could not start {bin} (apt-get install redis-server)"))?;
+    let stdout = child.stdout.take().context("redis-server has no stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Ready to accept connections") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let redis = Redis {
+        child,
+        url: format!("redis://127.0.0.1:{port}"),
+        _dir: dir,
+    };
+    if rx.recv_timeout(REDIS_READY).is_err() {
+        bail!("redis-server did not accept connections within {REDIS_READY:?}");
+    }
+    Ok(redis)
+}
+
+/// Starts the cluster and waits until a node exits.
+pub fn run(kind: Kind, nodes: usize, release: bool) -> Result<()> {
+    if nodes == 0 {
+        bail!("--nodes must be at least 1");
+    }
+    let redis = start_redis()?;
+    let kinds: Vec<Kind> = (0..nodes).map(|i| kind.node_kind(i)).collect();
+    if kinds.contains(&Kind::Node) {
+        node::ensure_installed()?;
+    }
+    let reference = if kinds.contains(&Kind::Reference) {
+        // Built once (and checked to start) by the usual path.
+        let command = contract::command(contract::Target::Reference, 0, release)?;
+        Some(command.get_program().to_owned())
+    } else {
+        None
+    };
+    let mut started: Vec<(Kind, Server)> = Vec::new();
+    for node_kind in kinds {
+        let mut command = match (node_kind, &reference) {
+            (Kind::Reference, Some(bin)) => {
+                let mut command = Command::new(bin);
+                command.args(["--port", "0", "--redis", &redis.url]);
+                command
+            }
+            _ => {
+                let mut command = Command::new("node");
+                command
+                    .args(["cluster/node.mjs", "--redis", &redis.url, "--port", "0"])
+                    .current_dir(workspace::node_dir());
+                command
+            }
+        };
+        let name = format!("{node_kind:?} node").to_lowercase();
+        started.push((node_kind, contract::start_command(&name, &mut command)?));
+    }
+    let line = serde_json::json!({
+        "redis": redis.url,
+        "nodes": started.iter().map(|(k, s)| serde_json::json!({
+            "kind": format!("{k:?}").to_lowercase(),
+            "url": s.url,
+        })).collect::<Vec<_>>(),
+    });
+    println!("{line}");
+    eprintln!("xtask: cluster running; Ctrl-C stops it");
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        for (kind, server) in &mut started {
+            if let Some(status) = server.try_wait()? {
+                bail!("a {kind:?} node ({}) exited: {status}", server.url);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn a_mixed_cluster_starts_with_a_rust_node_and_alternates() {
+        let kinds: Vec<Kind> = (0..4).map(|i| Kind::Mixed.node_kind(i)).collect();
+        assert_eq!(
+            kinds,
+            [Kind::Reference, Kind::Node, Kind::Reference, Kind::Node]
+        );
+        assert_eq!(Kind::Node.node_kind(3), Kind::Node);
+    }
+}
