@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::cluster_control;
+
 use sio_reference_server::socketio::{
     AckSender, AdapterFactory, BroadcastOperator, ConnectError, RecoveryConfig, Socket, SocketIo,
     SocketIoConfig, Value,
@@ -43,8 +45,24 @@ pub fn sio_main_with(tune: Tune<'_>, adapter: Option<AdapterFactory>) -> SocketI
     };
     add_main_namespaces(&io);
     add_refusing_namespaces(&io);
+    // A node answers the cluster's server-side events before any client connects to it; a
+    // dynamic namespace, made by its first connection, starts answering then.
+    for name in ["/", "/admin"] {
+        cluster_control::answer_server_side_events(&io.of(name));
+    }
+    let answering = std::sync::Mutex::new(std::collections::HashSet::new());
     io.of_dynamic(|name, _auth| is_dynamic(name))
-        .on_connection(main_handlers);
+        .on_connection(move |socket| {
+            let nsp = socket.nsp();
+            if answering
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(nsp.name().to_owned())
+            {
+                cluster_control::answer_server_side_events(nsp);
+            }
+            main_handlers(socket);
+        });
     io
 }
 
@@ -200,6 +218,7 @@ fn control_handlers(socket: &Socket) {
         let close = field(args.first(), "close") == Some(&Value::Bool(true));
         socket.disconnect(close);
     });
+    cluster_control::handlers(socket);
     socket.on("get-state", |socket: Socket, ack: Option<AckSender>| {
         if let Some(ack) = ack {
             ack.send(vec![state(&socket)]);

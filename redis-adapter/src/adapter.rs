@@ -141,11 +141,7 @@ impl RedisAdapter {
     /// How many servers the namespace has (`serverCount`: PUBSUB NUMSUB on the request
     /// channel, which counts subscribed connections; 1 when Redis cannot be asked).
     pub async fn server_count(&self) -> usize {
-        self.link
-            .numsub(self.channels.request())
-            .await
-            .unwrap_or(1)
-            .max(1)
+        Adapter::server_count(self).await
     }
 
     fn publish_request(&self, request: &Request) {
@@ -728,6 +724,13 @@ impl Adapter for RedisAdapter {
             data: convert::to_json(&Value::Array(args)),
         });
         Box::pin(async {})
+    }
+
+    /// PUBSUB NUMSUB on the request channel, which counts subscribed connections; 1 when Redis
+    /// cannot be asked.
+    fn server_count(&self) -> BoxFuture<'static, usize> {
+        let (link, channel) = (self.link.clone(), self.channels.request().to_owned());
+        Box::pin(async move { link.numsub(&channel).await.unwrap_or(1).max(1) })
     }
 
     fn server_side_emit_with_ack(

@@ -1,7 +1,9 @@
 //! The suite's cluster mode (`--url A --url B …`, the `cluster.*` cases) judged on clusters whose
 //! verdicts we know: a Node cluster on `@socket.io/redis-adapter` and one redis-server
-//! (fixtures/node/cluster/serve.mjs) passes every cluster case; two Node servers that share
-//! nothing, given as one cluster, fail every one of them.
+//! (fixtures/node/cluster/serve.mjs), a cluster of two reference contract servers on the Rust
+//! Redis adapter, and a mixed one (a reference node beside a Node node) pass every cluster case
+//! (each case sends both ways); two Node servers that share nothing, given as one cluster, fail
+//! every one of them.
 
 use sio_test_support as support;
 
@@ -10,38 +12,80 @@ use sio_conformance::config::Settings;
 use sio_conformance::driver::Endpoint;
 use sio_conformance::runner::{self, RunOptions};
 use sio_conformance::verdict::{CaseRecord, Verdict};
+use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
 use std::time::Duration;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
 
 /// Detects node 0 and runs the cluster cases with `urls` as the nodes, each step bounded by
 /// `step` when given.
 fn run_cluster_cases(urls: &[String], step: Option<Duration>) -> Vec<CaseRecord> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let mut settings = Settings::new(Endpoint::parse(&urls[0]).expect("URL"));
-        settings.nodes = urls[1..]
-            .iter()
-            .map(|u| Endpoint::parse(u).expect("URL"))
-            .collect();
-        let found = runner::detect(&settings)
-            .await
-            .expect("an Engine.IO server");
-        settings.adopt(&found, Default::default());
-        if let Some(step) = step {
-            settings.step = step;
-        }
-        let outcome = runner::run_watched(
-            &cases::cluster::cases(),
-            settings,
-            &RunOptions::default(),
-            |_, _, _| {},
-        )
-        .await;
-        assert_eq!(outcome.server_stopped, None);
-        outcome.records
-    })
+    runtime().block_on(cluster_cases(urls, step))
+}
+
+/// [`run_cluster_cases`] in the caller's runtime (where in-process nodes run).
+async fn cluster_cases(urls: &[String], step: Option<Duration>) -> Vec<CaseRecord> {
+    let mut settings = Settings::new(Endpoint::parse(&urls[0]).expect("URL"));
+    settings.nodes = urls[1..]
+        .iter()
+        .map(|u| Endpoint::parse(u).expect("URL"))
+        .collect();
+    let found = runner::detect(&settings)
+        .await
+        .expect("an Engine.IO server");
+    settings.adopt(&found, Default::default());
+    if let Some(step) = step {
+        settings.step = step;
+    }
+    let outcome = runner::run_watched(
+        &cases::cluster::cases(),
+        settings,
+        &RunOptions::default(),
+        |_, _, _| {},
+    )
+    .await;
+    assert_eq!(outcome.server_stopped, None);
+    outcome.records
+}
+
+/// Every record must be a pass.
+fn assert_all_pass(records: &[CaseRecord], what: &str) {
+    assert_eq!(records.len(), cases::cluster::cases().len());
+    let wrong: Vec<String> = records
+        .iter()
+        .filter(|r| r.verdict != Verdict::Pass)
+        .map(describe)
+        .collect();
+    assert!(wrong.is_empty(), "{what} failed:\n{}", wrong.join("\n"));
+}
+
+/// A reference contract server on the Redis adapter, served in this runtime; returns its URL
+/// and the cluster handle (to count the subscribed servers).
+async fn reference_node(redis: &str) -> (String, RedisCluster) {
+    let cluster = RedisCluster::connect(RedisAdapterConfig::new(redis))
+        .await
+        .expect("Redis reachable");
+    let contract = sio_contract_server::build_cluster_node(Default::default(), cluster.factory());
+    let addr = support::serve_here(contract.router).await;
+    (format!("http://{addr}"), cluster)
+}
+
+/// Waits (bounded) until `n` servers subscribed to `/` (the adapters subscribe after they
+/// listen).
+async fn subscribed(cluster: &RedisCluster, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while cluster.server_count("/").await < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} servers never subscribed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn describe(r: &CaseRecord) -> String {
@@ -60,17 +104,37 @@ fn a_node_cluster_of_three_passes_every_cluster_case() {
         return;
     };
     let records = run_cluster_cases(&cluster.urls, None);
-    assert_eq!(records.len(), cases::cluster::cases().len());
-    let wrong: Vec<String> = records
-        .iter()
-        .filter(|r| r.verdict != Verdict::Pass)
-        .map(describe)
-        .collect();
-    assert!(
-        wrong.is_empty(),
-        "a Node cluster failed:\n{}",
-        wrong.join("\n")
-    );
+    assert_all_pass(&records, "a Node cluster");
+}
+
+#[test]
+fn a_reference_cluster_passes_every_cluster_case() {
+    let Some(redis) = support::RedisServer::start() else {
+        return;
+    };
+    runtime().block_on(async {
+        let (a, cluster) = reference_node(&redis.url()).await;
+        let (b, _other) = reference_node(&redis.url()).await;
+        subscribed(&cluster, 2).await;
+        let records = cluster_cases(&[a, b], None).await;
+        assert_all_pass(&records, "a reference cluster");
+    });
+}
+
+#[test]
+fn a_mixed_cluster_passes_every_cluster_case() {
+    let Some(redis) = support::RedisServer::start() else {
+        return;
+    };
+    let Some(node) = support::start_node_cluster(1, Some(&redis.url())) else {
+        return;
+    };
+    runtime().block_on(async {
+        let (rust, cluster) = reference_node(&redis.url()).await;
+        subscribed(&cluster, 2).await;
+        let records = cluster_cases(&[rust, node.urls[0].clone()], None).await;
+        assert_all_pass(&records, "a mixed cluster (reference and Node)");
+    });
 }
 
 #[test]

@@ -19,6 +19,21 @@ use crate::context::{Ctx, Ws};
 use crate::expect::Want;
 use crate::failure::{CaseResult, Failure};
 
+/// Case `$name` runs `$once` twice: sent on node 1 and received on node 0, then the other way
+/// (in a mixed cluster, each implementation both sends and receives).
+macro_rules! both_ways {
+    ($name:ident, $once:ident) => {
+        async fn $name(cx: &mut Ctx) -> CaseResult {
+            for (from, to) in [(1, 0), (0, 1)] {
+                $once(cx, from, to)
+                    .await
+                    .map_err(|f| f.note(format!("sent on node {from}, received on node {to}")))?;
+            }
+            Ok(())
+        }
+    };
+}
+
 /// A room name no other run of the case uses.
 fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,9 +111,11 @@ async fn remote_marker(
     Ok(())
 }
 
-async fn broadcast_all(cx: &mut Ctx) -> CaseResult {
-    let (mut a, _) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+both_ways!(broadcast_all, broadcast_all_once);
+
+async fn broadcast_all_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
+    let (mut a, _) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     c.send(r#"421["broadcast",{"target":"all","event":"c-all","args":[1]}]"#)
         .await?;
     c.expect(
@@ -112,9 +129,11 @@ async fn broadcast_all(cx: &mut Ctx) -> CaseResult {
     Ok(())
 }
 
-async fn broadcast_others(cx: &mut Ctx) -> CaseResult {
-    let (mut a, _) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+both_ways!(broadcast_others, broadcast_others_once);
+
+async fn broadcast_others_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
+    let (mut a, _) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     broadcast(
         &mut c,
         1,
@@ -126,11 +145,13 @@ async fn broadcast_others(cx: &mut Ctx) -> CaseResult {
     marker(&mut c, "/", "sender-left-out").await
 }
 
-async fn broadcast_room(cx: &mut Ctx) -> CaseResult {
+both_ways!(broadcast_room, broadcast_room_once);
+
+async fn broadcast_room_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("room");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut d, d_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut d, d_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     broadcast(
         &mut c,
@@ -146,10 +167,12 @@ async fn broadcast_room(cx: &mut Ctx) -> CaseResult {
     remote_marker(&mut c, 2, &mut d, &d_sid, "not-in-the-room").await
 }
 
-async fn several_rooms_once(cx: &mut Ctx) -> CaseResult {
+both_ways!(several_rooms_once, several_rooms_once_once);
+
+async fn several_rooms_once_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let (r1, r2) = (unique("r1"), unique("r2"));
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&r1, &r2]).await?;
     broadcast(
         &mut c,
@@ -162,11 +185,13 @@ async fn several_rooms_once(cx: &mut Ctx) -> CaseResult {
     remote_marker(&mut c, 2, &mut a, &a_sid, "no-second-copy").await
 }
 
-async fn except(cx: &mut Ctx) -> CaseResult {
+both_ways!(except, except_once);
+
+async fn except_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let (r1, r2) = (unique("r1"), unique("r2"));
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut b, b_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut b, b_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&r1, &r2]).await?;
     join_rooms(&mut b, 1, &b_sid, &[&r1]).await?;
     broadcast(
@@ -185,9 +210,11 @@ async fn except(cx: &mut Ctx) -> CaseResult {
     remote_marker(&mut c, 2, &mut a, &a_sid, "excepted").await
 }
 
-async fn to_socket_id(cx: &mut Ctx) -> CaseResult {
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+both_ways!(to_socket_id, to_socket_id_once);
+
+async fn to_socket_id_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     broadcast(
         &mut c,
         1,
@@ -202,9 +229,11 @@ async fn to_socket_id(cx: &mut Ctx) -> CaseResult {
     Ok(())
 }
 
-async fn binary(cx: &mut Ctx) -> CaseResult {
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+both_ways!(binary, binary_once);
+
+async fn binary_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     c.send(&format!(
         r#"451-1["broadcast",{{"target":"rooms","rooms":["{a_sid}"],"event":"c-bin","args":[{{"_placeholder":true,"num":0}}]}}]"#
     ))
@@ -221,10 +250,12 @@ async fn binary(cx: &mut Ctx) -> CaseResult {
     Ok(())
 }
 
-async fn leave(cx: &mut Ctx) -> CaseResult {
+both_ways!(leave, leave_once);
+
+async fn leave_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("left");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     control(
         &mut a,
@@ -253,11 +284,13 @@ fn fetched(id: u32, sockets: &[(&str, &str)]) -> Want {
     Want::Json(format!("43{id}"), serde_json::json!([list]))
 }
 
-async fn fetch_sockets(cx: &mut Ctx) -> CaseResult {
+both_ways!(fetch_sockets, fetch_sockets_once);
+
+async fn fetch_sockets_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("fetched");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut b, b_sid) = client(cx, 1).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut b, b_sid) = client(cx, from).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     join_rooms(&mut b, 1, &b_sid, &[&room]).await?;
     control(
@@ -275,10 +308,12 @@ async fn fetch_sockets(cx: &mut Ctx) -> CaseResult {
     .await
 }
 
-async fn sockets_join(cx: &mut Ctx) -> CaseResult {
+both_ways!(sockets_join, sockets_join_once);
+
+async fn sockets_join_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("joined");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     control(
         &mut c,
         1,
@@ -307,10 +342,12 @@ async fn sockets_join(cx: &mut Ctx) -> CaseResult {
     Ok(())
 }
 
-async fn sockets_leave(cx: &mut Ctx) -> CaseResult {
+both_ways!(sockets_leave, sockets_leave_once);
+
+async fn sockets_leave_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("made-to-leave");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     control(
         &mut c,
@@ -328,10 +365,12 @@ async fn sockets_leave(cx: &mut Ctx) -> CaseResult {
     remote_marker(&mut c, 3, &mut a, &a_sid, "after-sockets-leave").await
 }
 
-async fn disconnect_sockets(cx: &mut Ctx) -> CaseResult {
+both_ways!(disconnect_sockets, disconnect_sockets_once);
+
+async fn disconnect_sockets_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("disconnected");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     control(
         &mut c,
@@ -348,9 +387,11 @@ async fn disconnect_sockets(cx: &mut Ctx) -> CaseResult {
     marker(&mut c, "/", "sender-still-connected").await
 }
 
-async fn server_side_emit(cx: &mut Ctx) -> CaseResult {
-    let (mut a, _) = client(cx, 0).await?;
-    let (mut c, _) = client(cx, 1).await?;
+both_ways!(server_side_emit, server_side_emit_once);
+
+async fn server_side_emit_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
+    let (mut a, _) = client(cx, to).await?;
+    let (mut c, _) = client(cx, from).await?;
     control(
         &mut c,
         1,
@@ -367,9 +408,12 @@ async fn server_side_emit(cx: &mut Ctx) -> CaseResult {
     marker(&mut c, "/", "not-on-the-sender's-node").await
 }
 
-async fn server_side_emit_with_ack(cx: &mut Ctx) -> CaseResult {
+both_ways!(server_side_emit_with_ack, server_side_emit_with_ack_once);
+
+/// Every node but `from` answers, whatever `_to`.
+async fn server_side_emit_with_ack_once(cx: &mut Ctx, from: usize, _to: usize) -> CaseResult {
     let others = cx.node_count() - 1;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut c, _) = client(cx, from).await?;
     let answers = vec![serde_json::json!("ok"); others];
     control(
         &mut c,
@@ -395,11 +439,13 @@ async fn server_count(cx: &mut Ctx) -> CaseResult {
     Ok(())
 }
 
-async fn broadcast_with_ack(cx: &mut Ctx) -> CaseResult {
+both_ways!(broadcast_with_ack, broadcast_with_ack_once);
+
+async fn broadcast_with_ack_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let room = unique("acked");
-    let (mut a, a_sid) = client(cx, 0).await?;
-    let (mut b, b_sid) = client(cx, 1).await?;
-    let (mut c, _) = client(cx, 1).await?;
+    let (mut a, a_sid) = client(cx, to).await?;
+    let (mut b, b_sid) = client(cx, from).await?;
+    let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
     join_rooms(&mut b, 1, &b_sid, &[&room]).await?;
     control(

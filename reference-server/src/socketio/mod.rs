@@ -57,7 +57,9 @@ pub use handler::{
     Async, EventContext, EventError, EventName, FromEvent, Handler, HandlerOutput, Plain, Rest,
     State,
 };
-pub use namespace::{Namespace, NamespacePredicate, ParentNamespace, ServerSideHandler};
+pub use namespace::{
+    Namespace, NamespacePredicate, ParentNamespace, ServerSideHandler, WeakNamespace,
+};
 pub use recovery::RecoveryConfig;
 pub use socket::{ErrorHook, EventMiddleware, Handshake, Socket};
 pub use types::{AckError, ConnectError, DisconnectReason, EmitError, Room, SocketId};

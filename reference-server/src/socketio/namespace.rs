@@ -92,6 +92,18 @@ impl LocalNamespace for NsInner {
 #[derive(Clone)]
 pub struct Namespace(pub(crate) Arc<NsInner>);
 
+/// A handle to a namespace that does not keep it alive: for what the namespace itself holds
+/// (its handlers), which would otherwise keep it, and itself, for ever.
+#[derive(Clone)]
+pub struct WeakNamespace(Weak<NsInner>);
+
+impl WeakNamespace {
+    /// The namespace, while anything else holds it.
+    pub fn upgrade(&self) -> Option<Namespace> {
+        self.0.upgrade().map(Namespace)
+    }
+}
+
 impl Namespace {
     pub(crate) fn new(
         name: &str,
@@ -232,6 +244,16 @@ impl Namespace {
     ) -> &Namespace {
         super::write(&self.0.server_side).push(Arc::new(handler));
         self
+    }
+
+    /// How many servers the namespace has (`serverCount`, through the adapter: 1 alone).
+    pub async fn server_count(&self) -> usize {
+        self.adapter().server_count().await
+    }
+
+    /// A handle that does not keep the namespace alive (see [`WeakNamespace`]).
+    pub fn downgrade(&self) -> WeakNamespace {
+        WeakNamespace(Arc::downgrade(&self.0))
     }
 
     /// Only the sockets of this server (`io.local`): a cluster adapter tells no other server.
