@@ -32,6 +32,7 @@ use sio_reference_server::socketio::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::convert;
+use crate::fault::{self, ClusterFault};
 use crate::link::{Handler, Link, Route, Subscription};
 
 /// A request of this node waiting for the other nodes' answers, by request id.
@@ -80,6 +81,8 @@ pub struct RedisAdapter {
     link: Arc<Link>,
     requests_timeout: Duration,
     requests: Requests,
+    /// The injected bug, if any (feature `faults`).
+    fault: Option<ClusterFault>,
     /// The subscriber's routes hold these weakly: dropping the adapter ends its routing.
     _routes: Vec<Handler>,
 }
@@ -92,6 +95,7 @@ impl RedisAdapter {
         link: Arc<Link>,
         key: &str,
         requests_timeout: Duration,
+        fault: Option<ClusterFault>,
     ) -> Arc<RedisAdapter> {
         let channels = Channels::new(key, ctx.name());
         Arc::new_cyclic(|me: &Weak<RedisAdapter>| {
@@ -128,6 +132,7 @@ impl RedisAdapter {
                 link,
                 requests_timeout,
                 requests: Arc::default(),
+                fault,
                 _routes: routes,
             }
         })
@@ -204,6 +209,9 @@ impl RedisAdapter {
         let Ok(request) = Request::decode(payload) else {
             return;
         };
+        if self.fault == Some(ClusterFault::RequestsUnanswered) && awaits_answer(&request) {
+            return;
+        }
         match request {
             Request::Sockets {
                 request_id, rooms, ..
@@ -477,6 +485,19 @@ fn flags_value(flags: &BroadcastFlags) -> Wire {
     Wire::Map(entries)
 }
 
+/// Whether the sender of `request` waits for this node's answer.
+fn awaits_answer(request: &Request) -> bool {
+    match request {
+        Request::Sockets { .. }
+        | Request::AllRooms { .. }
+        | Request::OneSocketMembership { .. }
+        | Request::Fetch { .. }
+        | Request::BroadcastWithAck { .. } => true,
+        Request::ServerSideEmit { request_id, .. } => request_id.is_some(),
+        _ => false,
+    }
+}
+
 fn wire_opts(opts: &BroadcastOptions) -> BroadcastOpts {
     BroadcastOpts {
         rooms: opts.rooms.iter().cloned().collect(),
@@ -558,13 +579,23 @@ impl Adapter for RedisAdapter {
     fn broadcast(&self, packet: Message, opts: &BroadcastOptions) {
         if !opts.flags.local {
             let rooms: Vec<Room> = opts.rooms.iter().cloned().collect();
-            let message = Broadcast {
+            let mut message = Broadcast {
                 uid: self.uid.clone(),
                 packet: convert::packet_object(&packet),
                 opts: wire_opts(opts),
             };
-            self.link
-                .publish(self.channels.broadcast(&rooms), message.encode());
+            let mut channel = self.channels.broadcast(&rooms);
+            match self.fault {
+                Some(ClusterFault::ExceptDropped) => message.opts.except.clear(),
+                Some(ClusterFault::RoomChannelUnterminated) if rooms.len() == 1 => {
+                    channel.pop();
+                }
+                Some(ClusterFault::IntegersTruncated) => {
+                    convert::map_numbers(&mut message.packet, fault::truncated)
+                }
+                _ => {}
+            }
+            self.link.publish(&channel, message.encode());
         }
         self.local.broadcast(packet, opts);
     }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::fault::ClusterFault;
+
 /// How a lost Redis connection is made again: `attempts` tries, pausing `delay × attempt`
 /// (at most `max_delay`) before each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct RedisAdapterConfig {
     pub requests_timeout: Duration,
     /// How a lost connection is made again.
     pub reconnect: Reconnect,
+    /// The injected bug, if any ([`RedisAdapterConfig::with_fault`], feature `faults`).
+    pub(crate) fault: Option<ClusterFault>,
 }
 
 impl RedisAdapterConfig {
@@ -50,7 +54,15 @@ impl RedisAdapterConfig {
             key: sio_protocol::adapter::DEFAULT_KEY.to_owned(),
             requests_timeout: Duration::from_millis(5000),
             reconnect: Reconnect::default(),
+            fault: None,
         }
+    }
+
+    /// Arms `fault` (tests of the suite's cluster cases only; see [`ClusterFault`]).
+    #[cfg(feature = "faults")]
+    pub fn with_fault(mut self, fault: ClusterFault) -> Self {
+        self.fault = Some(fault);
+        self
     }
 
     /// `requestsTimeout`.

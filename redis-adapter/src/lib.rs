@@ -22,12 +22,14 @@
 mod adapter;
 mod config;
 mod convert;
+mod fault;
 mod link;
 
 use std::sync::Arc;
 
 pub use adapter::RedisAdapter;
 pub use config::{Reconnect, RedisAdapterConfig};
+pub use fault::ClusterFault;
 use sio_reference_server::socketio::{Adapter, AdapterContext, AdapterFactory};
 
 /// A server's link to the cluster's Redis: build the namespaces' adapters with
@@ -64,6 +66,7 @@ impl RedisCluster {
             self.link.clone(),
             &self.config.key,
             self.config.requests_timeout,
+            self.config.fault,
         )
     }
 

@@ -12,7 +12,7 @@ use sio_conformance::config::Settings;
 use sio_conformance::driver::Endpoint;
 use sio_conformance::runner::{self, RunOptions};
 use sio_conformance::verdict::{CaseRecord, Verdict};
-use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
+use sio_redis_adapter::{ClusterFault, RedisAdapterConfig, RedisCluster};
 use std::time::Duration;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -67,7 +67,12 @@ fn assert_all_pass(records: &[CaseRecord], what: &str) {
 /// A reference contract server on the Redis adapter, served in this runtime; returns its URL
 /// and the cluster handle (to count the subscribed servers).
 async fn reference_node(redis: &str) -> (String, RedisCluster) {
-    let cluster = RedisCluster::connect(RedisAdapterConfig::new(redis))
+    reference_node_with(RedisAdapterConfig::new(redis)).await
+}
+
+/// [`reference_node`] with the adapter's options.
+async fn reference_node_with(config: RedisAdapterConfig) -> (String, RedisCluster) {
+    let cluster = RedisCluster::connect(config)
         .await
         .expect("Redis reachable");
     let contract = sio_contract_server::build_cluster_node(Default::default(), cluster.factory());
@@ -157,4 +162,49 @@ fn two_servers_that_share_nothing_fail_every_cluster_case() {
         "cluster cases that did not fail on two separate servers:\n{}",
         passed.join("\n")
     );
+}
+
+/// Each injected cluster fault and the case that must catch it (the others that do are printed).
+const CAUGHT_BY: [(ClusterFault, &str); 4] = [
+    (ClusterFault::ExceptDropped, "cluster.broadcast.except"),
+    (
+        ClusterFault::RoomChannelUnterminated,
+        "cluster.broadcast.room",
+    ),
+    (ClusterFault::IntegersTruncated, "cluster.broadcast.all"),
+    (ClusterFault::RequestsUnanswered, "cluster.fetch-sockets"),
+];
+
+#[test]
+fn every_cluster_fault_is_caught() {
+    assert_eq!(
+        CAUGHT_BY.len(),
+        ClusterFault::ALL.len(),
+        "a fault without its case"
+    );
+    runtime().block_on(async {
+        for (fault, case) in CAUGHT_BY {
+            // A fresh Redis each time: the nodes of the last round must not join this one.
+            let Some(redis) = support::RedisServer::start() else {
+                return;
+            };
+            let config = || RedisAdapterConfig::new(redis.url()).with_fault(fault);
+            let (a, cluster) = reference_node_with(config()).await;
+            let (b, _other) = reference_node_with(config()).await;
+            subscribed(&cluster, 2).await;
+            // Every wait of a case the fault breaks lasts a whole step: keep it short.
+            let records = cluster_cases(&[a, b], Some(Duration::from_millis(1000))).await;
+            let failed: Vec<&str> = records
+                .iter()
+                .filter(|r| r.verdict == Verdict::Fail)
+                .map(|r| r.id.as_str())
+                .collect();
+            eprintln!("{}: caught by {failed:?}", fault.name());
+            assert!(
+                failed.contains(&case),
+                "{} was not caught by {case} (failed: {failed:?})",
+                fault.name()
+            );
+        }
+    });
 }

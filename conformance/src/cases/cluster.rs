@@ -116,16 +116,18 @@ both_ways!(broadcast_all, broadcast_all_once);
 async fn broadcast_all_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let (mut a, _) = client(cx, to).await?;
     let (mut c, _) = client(cx, from).await?;
-    c.send(r#"421["broadcast",{"target":"all","event":"c-all","args":[1]}]"#)
+    // Integers of one, two and four bytes and a negative one: a node's encoder must keep each.
+    c.send(r#"421["broadcast",{"target":"all","event":"c-all","args":[1,300,70000,-200]}]"#)
         .await?;
-    c.expect(
-        "the sender's own copy (before the ack)",
-        t(r#"42["c-all",1]"#),
+    let event = r#"42["c-all",1,300,70000,-200]"#;
+    c.expect("the sender's own copy (before the ack)", t(event))
+        .await?;
+    c.expect("broadcast ack", t("431[]")).await?;
+    a.expect(
+        "the broadcast, on the other node, every argument intact",
+        t(event),
     )
     .await?;
-    c.expect("broadcast ack", t("431[]")).await?;
-    a.expect("the broadcast, on the other node", t(r#"42["c-all",1]"#))
-        .await?;
     Ok(())
 }
 
