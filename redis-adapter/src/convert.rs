@@ -112,6 +112,16 @@ pub(crate) fn from_json(value: &serde_json::Value) -> Value {
     Value::from(value)
 }
 
+/// Applies `f` to every number of `wire`, in place (the fault that truncates integers).
+pub(crate) fn map_numbers(wire: &mut Wire, f: fn(f64) -> f64) {
+    match wire {
+        Wire::Number(n) => *n = f(*n),
+        Wire::Array(items) => items.iter_mut().for_each(|w| map_numbers(w, f)),
+        Wire::Map(entries) => entries.iter_mut().for_each(|(_, w)| map_numbers(w, f)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,15 +148,5 @@ mod tests {
             Value::Binary(vec![1, 2]),
         ]));
         assert_eq!(json.to_string(), r#"["e",{"type":"Buffer","data":[1,2]}]"#);
-    }
-}
-
-/// Applies `f` to every number of `wire`, in place (the fault that truncates integers).
-pub(crate) fn map_numbers(wire: &mut Wire, f: fn(f64) -> f64) {
-    match wire {
-        Wire::Number(n) => *n = f(*n),
-        Wire::Array(items) => items.iter_mut().for_each(|w| map_numbers(w, f)),
-        Wire::Map(entries) => entries.iter_mut().for_each(|(_, w)| map_numbers(w, f)),
-        _ => {}
     }
 }
