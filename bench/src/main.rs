@@ -44,12 +44,16 @@
 //! (the `broadcast` control event on a dynamic namespace); the generator tries one connection
 //! there first and skips the phase when the namespace is refused.
 //!
+//! With `--peer-url` (a second node of the same cluster) it measures one thing instead:
+//! broadcasts from a sender on the first node to receivers on the second (see `cluster.rs`).
+//!
 //! Bounded: counts are capped (see [`Limits`]), the whole run has a wall-time bound
 //! (`--time-limit-secs`), every wait is bounded and a phase that does not complete in its
 //! bound fails the run instead of reporting a number. Loopback only unless `--allow-remote`.
 //! Linux only (it reads /proc).
 
 mod client;
+mod cluster;
 mod latency;
 mod procfs;
 mod target;
@@ -69,7 +73,7 @@ const SATURATED_SHARE: f64 = 0.85;
     name = "sio-bench",
     about = "CPU, memory and latency of a contract server under fixed loads"
 )]
-struct Args {
+pub(crate) struct Args {
     /// The contract server (`http://127.0.0.1:PORT`); loopback only unless --allow-remote.
     #[arg(long)]
     url: String,
@@ -77,6 +81,12 @@ struct Args {
     /// throughput and latency are reported.
     #[arg(long)]
     pid: Option<u32>,
+    /// Another node of the server's cluster: measure cross-node broadcasts only (`cluster.rs`).
+    #[arg(long)]
+    peer_url: Option<String>,
+    /// The other node's process id, for its CPU time.
+    #[arg(long, requires = "peer_url")]
+    peer_pid: Option<u32>,
     /// Accept a URL whose host is not a loopback address.
     #[arg(long)]
     allow_remote: bool,
@@ -197,6 +207,11 @@ async fn run(args: &Args) -> Result<Value, String> {
     let authority = target::authority(&args.url, args.allow_remote)?;
     let meter = Meter::new(args.pid)?;
     let endpoint = format!("ws://{authority}/socket.io/?EIO=4&transport=websocket");
+    if let Some(peer) = &args.peer_url {
+        let peer = target::authority(peer, args.allow_remote)?;
+        let peer_endpoint = format!("ws://{peer}/socket.io/?EIO=4&transport=websocket");
+        return cluster::run(args, &endpoint, &peer_endpoint).await;
+    }
 
     let idle = idle(&meter, &endpoint, args).await?;
     // Let the idle sessions close, so their teardown is not counted in the next phase.
@@ -260,27 +275,27 @@ async fn run(args: &Args) -> Result<Value, String> {
 }
 
 /// Reads the server's (when its pid is known) and the generator's own CPU time around a phase.
-struct Meter {
+pub(crate) struct Meter {
     server: Option<procfs::Process>,
     generator: procfs::Process,
 }
 
 /// The samples taken when a phase starts.
-struct Mark {
+pub(crate) struct Mark {
     server: Option<procfs::Sample>,
     generator: procfs::Sample,
     start: Instant,
 }
 
 impl Meter {
-    fn new(pid: Option<u32>) -> Result<Meter, String> {
+    pub(crate) fn new(pid: Option<u32>) -> Result<Meter, String> {
         Ok(Meter {
             server: pid.map(procfs::Process::new).transpose()?,
             generator: procfs::Process::new(std::process::id())?,
         })
     }
 
-    fn mark(&self) -> Result<Mark, String> {
+    pub(crate) fn mark(&self) -> Result<Mark, String> {
         Ok(Mark {
             server: self.server.as_ref().map(|s| s.sample()).transpose()?,
             generator: self.generator.sample()?,
@@ -289,7 +304,7 @@ impl Meter {
     }
 
     /// The phase's wall time, the server's CPU time (null without a pid), both CPU shares.
-    fn since(&self, mark: &Mark, count: usize) -> Result<Value, String> {
+    pub(crate) fn since(&self, mark: &Mark, count: usize) -> Result<Value, String> {
         let wall = mark.start.elapsed();
         let wall_ms = wall.as_secs_f64() * 1000.0;
         let generator_ms = self.generator.sample()?.cpu_ms_since(&mark.generator);

@@ -14,6 +14,12 @@
 //!
 //! `--url URL [--pid PID]` runs the generator once against a server started elsewhere
 //! (loopback only unless `--allow-remote`), not pinned, and prints its figures.
+//!
+//! `--cluster` measures a cluster's adapter instead: a two-node reference cluster (the Rust
+//! Redis adapter) and a two-node Node cluster (`@socket.io/redis-adapter`), each on a Redis of
+//! its own, both nodes pinned to core 0 and the generator to core 1; a sender on node A
+//! broadcasts to receivers on node B only (sio-bench `--peer-url`), and the table gives the
+//! cross-node deliveries per second and each node's CPU per 1000 deliveries.
 
 use crate::bench_table::{self, Column};
 use crate::contract::{self, Target};
@@ -35,6 +41,9 @@ pub struct Args {
         default_value = "reference,node,socketioxide"
     )]
     targets: Vec<Target>,
+    /// Measure cross-node broadcasts on two-node clusters (reference, then Node) instead.
+    #[arg(long, conflicts_with = "url")]
+    cluster: bool,
     /// Write the raw figures of every round here (JSON).
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -62,6 +71,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     build_generator()?;
     if let Some(url) = &args.url {
         return measure_url(url, args.pid, args.allow_remote, &args.load);
+    }
+    if args.cluster {
+        return measure_clusters(args.rounds.max(1), &args.load);
     }
     let supported = [Target::Reference, Target::Node, Target::Socketioxide];
     if let Some(other) = args.targets.iter().find(|t| !supported.contains(t)) {
@@ -153,6 +165,110 @@ fn measure(target: Target, load: &[String]) -> Result<Value> {
         bail!(
             "sio-bench failed against the {} server ({})",
             target.name(),
+            output.status
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("sio-bench printed no JSON")
+}
+
+/// `--cluster`: each kind of cluster `rounds` times in turn; prints each figure's best value
+/// and the reference-to-Node ratios.
+fn measure_clusters(rounds: usize, load: &[String]) -> Result<ExitCode> {
+    use crate::cluster::Kind;
+    println!("load before: {}", loadavg());
+    let kinds = [Kind::Reference, Kind::Node];
+    let mut runs: Vec<(Kind, Value)> = Vec::new();
+    for round in 0..rounds {
+        for kind in kinds {
+            eprintln!(
+                "xtask: cluster bench round {} of {rounds}: {kind:?}",
+                round + 1
+            );
+            runs.push((kind, measure_cluster(kind, load)?));
+        }
+    }
+    println!("load after: {}", loadavg());
+    // The best (lowest CPU, highest rate) of the rounds, per kind, window and figure.
+    let best = |kind: Kind, phase: &str, figure: &str, lowest: bool| -> Option<f64> {
+        let values = runs
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .filter_map(|(_, v)| v[phase][figure].as_f64());
+        if lowest {
+            values.reduce(f64::min)
+        } else {
+            values.reduce(f64::max)
+        }
+    };
+    let phases: Vec<String> = runs
+        .first()
+        .and_then(|(_, v)| v.as_object())
+        .map(|o| {
+            o.keys()
+                .filter(|k| k.starts_with("cluster_broadcast_"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("| figure | reference | node | reference ÷ node |");
+    println!("|---|---:|---:|---:|");
+    for phase in &phases {
+        let window = phase.trim_start_matches("cluster_broadcast_");
+        for (figure, label, lowest) in [
+            ("per_second", "cross-node deliveries per second", false),
+            (
+                "cpu_ms_per_1000",
+                "sender node CPU ms per 1000 deliveries",
+                true,
+            ),
+            (
+                "peer_cpu_ms_per_1000",
+                "receiving node CPU ms per 1000 deliveries",
+                true,
+            ),
+        ] {
+            let (r, n) = (
+                best(Kind::Reference, phase, figure, lowest),
+                best(Kind::Node, phase, figure, lowest),
+            );
+            let cell = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+            let ratio = match (r, n) {
+                (Some(r), Some(n)) if n > 0.0 => format!("{:.2}", r / n),
+                _ => "–".into(),
+            };
+            println!(
+                "| {label}, {window} in flight | {} | {} | {ratio} |",
+                cell(r),
+                cell(n)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One two-node cluster of `kind` (release builds, pinned to core 0), the generator pinned to
+/// core 1 with the receivers on node B; returns its JSON.
+fn measure_cluster(kind: crate::cluster::Kind, load: &[String]) -> Result<Value> {
+    let cluster = crate::cluster::start(kind, 2, true, |command| pinned(command, "0"))?;
+    let [(_, a), (_, b)] = &cluster.nodes[..] else {
+        bail!("a cluster of two nodes started {}", cluster.nodes.len());
+    };
+    let mut command = Command::new("taskset");
+    command
+        .args(["-c", "1"])
+        .arg(contract::target_binary("sio-bench", true))
+        .args(["--url", &a.url, "--pid", &a.pid().to_string()])
+        .args(["--peer-url", &b.url, "--peer-pid", &b.pid().to_string()])
+        .args(load)
+        .stderr(Stdio::inherit());
+    eprintln!("xtask: running {command:?}");
+    let output = command
+        .output()
+        .context("running sio-bench (is taskset installed?)")?;
+    drop(cluster);
+    if !output.status.success() {
+        bail!(
+            "sio-bench failed against the {kind:?} cluster ({})",
             output.status
         );
     }

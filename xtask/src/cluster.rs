@@ -101,42 +101,20 @@ fn start_redis() -> Result<Redis> {
     Ok(redis)
 }
 
+/// A running cluster: its Redis and its nodes, in start order (all stopped on drop).
+pub struct Running {
+    /// Kept for as long as the nodes run.
+    redis: Redis,
+    /// Each node's kind and process.
+    pub nodes: Vec<(Kind, Server)>,
+}
+
 /// Starts the cluster and waits until a node exits.
 pub fn run(kind: Kind, nodes: usize, release: bool) -> Result<()> {
-    if nodes == 0 {
-        bail!("--nodes must be at least 1");
-    }
-    let redis = start_redis()?;
-    let kinds: Vec<Kind> = (0..nodes).map(|i| kind.node_kind(i)).collect();
-    if kinds.contains(&Kind::Node) {
-        node::ensure_installed()?;
-    }
-    let reference = if kinds.contains(&Kind::Reference) {
-        // Built once (and checked to start) by the usual path.
-        let command = contract::command(contract::Target::Reference, 0, release)?;
-        Some(command.get_program().to_owned())
-    } else {
-        None
-    };
-    let mut started: Vec<(Kind, Server)> = Vec::new();
-    for node_kind in kinds {
-        let mut command = match (node_kind, &reference) {
-            (Kind::Reference, Some(bin)) => {
-                let mut command = Command::new(bin);
-                command.args(["--port", "0", "--redis", &redis.url]);
-                command
-            }
-            _ => {
-                let mut command = Command::new("node");
-                command
-                    .args(["cluster/node.mjs", "--redis", &redis.url, "--port", "0"])
-                    .current_dir(workspace::node_dir());
-                command
-            }
-        };
-        let name = format!("{node_kind:?} node").to_lowercase();
-        started.push((node_kind, contract::start_command(&name, &mut command)?));
-    }
+    let Running {
+        redis,
+        nodes: mut started,
+    } = start(kind, nodes, release, |command| command)?;
     let line = serde_json::json!({
         "redis": redis.url,
         "nodes": started.iter().map(|(k, s)| serde_json::json!({
@@ -154,6 +132,55 @@ pub fn run(kind: Kind, nodes: usize, release: bool) -> Result<()> {
             }
         }
     }
+}
+
+/// Starts a Redis and `nodes` nodes of `kind` on it, each node's command passed through `wrap`
+/// first (the bench pins them to a core).
+pub fn start(
+    kind: Kind,
+    nodes: usize,
+    release: bool,
+    wrap: impl Fn(Command) -> Command,
+) -> Result<Running> {
+    if nodes == 0 {
+        bail!("--nodes must be at least 1");
+    }
+    let redis = start_redis()?;
+    let kinds: Vec<Kind> = (0..nodes).map(|i| kind.node_kind(i)).collect();
+    if kinds.contains(&Kind::Node) {
+        node::ensure_installed()?;
+    }
+    let reference = if kinds.contains(&Kind::Reference) {
+        // Built once (and checked to start) by the usual path.
+        let command = contract::command(contract::Target::Reference, 0, release)?;
+        Some(command.get_program().to_owned())
+    } else {
+        None
+    };
+    let mut started: Vec<(Kind, Server)> = Vec::new();
+    for node_kind in kinds {
+        let command = match (node_kind, &reference) {
+            (Kind::Reference, Some(bin)) => {
+                let mut command = Command::new(bin);
+                command.args(["--port", "0", "--redis", &redis.url]);
+                command
+            }
+            _ => {
+                let mut command = Command::new("node");
+                command
+                    .args(["cluster/node.mjs", "--redis", &redis.url, "--port", "0"])
+                    .current_dir(workspace::node_dir());
+                command
+            }
+        };
+        let name = format!("{node_kind:?} node").to_lowercase();
+        let mut command = wrap(command);
+        started.push((node_kind, contract::start_command(&name, &mut command)?));
+    }
+    Ok(Running {
+        redis,
+        nodes: started,
+    })
 }
 
 #[cfg(test)]
