@@ -257,3 +257,36 @@ async fn a_client_namespace_disconnect_of_one_of_two_sockets_leaves_the_other_co
     })
     .await;
 }
+
+/// How long the `block` handler holds the connection's task: both later reads arrive within it.
+const BLOCKED: Duration = Duration::from_millis(400);
+
+/// The gap between the frames meant to be read apart.
+const READ_GAP: Duration = Duration::from_millis(100);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_completes_between_two_reads_queued_while_the_application_was_busy() {
+    // A CONNECT in one read and an EVENT for that namespace in a later read: Node completes the
+    // join (`process.nextTick`) before it handles the next read, so the event reaches the new
+    // socket. Here both reads queue up while a handler blocks the connection's task (the
+    // WebSocket reader runs on the other thread): they must still be handled as two inputs,
+    // with the join completed in between, not as one batch where the EVENT would find the
+    // namespace not joined yet and close the connection.
+    let (srv, io) = sio_main().await;
+    io.of("/").on_connection(|socket| {
+        socket.on("block", || {
+            tokio::task::block_in_place(|| std::thread::sleep(BLOCKED));
+        });
+    });
+    let (mut c, _) = SioWs::connected(&srv).await;
+    c.send(r#"42["block"]"#).await;
+    // Each frame in a read of its own: the reader takes what has arrived, at once (the gaps
+    // are wide so that a loaded machine still reads them apart).
+    tokio::time::sleep(READ_GAP).await;
+    c.send("40/custom,").await;
+    tokio::time::sleep(READ_GAP).await;
+    c.send(r#"42/custom,["message","x"]"#).await;
+    c.connect_reply("/custom,").await;
+    c.expect(r#"42/custom,["auth",{}]"#).await;
+    c.expect(r#"42/custom,["message-back","x"]"#).await;
+}

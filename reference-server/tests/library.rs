@@ -396,8 +396,13 @@ async fn p10_adapter_operations() {
     let id = ack_id_of(&q);
     a.send(&format!("43{id}[]")).await;
     let _ignored = b.text().await;
-    let late = within("the timeout", acks).await.unwrap();
-    assert_eq!(late, Err(sio_reference_server::socketio::AckError::Timeout));
+    let late = within("the timeout", acks).await.unwrap().unwrap_err();
+    assert_eq!(
+        late.error,
+        sio_reference_server::socketio::AckError::Timeout
+    );
+    // The answer that came in time is kept, as Node's `err.responses`.
+    assert_eq!(late.answers, vec![Vec::<Value>::new()]);
 
     nsp.sockets_leave("team").await;
     assert!(nsp.to("team").fetch_sockets().await.is_empty());
@@ -527,4 +532,92 @@ async fn off_removes_handlers() {
     c.send(r#"42["once"]"#).await;
     c.send(r#"42["ping"]"#).await;
     c.expect(r#"42["pong",true]"#).await;
+}
+
+/// `remove_listener` removes the one handler its id names (Node's `socket.off(event, fn)` and
+/// `offAny(fn)`); the others of the same event stay.
+#[tokio::test]
+async fn remove_listener_removes_one_handler() {
+    let io = SocketIo::builder().build();
+    let heard: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let h = heard.clone();
+    io.of("/").on_connection(move |socket| {
+        let (h1, h2, h3) = (h.clone(), h.clone(), h.clone());
+        // Registered first, so it would run before the acking handler below.
+        let removed = socket.on("e", move || h1.lock().unwrap().push("removed"));
+        let any = socket.on_any(move || h2.lock().unwrap().push("any"));
+        socket.on("e", move |ack: AckSender| {
+            h3.lock().unwrap().push("kept");
+            ack.send(vec![]);
+        });
+        socket.on("stop", move |socket: Socket, ack: AckSender| {
+            let first = socket.remove_listener(removed);
+            let again = socket.remove_listener(removed);
+            let any_removed = socket.remove_listener(any);
+            ack.send(vec![first.into(), again.into(), any_removed.into()]);
+        });
+    });
+    let addr = serve(&io).await;
+    let mut c = Client::connected(addr, "/").await;
+    c.send(r#"421["e"]"#).await;
+    c.expect("431[]").await;
+    assert_eq!(*heard.lock().unwrap(), ["any", "removed", "kept"]);
+    c.send(r#"422["stop"]"#).await;
+    c.expect("432[true,false,true]").await;
+    heard.lock().unwrap().clear();
+    c.send(r#"423["e"]"#).await;
+    c.expect("433[]").await;
+    assert_eq!(*heard.lock().unwrap(), ["kept"]);
+}
+
+/// `use_async_middleware`: a middleware that awaits, then lets the event go on (with changed
+/// arguments) or refuses it (the `on_error` hooks get it), in order with the synchronous ones.
+#[tokio::test]
+async fn async_socket_middlewares_await_then_pass_or_refuse() {
+    let io = SocketIo::builder().build();
+    let refused: Arc<Mutex<Vec<String>>> = Arc::default();
+    let r = refused.clone();
+    io.of("/").on_connection(move |socket| {
+        socket.use_middleware(|_socket, _event, args| {
+            args.push(Value::from("sync"));
+            Ok(())
+        });
+        socket.use_async_middleware(
+            |_socket: Socket, event: String, mut args: Vec<Value>| async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if event == "forbidden" {
+                    return Err("no".to_owned());
+                }
+                args.push(Value::from("async"));
+                Ok(args)
+            },
+        );
+        // Resolves at once: the event stays on the connection's task.
+        socket.use_async_middleware(
+            |_socket: Socket, _event: String, mut args: Vec<Value>| async move {
+                args.push(Value::from("ready"));
+                Ok(args)
+            },
+        );
+        socket.on("echo", |socket: Socket, args: Vec<Value>| {
+            let _ = socket.emit_args("echo", args);
+        });
+        socket.on("forbidden", |socket: Socket| {
+            let _ = socket.emit("reached", &true);
+        });
+        let r = r.clone();
+        socket.on_error(move |_socket, err| r.lock().unwrap().push(err.to_string()));
+    });
+    let addr = serve(&io).await;
+    let mut c = Client::connected(addr, "/").await;
+    c.send(r#"42["forbidden"]"#).await;
+    c.send(r#"42["echo",1]"#).await;
+    c.expect(r#"42["echo",1,"sync","async","ready"]"#).await;
+    within("the refusal to be reported", async {
+        while refused.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(refused.lock().unwrap()[0].contains("refused by a middleware: no"));
 }

@@ -522,6 +522,20 @@ impl Session {
         if self.state != ReadyState::Open {
             return;
         }
+        // The common case of an open WebSocket with nothing buffered: straight to the output,
+        // as `flush` would do, without a trip through `buffer` (which `flush` empties by
+        // taking it, so each packet would cost an allocation: one per broadcast recipient).
+        if let Transport::WebSocket {
+            ws,
+            state: TransportState::Open,
+        } = &self.transport
+            && self.buffer.is_empty()
+            && self.corked == 0
+        {
+            let output = framing::ws_output(self.framing, *ws, packet);
+            self.out.push_back(output);
+            return;
+        }
         self.buffer.push(packet);
         self.flush();
     }

@@ -116,14 +116,6 @@ impl<T> Receiver<T> {
             self.0.notify.notified().await;
         }
     }
-
-    /// The next item if one is queued now.
-    pub(crate) fn try_recv(&mut self) -> Option<T> {
-        let mut state = self.0.lock();
-        let item = state.items.pop_front();
-        shrink(&mut state.items);
-        item
-    }
 }
 
 impl<T> Drop for Receiver<T> {
@@ -185,7 +177,9 @@ mod tests {
         for i in 0..100 {
             tx.send(i).unwrap();
         }
-        while rx.try_recv().is_some() {}
+        let mut out = Vec::new();
+        assert!(futures_util::FutureExt::now_or_never(rx.recv_all(&mut out)).unwrap());
+        assert_eq!(out.len(), 100);
         assert!(rx.0.lock().items.capacity() <= KEEP);
     }
 }

@@ -245,20 +245,16 @@ impl Connection {
         }
     }
 
-    /// The next batch, merged with every batch already queued behind it: inputs that arrived
-    /// while the application was busy are handled in one go, as Node handles what one read
-    /// brought in one tick (e.g. two CONNECTs of one burst both start a join before either
-    /// completes).
+    /// The next batch: the events of one input of the session (one WebSocket read, one POST
+    /// body), never merged with the next one. Node handles one read in one tick and runs what
+    /// it deferred (`process.nextTick`, e.g. the end of a Socket.IO join) before the next read:
+    /// keeping inputs apart here is what lets an application do the same, even when several
+    /// are queued because it was busy (or ran on another thread than the reader).
     async fn next_batch(&mut self) -> Option<Vec<SocketEvent>> {
         self.handled();
-        let first = self.events.recv().await?;
-        let mut events = first.events;
-        self.await_application = u32::from(first.await_application);
-        while let Some(batch) = self.events.try_recv() {
-            events.extend(batch.events);
-            self.await_application += u32::from(batch.await_application);
-        }
-        Some(events)
+        let batch = self.events.recv().await?;
+        self.await_application = u32::from(batch.await_application);
+        Some(batch.events)
     }
 
     /// The handle to send and close.
@@ -296,9 +292,10 @@ impl Connection {
         }
     }
 
-    /// The events produced by one input of the session, together (e.g. every packet of one
-    /// POST body: Node handles them in one go, before any `process.nextTick` callback);
-    /// `None` after the `Close` event has been taken.
+    /// The events produced by one input of the session, together (every packet of one POST
+    /// body, every WebSocket message of one read: Node handles them in one go, before any
+    /// `process.nextTick` callback), one input per call: the end of a batch is the end of a
+    /// read. `None` after the `Close` event has been taken.
     pub async fn recv_batch(&mut self) -> Option<Vec<SocketEvent>> {
         if !self.pending.is_empty() {
             return Some(self.pending.drain(..).collect());

@@ -12,6 +12,17 @@ use super::types::BroadcastOptions;
 use super::types::{AckError, EmitError, check_event};
 use super::{IntoRooms, Value, packet};
 
+/// Why a broadcast with acks ([`BroadcastOperator::emit_with_ack`]) did not get every answer,
+/// with the answers it got (Node's rejection error and its `responses`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error} ({} answer(s) in time)", answers.len())]
+pub struct BroadcastAckError {
+    /// [`AckError::Timeout`], or [`AckError::Emit`] for a reserved event name.
+    pub error: AckError,
+    /// The answers that came before the timeout, in arrival order.
+    pub answers: Vec<Vec<Value>>,
+}
+
 /// A broadcast being built: `nsp.to(…)`, `socket.broadcast()`, `socket.to(…)`, `.except(…)`.
 #[derive(Clone)]
 pub struct BroadcastOperator {
@@ -37,17 +48,35 @@ impl BroadcastOperator {
     }
 
     /// Emits `event`(…`args`) asking every recipient for an ack (`emitWithAck`): resolves to
-    /// their answers (in arrival order) once every recipient answered, or to
-    /// [`AckError::Timeout`] if the timeout passes first (without a timeout it waits for them
-    /// all, as Node does).
+    /// their answers (in arrival order) once every recipient answered. If the timeout passes
+    /// first (without one it waits for them all, as Node does), it fails with
+    /// [`AckError::Timeout`] and the answers that came in time, as Node 4.8.4 rejects with
+    /// `err.responses`; answers that come later are ignored (every socket of the namespace
+    /// forgets the ack id, as Node's `socket.acks.delete(packetId)`).
+    ///
+    /// ```rust
+    /// use std::time::Duration;
+    /// use sio_reference_server::socketio::SocketIo;
+    /// # async fn run(io: SocketIo) {
+    /// let asked = io.of("/").to("players").timeout(Duration::from_secs(5));
+    /// match asked.emit_with_ack("vote", vec!["next round?".into()]).await {
+    ///     Ok(answers) => println!("all {} answered", answers.len()),
+    ///     Err(late) => println!("{}: {} answered in time", late.error, late.answers.len()),
+    /// }
+    /// # }
+    /// ```
     pub async fn emit_with_ack(
         &self,
         event: &str,
         args: Vec<Value>,
-    ) -> Result<Vec<Vec<Value>>, AckError> {
-        check_event(event).map_err(AckError::Emit)?;
+    ) -> Result<Vec<Vec<Value>>, BroadcastAckError> {
+        check_event(event).map_err(|e| BroadcastAckError {
+            error: AckError::Emit(e),
+            answers: Vec::new(),
+        })?;
         let mut msg = packet::event(self.nsp.name(), event, args);
-        msg.id = Some(self.nsp.next_ack_id());
+        let id = self.nsp.next_ack_id();
+        msg.id = Some(id);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let on_answer: AckAnswers = Arc::new(move |answer| {
             let _ = tx.send(answer);
@@ -58,22 +87,34 @@ impl BroadcastOperator {
             .adapter()
             .broadcast_with_ack(msg, &self.opts, on_answer)
             .await;
+        let mut answers = Vec::with_capacity(count);
         let collect = async {
-            let mut answers = Vec::with_capacity(count);
             while answers.len() < count {
                 match rx.recv().await {
                     Some(answer) => answers.push(answer),
                     None => break,
                 }
             }
-            answers
         };
-        match deadline {
-            Some(at) => tokio::time::timeout_at(at, collect)
-                .await
-                .map_err(|_| AckError::Timeout),
-            None => Ok(collect.await),
+        let Some(at) = deadline else {
+            collect.await;
+            return Ok(answers);
+        };
+        if tokio::time::timeout_at(at, collect).await.is_ok() {
+            return Ok(answers);
         }
+        for socket in self.nsp.sockets() {
+            socket.forget_ack(id);
+        }
+        // Answers that arrived between the deadline and the sockets forgetting the id count
+        // as in time: they were handled before the timeout's turn in Node's event loop too.
+        while let Ok(answer) = rx.try_recv() {
+            answers.push(answer);
+        }
+        Err(BroadcastAckError {
+            error: AckError::Timeout,
+            answers,
+        })
     }
 
     /// The selected sockets, on every server (`fetchSockets`).

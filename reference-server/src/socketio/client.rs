@@ -12,16 +12,16 @@
 //! EIO3        the server joins "/" itself at once; every packet's nsp is a URL whose query
 //!             string is the CONNECT's auth (`40/admin?token=x,`); v4 replies (packet.rs)
 //! ```
-//! A join completes after the batch of packets it came in (Node defers it with
-//! `process.nextTick`), so the replies of a batch of CONNECTs follow middleware completion; over
-//! WebSocket the batch is the burst of messages received within [`BURST_WINDOW`]. What a
-//! completing join writes (missed packets, CONNECT reply, the connection handlers' emits) is
-//! flushed together.
+//! A join completes after the input it came in (Node defers it with `process.nextTick`, after
+//! the rest of the tick): the packets of one POST body, or the WebSocket messages one read
+//! brought ([`Connection::recv_batch`] hands over one input at a time), are all handled before
+//! any join they started completes, and a join that can complete at once does so before the
+//! next input is taken. No timer is involved. What a completing join writes (missed packets,
+//! CONNECT reply, the connection handlers' emits) is flushed together.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
@@ -187,19 +187,6 @@ impl ClientInner {
     }
 }
 
-/// How long a join started by a WebSocket message waits before it completes, so that the
-/// messages of the same burst are handled first.
-///
-/// In Node every message of one socket read is handled in one tick, and a join completes only
-/// after that tick (`_add` awaits, then `process.nextTick`): two CONNECTs for one namespace
-/// written back to back by a client both start a join (two sockets), and an EVENT written right
-/// behind its CONNECT finds the namespace not joined (the connection is closed). A Rust server
-/// reads faster than Node and would complete the first join between the two frames, so the
-/// frames that follow within this window count as the same read. A POST body is one read
-/// already, and its `ok` is written after the joins it started when they complete at once (no
-/// waiting middleware), as in Node, so polling is not held.
-const BURST_WINDOW: Duration = Duration::from_millis(5);
-
 /// A join whose middlewares (or session restore) are under way.
 type PendingJoin = BoxFuture<'static, Join>;
 
@@ -246,19 +233,19 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
     {
         timeout = None;
     }
-    // Joins started by WebSocket input wait out the burst window (see `BURST_WINDOW`).
-    let mut hold: Option<Pin<Box<Sleep>>> = None;
     loop {
         tokio::select! {
+            // Joins first: one that can complete at once completes before the next input is
+            // taken, as Node's `process.nextTick` runs before the next read is handled. The
+            // input that started it was handled whole (one `recv_batch`) already.
             biased;
-            Some(join) = pending.next(), if !pending.is_empty() && hold.is_none() => {
+            Some(join) = pending.next(), if !pending.is_empty() => {
                 finish_join(&client, join);
                 // Node clears the connect timer once a namespace is joined.
                 if client.joined.load(Ordering::SeqCst) {
                     timeout = None;
                 }
             }
-            () = expiry(&mut hold), if hold.is_some() => hold = None,
             () = expiry(&mut timeout), if timeout.is_some() => {
                 timeout = None;
                 if !client.joined.load(Ordering::SeqCst) {
@@ -267,7 +254,6 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
             }
             batch = conn.recv_batch() => {
                 let Some(events) = batch else { break };
-                let joins = pending.len();
                 for event in events {
                     match event {
                         SocketEvent::Message(data) => {
@@ -278,15 +264,6 @@ pub(crate) async fn run(server: Arc<ServerInner>, mut conn: Connection) {
                         }
                         SocketEvent::Upgrade => {}
                         SocketEvent::Close { reason, .. } => client.on_close(reason.into()),
-                    }
-                }
-                if pending.len() > joins
-                    && client.conn.transport() == Some(crate::TransportKind::WebSocket)
-                {
-                    let until = tokio::time::Instant::now() + BURST_WINDOW;
-                    match &mut hold {
-                        Some(sleep) => sleep.as_mut().reset(until),
-                        None => hold = Some(Box::pin(tokio::time::sleep_until(until))),
                     }
                 }
             }

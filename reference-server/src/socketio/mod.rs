@@ -51,7 +51,7 @@ pub use adapter::{
     InMemoryAdapter, RemoteSocket, ServerSideAckTimeout, ServerSideReply,
 };
 pub use args::{ArgsError, Data, FromArgs, Json, Value, json, to_json, to_value};
-pub use broadcast::BroadcastOperator;
+pub use broadcast::{BroadcastAckError, BroadcastOperator};
 pub use builder::SocketIoBuilder;
 pub use handler::{
     Async, EventContext, EventError, EventName, FromEvent, Handler, HandlerOutput, Plain, Rest,
@@ -61,7 +61,7 @@ pub use namespace::{
     Namespace, NamespacePredicate, ParentNamespace, ServerSideHandler, WeakNamespace,
 };
 pub use recovery::RecoveryConfig;
-pub use socket::{ErrorHook, EventMiddleware, Handshake, Socket};
+pub use socket::{AsyncEventMiddleware, ErrorHook, EventMiddleware, Handshake, ListenerId, Socket};
 pub use types::{AckError, ConnectError, DisconnectReason, EmitError, Room, SocketId};
 
 use crate::config::EngineConfig;

@@ -11,10 +11,12 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
+use futures_util::future::BoxFuture;
 use indexmap::IndexSet;
 use sio_protocol::socketio::{Message, PacketType};
 
@@ -38,14 +40,44 @@ type DisconnectHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
 pub type EventMiddleware =
     Arc<dyn Fn(&Socket, &str, &mut Vec<Value>) -> Result<(), String> + Send + Sync>;
 
+/// An `async` socket middleware ([`Socket::use_async_middleware`]): given the socket, the
+/// event's name and its arguments, it resolves to the arguments to go on with (Node's
+/// `next()`), or to a refusal (`next(err)`).
+pub type AsyncEventMiddleware = Arc<
+    dyn Fn(Socket, String, Vec<Value>) -> BoxFuture<'static, Result<Vec<Value>, String>>
+        + Send
+        + Sync,
+>;
+
 /// A hook for events that reached no handler ([`EventError`]).
 pub type ErrorHook = Arc<dyn Fn(&Socket, &EventError) + Send + Sync>;
+
+/// Names one handler added by [`Socket::on`] or [`Socket::on_any`], to remove that one alone
+/// with [`Socket::remove_listener`] (Node's `socket.off(event, listener)`, which finds the
+/// listener by function identity; closures have none, so `on` hands out this id instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
+
+impl ListenerId {
+    /// A process-wide unique id: an id kept from one socket never names another's handler.
+    fn next() -> ListenerId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ListenerId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// One socket middleware, synchronous or not, in the order `use_…` added them.
+#[derive(Clone)]
+enum Middleware {
+    Sync(EventMiddleware),
+    Async(AsyncEventMiddleware),
+}
 
 /// The listeners besides the per-event handlers, most sockets having none.
 #[derive(Default)]
 struct Listeners {
-    any: Vec<ErasedHandler>,
-    middlewares: Vec<EventMiddleware>,
+    any: Vec<(ListenerId, ErasedHandler)>,
+    middlewares: Vec<Middleware>,
     errors: Vec<ErrorHook>,
 }
 
@@ -88,7 +120,7 @@ pub(crate) struct SocketInner {
     /// handlers, a scan of a few names is as fast as hashing one, and an empty list or a short
     /// one costs far less memory per socket than a hash table (about 0.5 KiB less with 8).
     /// Several under one name run in registration order, as Node's listeners.
-    handlers: RwLock<Vec<(Box<str>, ErasedHandler)>>,
+    handlers: RwLock<Vec<(Box<str>, ListenerId, ErasedHandler)>>,
     /// Boxed, made on the first registration: an idle socket with none pays one pointer.
     listeners: RwLock<Option<Box<Listeners>>>,
     disconnecting: RwLock<Vec<DisconnectHandler>>,
@@ -221,20 +253,63 @@ impl Socket {
     /// closure, `async` or not, whose arguments are extractors, in any order: [`Socket`],
     /// `Data<T>`, `Rest`, `Vec<Value>`, `Json<T>`, `AckSender`, `Option<AckSender>`,
     /// `EventName`, `State<T>` ([`super::handler`]). An event that does not fit the extractors
-    /// goes to the [`Socket::on_error`] hooks instead and is logged.
-    pub fn on<M, H: Handler<M>>(&self, event: &str, handler: H) {
-        super::write(&self.0.handlers).push((event.into(), erase(handler)));
+    /// goes to the [`Socket::on_error`] hooks instead and is logged. The id it returns removes
+    /// this handler alone ([`Socket::remove_listener`]).
+    pub fn on<M, H: Handler<M>>(&self, event: &str, handler: H) -> ListenerId {
+        let id = ListenerId::next();
+        super::write(&self.0.handlers).push((event.into(), id, erase(handler)));
+        id
     }
 
     /// Adds a handler of every incoming event (`socket.onAny`), run before the event's own
-    /// handlers and before the socket middlewares; `EventName` gives the name.
-    pub fn on_any<M, H: Handler<M>>(&self, handler: H) {
-        self.listeners_mut(|l| l.any.push(erase(handler)));
+    /// handlers and before the socket middlewares; `EventName` gives the name. The id it
+    /// returns removes this handler alone ([`Socket::remove_listener`]).
+    pub fn on_any<M, H: Handler<M>>(&self, handler: H) -> ListenerId {
+        let id = ListenerId::next();
+        self.listeners_mut(|l| l.any.push((id, erase(handler))));
+        id
     }
 
     /// Removes every handler of `event` (`socket.removeAllListeners(event)`).
     pub fn off(&self, event: &str) {
-        super::write(&self.0.handlers).retain(|(name, _)| &**name != event);
+        super::write(&self.0.handlers).retain(|(name, _, _)| &**name != event);
+    }
+
+    /// Removes the one handler `id` names, added by [`Socket::on`] or [`Socket::on_any`]
+    /// (Node's `socket.off(event, listener)` / `socket.offAny(listener)`); the others stay, in
+    /// their order. Returns whether it was there. An event being handled keeps the handlers it
+    /// started with, as Node's `emit` copies its listener array.
+    ///
+    /// ```rust
+    /// use sio_reference_server::socketio::{Data, Socket};
+    /// # fn setup(socket: Socket) {
+    /// let once_more = socket.on("ping", |socket: Socket, Data(n): Data<u32>| {
+    ///     let _ = socket.emit("pong", &n);
+    /// });
+    /// socket.on("stop", move |socket: Socket| {
+    ///     socket.remove_listener(once_more);
+    /// });
+    /// # }
+    /// ```
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        {
+            let mut handlers = super::write(&self.0.handlers);
+            if let Some(i) = handlers.iter().position(|(_, h, _)| *h == id) {
+                handlers.remove(i);
+                return true;
+            }
+        }
+        let mut listeners = super::write(&self.0.listeners);
+        let Some(any) = listeners.as_mut().map(|l| &mut l.any) else {
+            return false;
+        };
+        match any.iter().position(|(h, _)| *h == id) {
+            Some(i) => {
+                any.remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes every [`Socket::on_any`] handler (`socket.offAny()`).
@@ -252,7 +327,39 @@ impl Socket {
         + Sync
         + 'static,
     ) {
-        self.listeners_mut(|l| l.middlewares.push(Arc::new(middleware)));
+        self.listeners_mut(|l| l.middlewares.push(Middleware::Sync(Arc::new(middleware))));
+    }
+
+    /// Adds an `async` socket middleware (`socket.use` with a `next` called later): it gets
+    /// the socket, the event's name and its arguments, and resolves to the arguments to go on
+    /// with (`next()`; it may change them) or to `Err(message)` (`next(err)`: the event stops
+    /// and the [`Socket::on_error`] hooks get [`EventError::Refused`]). Middlewares of both
+    /// kinds run in the order they were added. One that resolves at once keeps the event on
+    /// the connection's task, in packet order; one that waits lets the event go on in a task
+    /// of its own (later packets are not held meanwhile, as in Node), and the handlers run
+    /// only if the socket is still connected by then.
+    ///
+    /// ```rust
+    /// use sio_reference_server::socketio::{Socket, Value};
+    /// # fn setup(socket: Socket) {
+    /// socket.use_async_middleware(|socket: Socket, event: String, args: Vec<Value>| async move {
+    ///     // e.g. a permission looked up in a database
+    ///     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     if event == "admin" && socket.data()["role"] != "admin" {
+    ///         return Err("forbidden".to_owned());
+    ///     }
+    ///     Ok(args)
+    /// });
+    /// # }
+    /// ```
+    pub fn use_async_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket, String, Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Value>, String>> + Send + 'static,
+    {
+        let erased: AsyncEventMiddleware =
+            Arc::new(move |socket, event, args| Box::pin(middleware(socket, event, args)));
+        self.listeners_mut(|l| l.middlewares.push(Middleware::Async(erased)));
     }
 
     /// Adds a hook for events that reached no handler: arguments that do not fit, an ack the
@@ -382,6 +489,14 @@ impl Socket {
         callback: impl FnOnce(Result<Vec<Value>, AckError>) + Send + 'static,
     ) {
         self.register_ack(id, once(callback), None);
+    }
+
+    /// Drops the callback waiting for ack id `id`, if any: a broadcast whose timeout passed
+    /// (Node: `socket.acks.delete(packetId)` on every socket of the namespace), so that a late
+    /// answer finds nothing and the callback does not wait for the socket's end.
+    pub(crate) fn forget_ack(&self, id: u64) {
+        let cb = lock(&self.0.acks).remove(&id);
+        drop(cb);
     }
 
     fn register_ack(&self, id: u64, cb: AckCallback, timeout: Option<Duration>) {
@@ -536,12 +651,58 @@ impl Socket {
                 None => Default::default(),
             }
         };
-        for h in &any {
+        for (_, h) in &any {
             let shared = ack.as_mut().map(AckSender::share);
             self.run_handler(h, self.context(name.clone(), args.clone(), shared));
         }
-        for mw in middlewares {
-            if let Err(message) = mw(self, &name, &mut args) {
+        self.run_middlewares(name, args, ack, middlewares, 0);
+    }
+
+    /// Runs the socket middlewares from `from` on, then the event's handlers. An `async`
+    /// middleware is polled once here: resolved, the event goes on at once; waiting, the rest
+    /// of the chain goes on in a task of its own when it resolves (as `run_output` does for
+    /// handlers).
+    fn run_middlewares(
+        &self,
+        name: String,
+        mut args: Vec<Value>,
+        ack: Option<AckSender>,
+        middlewares: Vec<Middleware>,
+        from: usize,
+    ) {
+        for i in from..middlewares.len() {
+            let verdict = match &middlewares[i] {
+                Middleware::Sync(mw) => mw(self, &name, &mut args),
+                Middleware::Async(mw) => {
+                    let taken = std::mem::take(&mut args);
+                    let mut fut = mw(self.clone(), name.clone(), taken);
+                    let waker = std::task::Waker::noop();
+                    let mut cx = std::task::Context::from_waker(waker);
+                    match fut.as_mut().poll(&mut cx) {
+                        std::task::Poll::Ready(Ok(changed)) => {
+                            args = changed;
+                            Ok(())
+                        }
+                        std::task::Poll::Ready(Err(message)) => Err(message),
+                        std::task::Poll::Pending => {
+                            let socket = self.clone();
+                            tokio::spawn(async move {
+                                match fut.await {
+                                    Ok(args) => {
+                                        socket.run_middlewares(name, args, ack, middlewares, i + 1)
+                                    }
+                                    Err(message) => socket.report(&EventError::Refused {
+                                        event: name,
+                                        message,
+                                    }),
+                                }
+                            });
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(message) = verdict {
                 self.report(&EventError::Refused {
                     event: name,
                     message,
@@ -549,13 +710,23 @@ impl Socket {
                 return;
             }
         }
+        // `if (this.connected) super.emitUntyped(…)`: a socket that left while a middleware
+        // waited hears nothing more.
+        if !self.connected() {
+            return;
+        }
+        self.run_handlers(name, args, ack);
+    }
+
+    /// The event's own handlers, in registration order.
+    fn run_handlers(&self, name: String, args: Vec<Value>, mut ack: Option<AckSender>) {
         // One handler is the common case: no list, no copy of the arguments or the name.
         let (first, more) = {
             let handlers = read(&self.0.handlers);
             let mut matching = handlers
                 .iter()
-                .filter(|(n, _)| **n == *name)
-                .map(|(_, h)| h.clone());
+                .filter(|(n, _, _)| **n == *name)
+                .map(|(_, _, h)| h.clone());
             let first = matching.next();
             (first, matching.collect::<Vec<ErasedHandler>>())
         };
