@@ -194,10 +194,16 @@ fn broadcast_with_ack(socket: Socket, args: Vec<Value>, ack: Option<AckSender>) 
             Poll::Ready(outcome) => outcome,
             Poll::Pending => answers.await,
         };
+        // On a timeout, the answers that came in time (Node's `err.responses`).
         let result = match outcome {
             Ok(answers) => json!({ "responses": sorted(&answers) }),
-            Err(AckError::Timeout) => json!({ "error": TIMED_OUT, "responses": [] }),
-            Err(e) => json!({ "error": e.to_string(), "responses": [] }),
+            Err(e) => {
+                let message = match e.error {
+                    AckError::Timeout => TIMED_OUT.to_string(),
+                    other => other.to_string(),
+                };
+                json!({ "error": message, "responses": sorted(&e.answers) })
+            }
         };
         let _ = socket.emit_args("broadcast-with-ack-result", vec![Value::from(&result)]);
     });
