@@ -12,6 +12,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use serde_json::json;
+
+use crate::sio::as_list;
 use sio_reference_server::socketio::{
     AckError, AckSender, BroadcastOperator, Namespace, Socket, Value, to_json,
 };
@@ -26,11 +28,11 @@ const TIMED_OUT: &str = "operation has timed out";
 pub fn handlers(socket: &Socket) {
     socket.on("fetch-sockets", fetch_sockets);
     socket.on("sockets-join", |socket: Socket, args: Vec<Value>, ack| {
-        let (op, rooms) = (selected(&socket, &args), list(field(&args, "join")));
+        let (op, rooms) = (selected(&socket, &args), as_list(field(&args, "join")));
         run_then_ack(ack, async move { op.sockets_join(rooms).await });
     });
     socket.on("sockets-leave", |socket: Socket, args: Vec<Value>, ack| {
-        let (op, rooms) = (selected(&socket, &args), list(field(&args, "leave")));
+        let (op, rooms) = (selected(&socket, &args), as_list(field(&args, "leave")));
         run_then_ack(ack, async move { op.sockets_leave(rooms).await });
     });
     socket.on("disconnect-sockets", disconnect_sockets);
@@ -70,26 +72,7 @@ pub fn answer_server_side_events(nsp: &Namespace) {
 
 /// The control event's first argument's field `key`.
 fn field<'a>(args: &'a [Value], key: &str) -> Option<&'a Value> {
-    match args.first() {
-        Some(Value::Object(fields)) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-        _ => None,
-    }
-}
-
-/// `asList` of rooms: nothing → [], an array → its strings, a string → [it].
-fn list(v: Option<&Value>) -> Vec<String> {
-    let items: Vec<&Value> = match v {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(other) => vec![other],
-    };
-    items
-        .into_iter()
-        .filter_map(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect()
+    crate::sio::field(args.first(), key)
 }
 
 /// The sockets an operation acts on: the namespace's, narrowed to `rooms` when it is given.
@@ -97,7 +80,7 @@ fn selected(socket: &Socket, args: &[Value]) -> BroadcastOperator {
     let nsp = socket.nsp();
     match field(args, "rooms") {
         None => nsp.broadcast(),
-        Some(rooms) => nsp.to(list(Some(rooms))),
+        Some(rooms) => nsp.to(as_list(Some(rooms))),
     }
 }
 

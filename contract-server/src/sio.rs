@@ -165,7 +165,7 @@ pub fn main_handlers(socket: &Socket) {
 }
 
 /// `asList`: nothing → [], an array → its items, anything else → [it]. Rooms are strings.
-fn as_list(v: Option<&Value>) -> Vec<String> {
+pub(crate) fn as_list(v: Option<&Value>) -> Vec<String> {
     let items = match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.iter().collect(),
@@ -180,7 +180,7 @@ fn as_list(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
-fn field<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a Value> {
     match v {
         Some(Value::Object(fields)) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,

@@ -148,25 +148,28 @@ fn measure(target: Target, load: &[String]) -> Result<Value> {
     let server = contract::start_with(target, true, |command| {
         pinned(with_bench_mode(target, command), "0")
     })?;
-    let pid = server.pid();
+    let pid = server.pid().to_string();
+    let figures = pinned_generator(&["--url", &server.url, "--pid", &pid], load);
+    drop(server);
+    figures.with_context(|| format!("against the {} server", target.name()))
+}
+
+/// Runs the load generator pinned to core 1 with `target` (where and what to measure) and
+/// `load`; returns its JSON.
+fn pinned_generator(target: &[&str], load: &[String]) -> Result<Value> {
     let mut command = Command::new("taskset");
     command
         .args(["-c", "1"])
         .arg(contract::target_binary("sio-bench", true))
-        .args(["--url", &server.url, "--pid", &pid.to_string()])
+        .args(target)
         .args(load)
         .stderr(Stdio::inherit());
     eprintln!("xtask: running {command:?}");
     let output = command
         .output()
         .context("running sio-bench (is taskset installed?)")?;
-    drop(server);
     if !output.status.success() {
-        bail!(
-            "sio-bench failed against the {} server ({})",
-            target.name(),
-            output.status
-        );
+        bail!("sio-bench failed ({})", output.status);
     }
     serde_json::from_slice(&output.stdout).context("sio-bench printed no JSON")
 }
@@ -253,26 +256,20 @@ fn measure_cluster(kind: crate::cluster::Kind, load: &[String]) -> Result<Value>
     let [(_, a), (_, b)] = &cluster.nodes[..] else {
         bail!("a cluster of two nodes started {}", cluster.nodes.len());
     };
-    let mut command = Command::new("taskset");
-    command
-        .args(["-c", "1"])
-        .arg(contract::target_binary("sio-bench", true))
-        .args(["--url", &a.url, "--pid", &a.pid().to_string()])
-        .args(["--peer-url", &b.url, "--peer-pid", &b.pid().to_string()])
-        .args(load)
-        .stderr(Stdio::inherit());
-    eprintln!("xtask: running {command:?}");
-    let output = command
-        .output()
-        .context("running sio-bench (is taskset installed?)")?;
+    let (a_pid, b_pid) = (a.pid().to_string(), b.pid().to_string());
+    let target = [
+        "--url",
+        &a.url,
+        "--pid",
+        &a_pid,
+        "--peer-url",
+        &b.url,
+        "--peer-pid",
+        &b_pid,
+    ];
+    let figures = pinned_generator(&target, load);
     drop(cluster);
-    if !output.status.success() {
-        bail!(
-            "sio-bench failed against the {kind:?} cluster ({})",
-            output.status
-        );
-    }
-    serde_json::from_slice(&output.stdout).context("sio-bench printed no JSON")
+    figures.with_context(|| format!("against the {kind:?} cluster"))
 }
 
 /// socketioxide's contract server serves the official tier only, unless given `--bench` (the

@@ -83,6 +83,26 @@ async fn broadcast(ws: &mut Ws, id: u32, spec: &str) -> CaseResult {
     .await
 }
 
+/// A `broadcast` of `event`(`arg`, a JSON value) to `rooms` from `sender`, which is in none of
+/// them.
+async fn to_rooms(sender: &mut Ws, id: u32, rooms: &[&str], event: &str, arg: &str) -> CaseResult {
+    let rooms: Vec<String> = rooms.iter().map(|r| format!("\"{r}\"")).collect();
+    let rooms = rooms.join(",");
+    broadcast(
+        sender,
+        id,
+        &format!(r#"{{"target":"rooms","rooms":[{rooms}],"event":"{event}","args":[{arg}]}}"#),
+    )
+    .await
+}
+
+/// The next frame of `ws` is the event `event`(`arg`).
+async fn receives(ws: &mut Ws, step: &str, event: &str, arg: &str) -> CaseResult {
+    ws.expect(step, t(&format!(r#"42["{event}",{arg}]"#)))
+        .await
+        .map(|_| ())
+}
+
 /// Proves that `target` (on another node than `sender`) received nothing since its last frame:
 /// `sender` broadcasts `marker`(`tag`) to `target`'s own room, and that must be its next frame.
 async fn remote_marker(
@@ -92,23 +112,15 @@ async fn remote_marker(
     target_sid: &str,
     tag: &str,
 ) -> CaseResult {
-    broadcast(
-        sender,
-        id,
-        &format!(
-            r#"{{"target":"rooms","rooms":["{target_sid}"],"event":"marker","args":["{tag}"]}}"#
-        ),
+    let tag_json = format!("\"{tag}\"");
+    to_rooms(sender, id, &[target_sid], "marker", &tag_json).await?;
+    receives(
+        target,
+        &format!("next frame is marker {tag:?} from the other node (nothing else was received)"),
+        "marker",
+        &tag_json,
     )
-    .await?;
-    target
-        .expect(
-            &format!(
-                "next frame is marker {tag:?} from the other node (nothing else was received)"
-            ),
-            t(&format!(r#"42["marker","{tag}"]"#)),
-        )
-        .await?;
-    Ok(())
+    .await
 }
 
 both_ways!(broadcast_all, broadcast_all_once);
@@ -142,8 +154,7 @@ async fn broadcast_others_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResu
         r#"{"target":"others","event":"c-others","args":[2]}"#,
     )
     .await?;
-    a.expect("the broadcast, on the other node", t(r#"42["c-others",2]"#))
-        .await?;
+    receives(&mut a, "the broadcast, on the other node", "c-others", "2").await?;
     marker(&mut c, "/", "sender-left-out").await
 }
 
@@ -155,15 +166,12 @@ async fn broadcast_room_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult
     let (mut d, d_sid) = client(cx, to).await?;
     let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&room]).await?;
-    broadcast(
-        &mut c,
-        1,
-        &format!(r#"{{"target":"rooms","rooms":["{room}"],"event":"c-room","args":[3]}}"#),
-    )
-    .await?;
-    a.expect(
+    to_rooms(&mut c, 1, &[&room], "c-room", "3").await?;
+    receives(
+        &mut a,
         "the broadcast to its room, from the other node",
-        t(r#"42["c-room",3]"#),
+        "c-room",
+        "3",
     )
     .await?;
     remote_marker(&mut c, 2, &mut d, &d_sid, "not-in-the-room").await
@@ -176,14 +184,8 @@ async fn several_rooms_once_once(cx: &mut Ctx, from: usize, to: usize) -> CaseRe
     let (mut a, a_sid) = client(cx, to).await?;
     let (mut c, _) = client(cx, from).await?;
     join_rooms(&mut a, 1, &a_sid, &[&r1, &r2]).await?;
-    broadcast(
-        &mut c,
-        1,
-        &format!(r#"{{"target":"rooms","rooms":["{r1}","{r2}"],"event":"c-once","args":[4]}}"#),
-    )
-    .await?;
-    a.expect("the broadcast, once", t(r#"42["c-once",4]"#))
-        .await?;
+    to_rooms(&mut c, 1, &[&r1, &r2], "c-once", "4").await?;
+    receives(&mut a, "the broadcast, once", "c-once", "4").await?;
     remote_marker(&mut c, 2, &mut a, &a_sid, "no-second-copy").await
 }
 
@@ -204,9 +206,11 @@ async fn except_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
         ),
     )
     .await?;
-    b.expect(
+    receives(
+        &mut b,
         "the broadcast (not in the excepted room)",
-        t(r#"42["c-except",5]"#),
+        "c-except",
+        "5",
     )
     .await?;
     remote_marker(&mut c, 2, &mut a, &a_sid, "excepted").await
@@ -217,15 +221,12 @@ both_ways!(to_socket_id, to_socket_id_once);
 async fn to_socket_id_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
     let (mut a, a_sid) = client(cx, to).await?;
     let (mut c, _) = client(cx, from).await?;
-    broadcast(
-        &mut c,
-        1,
-        &format!(r#"{{"target":"rooms","rooms":["{a_sid}"],"event":"c-private","args":[6]}}"#),
-    )
-    .await?;
-    a.expect(
+    to_rooms(&mut c, 1, &[&a_sid], "c-private", "6").await?;
+    receives(
+        &mut a,
         "the broadcast to its own room (its id), from the other node",
-        t(r#"42["c-private",6]"#),
+        "c-private",
+        "6",
     )
     .await?;
     Ok(())
@@ -266,12 +267,7 @@ async fn leave_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
         t(&format!(r#"432[["{a_sid}"]]"#)),
     )
     .await?;
-    broadcast(
-        &mut c,
-        1,
-        &format!(r#"{{"target":"rooms","rooms":["{room}"],"event":"c-left","args":[7]}}"#),
-    )
-    .await?;
+    to_rooms(&mut c, 1, &[&room], "c-left", "7").await?;
     remote_marker(&mut c, 2, &mut a, &a_sid, "after-leave").await
 }
 
@@ -330,15 +326,12 @@ async fn sockets_join_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult {
         fetched(2, &[(a_sid.as_str(), room.as_str())]),
     )
     .await?;
-    broadcast(
-        &mut c,
-        3,
-        &format!(r#"{{"target":"rooms","rooms":["{room}"],"event":"c-joined","args":[8]}}"#),
-    )
-    .await?;
-    a.expect(
+    to_rooms(&mut c, 3, &[&room], "c-joined", "8").await?;
+    receives(
+        &mut a,
         "the broadcast to the room the other node made it join",
-        t(r#"42["c-joined",8]"#),
+        "c-joined",
+        "8",
     )
     .await?;
     Ok(())
@@ -358,12 +351,7 @@ async fn sockets_leave_once(cx: &mut Ctx, from: usize, to: usize) -> CaseResult 
         t("431[]"),
     )
     .await?;
-    broadcast(
-        &mut c,
-        2,
-        &format!(r#"{{"target":"rooms","rooms":["{room}"],"event":"c-made-to-leave","args":[9]}}"#),
-    )
-    .await?;
+    to_rooms(&mut c, 2, &[&room], "c-made-to-leave", "9").await?;
     remote_marker(&mut c, 3, &mut a, &a_sid, "after-sockets-leave").await
 }
 
