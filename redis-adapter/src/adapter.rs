@@ -775,3 +775,67 @@ impl Adapter for RedisAdapter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_are_six_characters_of_uid2s_alphabet_and_differ() {
+        let a = uid2();
+        assert_eq!(a.len(), 6);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        // 64^6 values: two equal draws in a row mean the generator is broken.
+        assert_ne!(a, uid2());
+    }
+
+    #[test]
+    fn flags_carry_only_what_is_set_in_nodes_order() {
+        assert_eq!(flags_value(&BroadcastFlags::default()), Wire::Map(vec![]));
+        let flags = BroadcastFlags {
+            volatile: true,
+            local: true,
+            timeout: Some(Duration::from_millis(1500)),
+        };
+        assert_eq!(
+            flags_value(&flags),
+            Wire::Map(vec![
+                ("volatile".into(), Wire::Bool(true)),
+                ("timeout".into(), Wire::Number(1500.0)),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_received_broadcast_keeps_rooms_except_and_volatile() {
+        let opts = BroadcastOpts {
+            rooms: vec!["r1".into(), "r2".into()],
+            except: vec!["s1".into()],
+            flags: Some(Wire::Map(vec![("volatile".into(), Wire::Bool(true))])),
+        };
+        let options = options_of(&opts);
+        assert_eq!(options.rooms.iter().collect::<Vec<_>>(), ["r1", "r2"]);
+        assert_eq!(options.except.iter().collect::<Vec<_>>(), ["s1"]);
+        assert!(options.flags.volatile && !options.flags.local);
+        let plain = BroadcastOpts {
+            flags: None,
+            ..opts
+        };
+        assert!(!options_of(&plain).flags.volatile);
+    }
+
+    #[test]
+    fn a_remote_fetch_answer_becomes_a_remote_socket() {
+        let details =
+            json!({"id": "abc", "handshake": {}, "rooms": ["abc", "r1"], "data": {"n": 1}});
+        let socket = remote_socket(&details).unwrap();
+        assert_eq!(socket.id, "abc");
+        assert_eq!(socket.rooms, ["abc", "r1"]);
+        assert_eq!(socket.data, json!({"n": 1}));
+        assert!(socket.local.is_none());
+        assert!(remote_socket(&json!({"rooms": []})).is_none(), "no id");
+    }
+}
