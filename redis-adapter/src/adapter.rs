@@ -141,11 +141,7 @@ impl RedisAdapter {
     /// How many servers the namespace has (`serverCount`: PUBSUB NUMSUB on the request
     /// channel, which counts subscribed connections; 1 when Redis cannot be asked).
     pub async fn server_count(&self) -> usize {
-        self.link
-            .numsub(self.channels.request())
-            .await
-            .unwrap_or(1)
-            .max(1)
+        self.link.numsub(self.channels.request()).await.unwrap_or(1)
     }
 
     fn publish_request(&self, request: &Request) {
@@ -620,7 +616,7 @@ impl Adapter for RedisAdapter {
         let link = self.link.clone();
         let channel = self.channels.request().to_owned();
         Box::pin(async move {
-            let servers = link.numsub(&channel).await.unwrap_or(1).max(1);
+            let servers = link.numsub(&channel).await.unwrap_or(1);
             let mut total = local;
             for _ in 1..servers {
                 match tokio::time::timeout_at(deadline, counted.recv()).await {

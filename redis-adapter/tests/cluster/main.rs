@@ -508,14 +508,22 @@ async fn the_rust_node_writes_what_node_writes() {
     let mut tap = tap.into_on_message();
     let rust = rust_node(&redis.url(), Duration::from_secs(1)).await;
     wait_for_servers(&rust, 1).await;
-    let mut commands = client.get_multiplexed_async_connection().await.unwrap();
-    let mut channels: Vec<String> = redis::cmd("PUBSUB")
-        .arg("CHANNELS")
-        .query_async(&mut commands)
-        .await
-        .unwrap();
-    channels.sort();
-    assert_eq!(channels, ["socket.io-request#/#", "socket.io-response#/#"]);
+    let commands = client.get_multiplexed_async_connection().await.unwrap();
+    // The node subscribes in the background: wait for its channels (its pattern comes first).
+    eventually("the node's two channels", || {
+        let mut commands = commands.clone();
+        async move {
+            let mut channels: Vec<String> = redis::cmd("PUBSUB")
+                .arg("CHANNELS")
+                .query_async(&mut commands)
+                .await
+                .unwrap();
+            channels.sort();
+            channels == ["socket.io-request#/#", "socket.io-response#/#"]
+        }
+    })
+    .await;
+    let mut commands = commands;
     let patterns: usize = redis::cmd("PUBSUB")
         .arg("NUMPAT")
         .query_async(&mut commands)
