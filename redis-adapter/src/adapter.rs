@@ -86,7 +86,7 @@ pub struct RedisAdapter {
 
 impl RedisAdapter {
     /// Builds the adapter and subscribes to its namespace's channels as Node does: the
-    /// broadcast pattern, the request channel, the response channel (in that order).
+    /// broadcast pattern, then the request, response and own response channels together.
     pub(crate) fn start(
         ctx: AdapterContext,
         link: Arc<Link>,
@@ -94,6 +94,7 @@ impl RedisAdapter {
         requests_timeout: Duration,
     ) -> Arc<RedisAdapter> {
         let channels = Channels::new(key, ctx.name());
+        let uid = uid2();
         Arc::new_cyclic(|me: &Weak<RedisAdapter>| {
             let route = |handle: fn(&RedisAdapter, &str, &[u8])| {
                 let me = me.clone();
@@ -108,22 +109,27 @@ impl RedisAdapter {
                 route(RedisAdapter::on_request),
                 route(RedisAdapter::on_response),
             ];
-            let names = [
-                (channels.broadcast_pattern(), true),
-                (channels.request().to_owned(), false),
-                (channels.response().to_owned(), false),
-            ];
-            for ((name, pattern), route) in names.into_iter().zip(&routes) {
-                link.subscribe(Subscription {
-                    name,
-                    pattern,
-                    route: Arc::downgrade(route) as Route,
-                });
-            }
+            let route_of = |handler: &Handler| Arc::downgrade(handler) as Route;
+            // As Node: PSUBSCRIBE the broadcast pattern, then one SUBSCRIBE for the request and
+            // response channels (NUMSUB never counts a node that cannot hear answers yet).
+            link.subscribe(Subscription {
+                names: vec![(channels.broadcast_pattern(), route_of(&routes[0]))],
+                pattern: true,
+            });
+            // The node's own response channel too, as Node subscribes to it whatever its
+            // options: a Node node with `publishOnSpecificResponseChannel` answers there.
+            link.subscribe(Subscription {
+                names: vec![
+                    (channels.request().to_owned(), route_of(&routes[1])),
+                    (channels.response().to_owned(), route_of(&routes[2])),
+                    (channels.specific_response(&uid), route_of(&routes[2])),
+                ],
+                pattern: false,
+            });
             RedisAdapter {
                 local: InMemoryAdapter::new(ctx.clone()),
                 ctx,
-                uid: uid2(),
+                uid,
                 channels,
                 link,
                 requests_timeout,

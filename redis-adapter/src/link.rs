@@ -26,11 +26,12 @@ pub(crate) type Handler = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
 /// Where the subscriber hands a message: held weakly, so a dropped adapter stops its routing.
 pub(crate) type Route = Weak<dyn Fn(&str, &[u8]) + Send + Sync>;
 
-/// A channel (SUBSCRIBE) or a pattern (PSUBSCRIBE) and where its messages go.
+/// Channels (one SUBSCRIBE) or patterns (one PSUBSCRIBE), each with where its messages go.
+/// Channels subscribed in one command are counted by PUBSUB NUMSUB together, as Node's
+/// request and response channels are.
 pub(crate) struct Subscription {
-    pub(crate) name: String,
+    pub(crate) names: Vec<(String, Route)>,
     pub(crate) pattern: bool,
-    pub(crate) route: Route,
 }
 
 struct Publish {
@@ -175,18 +176,24 @@ async fn subscriber(
     mut requests: mpsc::UnboundedReceiver<Subscription>,
 ) {
     let routes: Mutex<HashMap<String, Route>> = Mutex::default();
-    let mut subscribed: Vec<(String, bool)> = Vec::new();
+    let mut subscribed: Vec<(Vec<String>, bool)> = Vec::new();
     loop {
         tokio::select! {
             request = requests.recv() => {
-                let Some(Subscription { name, pattern, route }) = request else {
+                let Some(Subscription { names, pattern }) = request else {
                     return; // the server is gone
                 };
-                lock(&routes).insert(name.clone(), route);
-                if let Err(e) = subscribe(&mut sink, &name, pattern).await {
-                    tracing::warn!("Redis subscriber: {name}: {e}");
+                let names: Vec<String> = names
+                    .into_iter()
+                    .map(|(name, route)| {
+                        lock(&routes).insert(name.clone(), route);
+                        name
+                    })
+                    .collect();
+                if let Err(e) = subscribe(&mut sink, &names, pattern).await {
+                    tracing::warn!("Redis subscriber: {names:?}: {e}");
                 }
-                subscribed.push((name, pattern));
+                subscribed.push((names, pattern));
             }
             message = stream.next() => {
                 let Some(message) = message else {
@@ -214,11 +221,15 @@ async fn subscriber(
     }
 }
 
-async fn subscribe(sink: &mut PubSubSink, name: &str, pattern: bool) -> redis::RedisResult<()> {
+async fn subscribe(
+    sink: &mut PubSubSink,
+    names: &[String],
+    pattern: bool,
+) -> redis::RedisResult<()> {
     if pattern {
-        sink.psubscribe(name).await
+        sink.psubscribe(names).await
     } else {
-        sink.subscribe(name).await
+        sink.subscribe(names).await
     }
 }
 
@@ -227,7 +238,7 @@ async fn subscribe(sink: &mut PubSubSink, name: &str, pattern: bool) -> redis::R
 async fn resubscribe(
     client: &redis::Client,
     reconnect: Reconnect,
-    subscribed: &[(String, bool)],
+    subscribed: &[(Vec<String>, bool)],
 ) -> Option<(PubSubSink, PubSubStream)> {
     'attempts: for attempt in 1..=reconnect.attempts {
         tokio::time::sleep(reconnect.pause(attempt)).await;
@@ -238,9 +249,9 @@ async fn resubscribe(
                 continue;
             }
         };
-        for (name, pattern) in subscribed {
-            if let Err(e) = subscribe(&mut sink, name, *pattern).await {
-                tracing::warn!("Redis subscriber: attempt {attempt}: {name}: {e}");
+        for (names, pattern) in subscribed {
+            if let Err(e) = subscribe(&mut sink, names, *pattern).await {
+                tracing::warn!("Redis subscriber: attempt {attempt}: {names:?}: {e}");
                 continue 'attempts;
             }
         }

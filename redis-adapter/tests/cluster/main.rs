@@ -510,7 +510,7 @@ async fn the_rust_node_writes_what_node_writes() {
     wait_for_servers(&rust, 1).await;
     let commands = client.get_multiplexed_async_connection().await.unwrap();
     // The node subscribes in the background: wait for its channels (its pattern comes first).
-    eventually("the node's two channels", || {
+    let channels = || {
         let mut commands = commands.clone();
         async move {
             let mut channels: Vec<String> = redis::cmd("PUBSUB")
@@ -519,10 +519,14 @@ async fn the_rust_node_writes_what_node_writes() {
                 .await
                 .unwrap();
             channels.sort();
-            channels == ["socket.io-request#/#", "socket.io-response#/#"]
+            channels
         }
+    };
+    eventually("the node's channels", || async {
+        channels().await.len() == 3
     })
     .await;
+    let subscribed = channels().await;
     let mut commands = commands;
     let patterns: usize = redis::cmd("PUBSUB")
         .arg("NUMPAT")
@@ -547,6 +551,15 @@ async fn the_rust_node_writes_what_node_writes() {
     let (channel, body) = next().await;
     assert_eq!(channel, "socket.io#/#r1#");
     let uid = String::from_utf8(body[2..8].to_vec()).unwrap();
+    // The request and response channels, and its own response channel (`<uid>#`), as Node.
+    assert_eq!(
+        subscribed,
+        [
+            "socket.io-request#/#".to_owned(),
+            "socket.io-response#/#".to_owned(),
+            format!("socket.io-response#/#{uid}#"),
+        ]
+    );
     assert_eq!(hex(&body[..2]), "93a6");
     assert_eq!(
         hex(&body[8..]),
