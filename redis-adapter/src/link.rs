@@ -42,7 +42,6 @@ struct Publish {
 /// The two connections of one server.
 pub(crate) struct Link {
     client: redis::Client,
-    reconnect: Reconnect,
     /// The publisher's current connection (NUMSUB goes on it too); replaced on reconnection.
     commands: Arc<tokio::sync::Mutex<MultiplexedConnection>>,
     publish_tx: mpsc::UnboundedSender<Publish>,
@@ -66,7 +65,6 @@ impl Link {
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let link = Arc::new(Link {
             client: client.clone(),
-            reconnect,
             commands: Arc::new(tokio::sync::Mutex::new(commands)),
             publish_tx,
             subscribe_tx,
@@ -103,17 +101,13 @@ impl Link {
         match cmd.query_async::<(String, usize)>(&mut conn).await {
             Ok((_, n)) => Some(n),
             Err(e) => {
-                tracing::warn!("PUBSUB NUMSUB {channel}: {e}");
-                if let Some(fresh) = connect_commands(&self.client, self.reconnect).await {
-                    *self.commands.lock().await = fresh.clone();
-                    let mut conn = fresh;
-                    return cmd
-                        .query_async::<(String, usize)>(&mut conn)
-                        .await
-                        .ok()
-                        .map(|r| r.1);
-                }
-                None
+                // One new connection, not the publisher's bounded series of attempts: a request
+                // must not wait for Redis much longer than its own timeout.
+                tracing::warn!("PUBSUB NUMSUB {channel}: {e}; reconnecting once");
+                let mut fresh = self.client.get_multiplexed_async_connection().await.ok()?;
+                *self.commands.lock().await = fresh.clone();
+                let (_, n) = cmd.query_async::<(String, usize)>(&mut fresh).await.ok()?;
+                Some(n)
             }
         }
     }
