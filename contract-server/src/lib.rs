@@ -11,6 +11,7 @@
 //! `faults` turns on the server's fault injection, so `--fault NAME` and [`build_with_fault`]
 //! can arm a protocol bug (FAULTS.md).
 
+pub mod cluster;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod sio;

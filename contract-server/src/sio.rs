@@ -38,7 +38,11 @@ pub fn sio_main(tune: Tune<'_>) -> SocketIo {
 /// a cluster; the other servers keep their in-memory adapters.
 pub fn sio_main_with(tune: Tune<'_>, adapter: Option<AdapterFactory>) -> SocketIo {
     let io = match adapter {
-        Some(adapter) => SocketIo::with_adapter(config(None, tune), adapter),
+        Some(adapter) => {
+            let io = SocketIo::with_adapter(config(None, tune), adapter);
+            crate::cluster::add_cluster_handlers(&io);
+            io
+        }
         None => SocketIo::new(config(None, tune)),
     };
     add_main_namespaces(&io);
@@ -147,7 +151,7 @@ pub fn main_handlers(socket: &Socket) {
 }
 
 /// `asList`: nothing → [], an array → its items, anything else → [it]. Rooms are strings.
-fn as_list(v: Option<&Value>) -> Vec<String> {
+pub(crate) fn as_list(v: Option<&Value>) -> Vec<String> {
     let items = match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.iter().collect(),
@@ -162,7 +166,7 @@ fn as_list(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
-fn field<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a Value> {
     match v {
         Some(Value::Object(fields)) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,

@@ -144,12 +144,6 @@ impl RedisAdapter {
         &self.uid
     }
 
-    /// How many servers the namespace has (`serverCount`: PUBSUB NUMSUB on the request
-    /// channel, which counts subscribed connections; 1 when Redis cannot be asked).
-    pub async fn server_count(&self) -> usize {
-        self.link.numsub(self.channels.request()).await.unwrap_or(1)
-    }
-
     fn publish_request(&self, request: &Request) {
         self.link.publish(self.channels.request(), request.encode());
     }
@@ -721,6 +715,13 @@ impl Adapter for RedisAdapter {
             close,
         });
         Box::pin(async {})
+    }
+
+    /// `serverCount`: PUBSUB NUMSUB on the request channel, which counts subscribed
+    /// connections (1 when Redis cannot be asked).
+    fn server_count(&self) -> BoxFuture<'static, usize> {
+        let (link, channel) = (self.link.clone(), self.channels.request().to_owned());
+        Box::pin(async move { link.numsub(&channel).await.unwrap_or(1) })
     }
 
     fn server_side_emit(&self, args: Vec<Value>) -> BoxFuture<'static, ()> {

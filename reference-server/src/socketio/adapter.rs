@@ -71,6 +71,11 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Vec<Value>, ServerSideAckTimeout>> {
         Box::pin(async { Ok(Vec::new()) })
     }
+    /// How many servers the namespace has (`serverCount`): 1 for a single server; a cluster
+    /// adapter asks its cluster.
+    fn server_count(&self) -> BoxFuture<'static, usize> {
+        Box::pin(async { 1 })
+    }
     /// Connection state recovery: keeps a disconnected socket's session.
     fn persist_session(&self, _session: PersistedSession) {}
     /// Connection state recovery: the session of `pid` with the packets it missed after

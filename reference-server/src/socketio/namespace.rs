@@ -234,6 +234,12 @@ impl Namespace {
         self
     }
 
+    /// How many servers serve this namespace (`serverSideEmit`'s and `fetchSockets`'
+    /// `serverCount`): 1 without a cluster adapter.
+    pub async fn server_count(&self) -> usize {
+        self.adapter().server_count().await
+    }
+
     /// Only the sockets of this server (`io.local`): a cluster adapter tells no other server.
     pub fn local(&self) -> BroadcastOperator {
         self.broadcast().local()
