@@ -11,6 +11,7 @@
 //! `faults` turns on the server's fault injection, so `--fault NAME` and [`build_with_fault`]
 //! can arm a protocol bug (FAULTS.md).
 
+pub mod cluster;
 pub mod cluster_control;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

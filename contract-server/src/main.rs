@@ -15,7 +15,8 @@
 //! `--redis redis://127.0.0.1:PORT` makes it one node of a cluster: sio-main (`/socket.io/`)
 //! shares its rooms and broadcasts with the other nodes on that Redis through the Redis adapter
 //! (`sio-redis-adapter`, which interoperates with Node's `@socket.io/redis-adapter` 8.3.0), as
-//! `fixtures/node/cluster/node.mjs` does for a Node node. `--requests-timeout-ms N` is the
+//! `fixtures/node/cluster/node.mjs` does for a Node node, with the same `cluster` control event
+//! (CONTRACT.md, "Cluster nodes"). `--requests-timeout-ms N` is the
 //! adapter's `requestsTimeout` (default 5000, Node's). Redis must be reachable at start.
 //!
 //! `--fault NAME` gives every server of the contract that protocol bug (FAULTS.md); it needs a

@@ -40,7 +40,11 @@ pub fn sio_main(tune: Tune<'_>) -> SocketIo {
 /// a cluster; the other servers keep their in-memory adapters.
 pub fn sio_main_with(tune: Tune<'_>, adapter: Option<AdapterFactory>) -> SocketIo {
     let io = match adapter {
-        Some(adapter) => SocketIo::with_adapter(config(None, tune), adapter),
+        Some(adapter) => {
+            let io = SocketIo::with_adapter(config(None, tune), adapter);
+            crate::cluster::add_cluster_handlers(&io);
+            io
+        }
         None => SocketIo::new(config(None, tune)),
     };
     add_main_namespaces(&io);

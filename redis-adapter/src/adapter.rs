@@ -89,7 +89,7 @@ pub struct RedisAdapter {
 
 impl RedisAdapter {
     /// Builds the adapter and subscribes to its namespace's channels as Node does: the
-    /// broadcast pattern, the request channel, the response channel (in that order).
+    /// broadcast pattern, then the request, response and own response channels together.
     pub(crate) fn start(
         ctx: AdapterContext,
         link: Arc<Link>,
@@ -98,6 +98,7 @@ impl RedisAdapter {
         fault: Option<ClusterFault>,
     ) -> Arc<RedisAdapter> {
         let channels = Channels::new(key, ctx.name());
+        let uid = uid2();
         Arc::new_cyclic(|me: &Weak<RedisAdapter>| {
             let route = |handle: fn(&RedisAdapter, &str, &[u8])| {
                 let me = me.clone();
@@ -112,22 +113,27 @@ impl RedisAdapter {
                 route(RedisAdapter::on_request),
                 route(RedisAdapter::on_response),
             ];
-            let names = [
-                (channels.broadcast_pattern(), true),
-                (channels.request().to_owned(), false),
-                (channels.response().to_owned(), false),
-            ];
-            for ((name, pattern), route) in names.into_iter().zip(&routes) {
-                link.subscribe(Subscription {
-                    name,
-                    pattern,
-                    route: Arc::downgrade(route) as Route,
-                });
-            }
+            let route_of = |handler: &Handler| Arc::downgrade(handler) as Route;
+            // As Node: PSUBSCRIBE the broadcast pattern, then one SUBSCRIBE for the request and
+            // response channels (NUMSUB never counts a node that cannot hear answers yet).
+            link.subscribe(Subscription {
+                names: vec![(channels.broadcast_pattern(), route_of(&routes[0]))],
+                pattern: true,
+            });
+            // The node's own response channel too, as Node subscribes to it whatever its
+            // options: a Node node with `publishOnSpecificResponseChannel` answers there.
+            link.subscribe(Subscription {
+                names: vec![
+                    (channels.request().to_owned(), route_of(&routes[1])),
+                    (channels.response().to_owned(), route_of(&routes[2])),
+                    (channels.specific_response(&uid), route_of(&routes[2])),
+                ],
+                pattern: false,
+            });
             RedisAdapter {
                 local: InMemoryAdapter::new(ctx.clone()),
                 ctx,
-                uid: uid2(),
+                uid,
                 channels,
                 link,
                 requests_timeout,
@@ -141,12 +147,6 @@ impl RedisAdapter {
     /// This node's uid for the namespace (Node's `adapter.uid`).
     pub fn uid(&self) -> &str {
         &self.uid
-    }
-
-    /// How many servers the namespace has (`serverCount`: PUBSUB NUMSUB on the request
-    /// channel, which counts subscribed connections; 1 when Redis cannot be asked).
-    pub async fn server_count(&self) -> usize {
-        Adapter::server_count(self).await
     }
 
     fn publish_request(&self, request: &Request) {
@@ -647,7 +647,7 @@ impl Adapter for RedisAdapter {
         let link = self.link.clone();
         let channel = self.channels.request().to_owned();
         Box::pin(async move {
-            let servers = link.numsub(&channel).await.unwrap_or(1).max(1);
+            let servers = link.numsub(&channel).await.unwrap_or(1);
             let mut total = local;
             for _ in 1..servers {
                 match tokio::time::timeout_at(deadline, counted.recv()).await {
@@ -748,6 +748,13 @@ impl Adapter for RedisAdapter {
         Box::pin(async {})
     }
 
+    /// `serverCount`: PUBSUB NUMSUB on the request channel, which counts subscribed
+    /// connections (1 when Redis cannot be asked).
+    fn server_count(&self) -> BoxFuture<'static, usize> {
+        let (link, channel) = (self.link.clone(), self.channels.request().to_owned());
+        Box::pin(async move { link.numsub(&channel).await.unwrap_or(1) })
+    }
+
     fn server_side_emit(&self, args: Vec<Value>) -> BoxFuture<'static, ()> {
         self.publish_request(&Request::ServerSideEmit {
             uid: self.uid.clone(),
@@ -755,13 +762,6 @@ impl Adapter for RedisAdapter {
             data: convert::to_json(&Value::Array(args)),
         });
         Box::pin(async {})
-    }
-
-    /// PUBSUB NUMSUB on the request channel, which counts subscribed connections; 1 when Redis
-    /// cannot be asked.
-    fn server_count(&self) -> BoxFuture<'static, usize> {
-        let (link, channel) = (self.link.clone(), self.channels.request().to_owned());
-        Box::pin(async move { link.numsub(&channel).await.unwrap_or(1).max(1) })
     }
 
     fn server_side_emit_with_ack(
@@ -807,5 +807,69 @@ impl Adapter for RedisAdapter {
                 Err(ServerSideAckTimeout { answers, expected })
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_are_six_characters_of_uid2s_alphabet_and_differ() {
+        let a = uid2();
+        assert_eq!(a.len(), 6);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        // 64^6 values: two equal draws in a row mean the generator is broken.
+        assert_ne!(a, uid2());
+    }
+
+    #[test]
+    fn flags_carry_only_what_is_set_in_nodes_order() {
+        assert_eq!(flags_value(&BroadcastFlags::default()), Wire::Map(vec![]));
+        let flags = BroadcastFlags {
+            volatile: true,
+            local: true,
+            timeout: Some(Duration::from_millis(1500)),
+        };
+        assert_eq!(
+            flags_value(&flags),
+            Wire::Map(vec![
+                ("volatile".into(), Wire::Bool(true)),
+                ("timeout".into(), Wire::Number(1500.0)),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_received_broadcast_keeps_rooms_except_and_volatile() {
+        let opts = BroadcastOpts {
+            rooms: vec!["r1".into(), "r2".into()],
+            except: vec!["s1".into()],
+            flags: Some(Wire::Map(vec![("volatile".into(), Wire::Bool(true))])),
+        };
+        let options = options_of(&opts);
+        assert_eq!(options.rooms.iter().collect::<Vec<_>>(), ["r1", "r2"]);
+        assert_eq!(options.except.iter().collect::<Vec<_>>(), ["s1"]);
+        assert!(options.flags.volatile && !options.flags.local);
+        let plain = BroadcastOpts {
+            flags: None,
+            ..opts
+        };
+        assert!(!options_of(&plain).flags.volatile);
+    }
+
+    #[test]
+    fn a_remote_fetch_answer_becomes_a_remote_socket() {
+        let details =
+            json!({"id": "abc", "handshake": {}, "rooms": ["abc", "r1"], "data": {"n": 1}});
+        let socket = remote_socket(&details).unwrap();
+        assert_eq!(socket.id, "abc");
+        assert_eq!(socket.rooms, ["abc", "r1"]);
+        assert_eq!(socket.data, json!({"n": 1}));
+        assert!(socket.local.is_none());
+        assert!(remote_socket(&json!({"rooms": []})).is_none(), "no id");
     }
 }

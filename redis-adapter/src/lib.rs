@@ -71,13 +71,10 @@ impl RedisCluster {
     }
 
     /// `PUBSUB NUMSUB` on a namespace's request channel: how many servers (subscribed
-    /// connections, as Node counts them) serve namespace `nsp` now.
+    /// connections, as Node counts them) serve namespace `nsp` now; 0 before any has
+    /// subscribed, 1 when Redis cannot be asked.
     pub async fn server_count(&self, nsp: &str) -> usize {
         let channels = sio_protocol::adapter::Channels::new(&self.config.key, nsp);
-        self.link
-            .numsub(channels.request())
-            .await
-            .unwrap_or(1)
-            .max(1)
+        self.link.numsub(channels.request()).await.unwrap_or(1)
     }
 }

@@ -26,11 +26,12 @@ pub(crate) type Handler = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
 /// Where the subscriber hands a message: held weakly, so a dropped adapter stops its routing.
 pub(crate) type Route = Weak<dyn Fn(&str, &[u8]) + Send + Sync>;
 
-/// A channel (SUBSCRIBE) or a pattern (PSUBSCRIBE) and where its messages go.
+/// Channels (one SUBSCRIBE) or patterns (one PSUBSCRIBE), each with where its messages go.
+/// Channels subscribed in one command are counted by PUBSUB NUMSUB together, as Node's
+/// request and response channels are.
 pub(crate) struct Subscription {
-    pub(crate) name: String,
+    pub(crate) names: Vec<(String, Route)>,
     pub(crate) pattern: bool,
-    pub(crate) route: Route,
 }
 
 struct Publish {
@@ -41,7 +42,6 @@ struct Publish {
 /// The two connections of one server.
 pub(crate) struct Link {
     client: redis::Client,
-    reconnect: Reconnect,
     /// The publisher's current connection (NUMSUB goes on it too); replaced on reconnection.
     commands: Arc<tokio::sync::Mutex<MultiplexedConnection>>,
     publish_tx: mpsc::UnboundedSender<Publish>,
@@ -65,7 +65,6 @@ impl Link {
         let (subscribe_tx, subscribe_rx) = mpsc::unbounded_channel();
         let link = Arc::new(Link {
             client: client.clone(),
-            reconnect,
             commands: Arc::new(tokio::sync::Mutex::new(commands)),
             publish_tx,
             subscribe_tx,
@@ -102,17 +101,13 @@ impl Link {
         match cmd.query_async::<(String, usize)>(&mut conn).await {
             Ok((_, n)) => Some(n),
             Err(e) => {
-                tracing::warn!("PUBSUB NUMSUB {channel}: {e}");
-                if let Some(fresh) = connect_commands(&self.client, self.reconnect).await {
-                    *self.commands.lock().await = fresh.clone();
-                    let mut conn = fresh;
-                    return cmd
-                        .query_async::<(String, usize)>(&mut conn)
-                        .await
-                        .ok()
-                        .map(|r| r.1);
-                }
-                None
+                // One new connection, not the publisher's bounded series of attempts: a request
+                // must not wait for Redis much longer than its own timeout.
+                tracing::warn!("PUBSUB NUMSUB {channel}: {e}; reconnecting once");
+                let mut fresh = self.client.get_multiplexed_async_connection().await.ok()?;
+                *self.commands.lock().await = fresh.clone();
+                let (_, n) = cmd.query_async::<(String, usize)>(&mut fresh).await.ok()?;
+                Some(n)
             }
         }
     }
@@ -175,18 +170,24 @@ async fn subscriber(
     mut requests: mpsc::UnboundedReceiver<Subscription>,
 ) {
     let routes: Mutex<HashMap<String, Route>> = Mutex::default();
-    let mut subscribed: Vec<(String, bool)> = Vec::new();
+    let mut subscribed: Vec<(Vec<String>, bool)> = Vec::new();
     loop {
         tokio::select! {
             request = requests.recv() => {
-                let Some(Subscription { name, pattern, route }) = request else {
+                let Some(Subscription { names, pattern }) = request else {
                     return; // the server is gone
                 };
-                lock(&routes).insert(name.clone(), route);
-                if let Err(e) = subscribe(&mut sink, &name, pattern).await {
-                    tracing::warn!("Redis subscriber: {name}: {e}");
+                let names: Vec<String> = names
+                    .into_iter()
+                    .map(|(name, route)| {
+                        lock(&routes).insert(name.clone(), route);
+                        name
+                    })
+                    .collect();
+                if let Err(e) = subscribe(&mut sink, &names, pattern).await {
+                    tracing::warn!("Redis subscriber: {names:?}: {e}");
                 }
-                subscribed.push((name, pattern));
+                subscribed.push((names, pattern));
             }
             message = stream.next() => {
                 let Some(message) = message else {
@@ -214,11 +215,15 @@ async fn subscriber(
     }
 }
 
-async fn subscribe(sink: &mut PubSubSink, name: &str, pattern: bool) -> redis::RedisResult<()> {
+async fn subscribe(
+    sink: &mut PubSubSink,
+    names: &[String],
+    pattern: bool,
+) -> redis::RedisResult<()> {
     if pattern {
-        sink.psubscribe(name).await
+        sink.psubscribe(names).await
     } else {
-        sink.subscribe(name).await
+        sink.subscribe(names).await
     }
 }
 
@@ -227,7 +232,7 @@ async fn subscribe(sink: &mut PubSubSink, name: &str, pattern: bool) -> redis::R
 async fn resubscribe(
     client: &redis::Client,
     reconnect: Reconnect,
-    subscribed: &[(String, bool)],
+    subscribed: &[(Vec<String>, bool)],
 ) -> Option<(PubSubSink, PubSubStream)> {
     'attempts: for attempt in 1..=reconnect.attempts {
         tokio::time::sleep(reconnect.pause(attempt)).await;
@@ -238,9 +243,9 @@ async fn resubscribe(
                 continue;
             }
         };
-        for (name, pattern) in subscribed {
-            if let Err(e) = subscribe(&mut sink, name, *pattern).await {
-                tracing::warn!("Redis subscriber: attempt {attempt}: {name}: {e}");
+        for (names, pattern) in subscribed {
+            if let Err(e) = subscribe(&mut sink, names, *pattern).await {
+                tracing::warn!("Redis subscriber: attempt {attempt}: {names:?}: {e}");
                 continue 'attempts;
             }
         }

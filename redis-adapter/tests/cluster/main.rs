@@ -508,14 +508,26 @@ async fn the_rust_node_writes_what_node_writes() {
     let mut tap = tap.into_on_message();
     let rust = rust_node(&redis.url(), Duration::from_secs(1)).await;
     wait_for_servers(&rust, 1).await;
-    let mut commands = client.get_multiplexed_async_connection().await.unwrap();
-    let mut channels: Vec<String> = redis::cmd("PUBSUB")
-        .arg("CHANNELS")
-        .query_async(&mut commands)
-        .await
-        .unwrap();
-    channels.sort();
-    assert_eq!(channels, ["socket.io-request#/#", "socket.io-response#/#"]);
+    let commands = client.get_multiplexed_async_connection().await.unwrap();
+    // The node subscribes in the background: wait for its channels (its pattern comes first).
+    let channels = || {
+        let mut commands = commands.clone();
+        async move {
+            let mut channels: Vec<String> = redis::cmd("PUBSUB")
+                .arg("CHANNELS")
+                .query_async(&mut commands)
+                .await
+                .unwrap();
+            channels.sort();
+            channels
+        }
+    };
+    eventually("the node's channels", || async {
+        channels().await.len() == 3
+    })
+    .await;
+    let subscribed = channels().await;
+    let mut commands = commands;
     let patterns: usize = redis::cmd("PUBSUB")
         .arg("NUMPAT")
         .query_async(&mut commands)
@@ -539,6 +551,15 @@ async fn the_rust_node_writes_what_node_writes() {
     let (channel, body) = next().await;
     assert_eq!(channel, "socket.io#/#r1#");
     let uid = String::from_utf8(body[2..8].to_vec()).unwrap();
+    // The request and response channels, and its own response channel (`<uid>#`), as Node.
+    assert_eq!(
+        subscribed,
+        [
+            "socket.io-request#/#".to_owned(),
+            "socket.io-response#/#".to_owned(),
+            format!("socket.io-response#/#{uid}#"),
+        ]
+    );
     assert_eq!(hex(&body[..2]), "93a6");
     assert_eq!(
         hex(&body[8..]),
@@ -584,4 +605,79 @@ async fn the_rust_node_writes_what_node_writes() {
         String::from_utf8(body).unwrap(),
         format!(r#"{{"uid":"{uid}","type":6,"data":["ev","x"]}}"#)
     );
+}
+
+/// The contract's `cluster` control event runs the same operations on a Rust contract node
+/// (`sio-contract-server --redis`, here its router in-process) as on a Node node (node.mjs),
+/// each node asking the other: the suite's cluster mode can drive both kinds alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_control_event_runs_on_both_kinds() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let config = sio_redis_adapter::RedisAdapterConfig::new(redis.url())
+        .requests_timeout(Duration::from_secs(2));
+    let cluster = sio_redis_adapter::RedisCluster::connect(config)
+        .await
+        .unwrap();
+    let contract = sio_contract_server::build_cluster_node(Default::default(), cluster.factory());
+    let rust_url = format!(
+        "http://{}",
+        sio_test_support::serve_here(contract.router).await
+    );
+    let Some((_node, node_url)) = node_node(&redis.url(), 2000) else {
+        return;
+    };
+    let node_answer = format!("from node {}", node_url.rsplit(':').next().unwrap());
+    eventually("2 servers", || async {
+        cluster.server_count("/").await == 2
+    })
+    .await;
+    let mut r1 = Client::connect(&rust_url).await;
+    let mut n1 = Client::connect(&node_url).await;
+    r1.join(&["room1"]).await;
+    n1.join(&["room1"]).await;
+    for client in [&mut r1, &mut n1] {
+        assert_eq!(
+            on_node(client, json!({"op": "server-count"})).await,
+            json!(2)
+        );
+    }
+    let both = set(&[&r1.sid, &n1.sid]);
+    for client in [&mut r1, &mut n1] {
+        let found = on_node(client, json!({"op": "fetch-sockets", "rooms": ["room1"]})).await;
+        assert_eq!(ids(&found), both);
+    }
+    let asked = on_node(
+        &mut r1,
+        json!({"op": "server-side-emit-with-ack", "args": ["q"]}),
+    )
+    .await;
+    assert_eq!(asked, json!({"answers": [node_answer]}));
+    let asked = on_node(
+        &mut n1,
+        json!({"op": "server-side-emit-with-ack", "args": ["q"]}),
+    )
+    .await;
+    assert_eq!(
+        asked,
+        json!({"answers": [sio_contract_server::cluster::SERVER_SIDE_ANSWER[0]]})
+    );
+    let received = on_node(&mut r1, json!({"op": "server-side-received"})).await;
+    assert_eq!(
+        received,
+        json!([["q"]]),
+        "the event's arguments, without its name"
+    );
+    on_node(
+        &mut r1,
+        json!({"op": "sockets-join", "rooms": ["room1"], "room": "joined"}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ids(&on_node(&mut n1, json!({"op": "fetch-sockets", "rooms": ["joined"]})).await) != both
+    {
+        assert!(Instant::now() < deadline, "socketsJoin never reached both");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

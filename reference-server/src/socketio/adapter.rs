@@ -71,7 +71,8 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Vec<Value>, ServerSideAckTimeout>> {
         Box::pin(async { Ok(Vec::new()) })
     }
-    /// How many servers the namespace has (`serverCount`); a single server counts itself.
+    /// How many servers the namespace has (`serverCount`): 1 for a single server; a cluster
+    /// adapter asks its cluster.
     fn server_count(&self) -> BoxFuture<'static, usize> {
         Box::pin(async { 1 })
     }

@@ -246,7 +246,8 @@ impl Namespace {
         self
     }
 
-    /// How many servers the namespace has (`serverCount`, through the adapter: 1 alone).
+    /// How many servers serve this namespace (`serverSideEmit`'s and `fetchSockets`'
+    /// `serverCount`): 1 without a cluster adapter.
     pub async fn server_count(&self) -> usize {
         self.adapter().server_count().await
     }
