@@ -1,8 +1,8 @@
 //! The suite's cluster mode (`--url A --url B …`, the `cluster.*` cases) judged on clusters whose
 //! verdicts we know: a Node cluster on `@socket.io/redis-adapter` and one redis-server
 //! (fixtures/node/cluster/serve.mjs), a cluster of two reference contract servers on the Rust
-//! Redis adapter, and a mixed one (a reference node beside a Node node) pass every cluster case
-//! (each case sends both ways); two Node servers that share nothing, given as one cluster, fail
+//! Redis adapter, and a mixed one (two reference and two Node nodes) pass every cluster case
+//! (each case sends both ways between a reference node and a Node node); two Node servers that share nothing, given as one cluster, fail
 //! every one of them.
 
 use sio_test_support as support;
@@ -126,19 +126,27 @@ fn a_reference_cluster_passes_every_cluster_case() {
     });
 }
 
+/// Two reference nodes and two Node nodes on one Redis, in turn: the cases' clients are on the
+/// first two (a reference node and a Node node), the other two count in `serverCount` and answer
+/// `serverSideEmitWithAck`.
 #[test]
-fn a_mixed_cluster_passes_every_cluster_case() {
+fn a_mixed_cluster_of_four_passes_every_cluster_case() {
     let Some(redis) = support::RedisServer::start() else {
         return;
     };
-    let Some(node) = support::start_node_cluster(1, Some(&redis.url())) else {
+    let Some(nodes) = support::start_node_cluster(2, Some(&redis.url())) else {
         return;
     };
     runtime().block_on(async {
-        let (rust, cluster) = reference_node(&redis.url()).await;
-        subscribed(&cluster, 2).await;
-        let records = cluster_cases(&[rust, node.urls[0].clone()], None).await;
-        assert_all_pass(&records, "a mixed cluster (reference and Node)");
+        let (rust_a, cluster) = reference_node(&redis.url()).await;
+        let (rust_b, _other) = reference_node(&redis.url()).await;
+        subscribed(&cluster, 4).await;
+        let urls = [rust_a, nodes.urls[0].clone(), rust_b, nodes.urls[1].clone()];
+        let records = cluster_cases(&urls, None).await;
+        assert_all_pass(
+            &records,
+            "a mixed cluster (two reference and two Node nodes)",
+        );
     });
 }
 
