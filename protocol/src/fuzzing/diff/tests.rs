@@ -167,6 +167,8 @@ fn variant_names_the_error_path() {
     assert_eq!(variant("A(B x(C)"), "A::B");
     assert_eq!(variant("lower(Upper)"), "");
     assert_eq!(variant("Packet(7)"), "Packet");
+    // Identifiers may hold underscores.
+    assert_eq!(variant("Too_large(Is_it)"), "Too_large::Is_it");
 }
 
 #[test]
