@@ -371,11 +371,15 @@ mod tests {
 
     #[test]
     fn fixed_forms_end_one_short_of_their_limit() {
-        // notepack: fixstr below 32 bytes, fixarray and fixmap below 16 entries; at the limit,
-        // the next form (str 8, array 16, map 16).
+        // notepack: fixstr below 32 bytes, fixarray and fixmap below 16 entries, str 8 below
+        // 256 bytes, 16-bit lengths below 65536; at each limit, the next form.
         let s = |n: usize| encode(&Value::Str("a".repeat(n)));
         assert_eq!(s(31)[0], 0xa0 | 31);
         assert_eq!(s(32)[..2], [0xd9, 32]);
+        assert_eq!(s(255)[..2], [0xd9, 255]);
+        assert_eq!(s(256)[..3], [0xda, 1, 0]);
+        assert_eq!(s(65535)[..3], [0xda, 0xff, 0xff]);
+        assert_eq!(s(65536)[..5], [0xdb, 0, 1, 0, 0]);
         let a = |n: usize| encode(&Value::Array(vec![Value::Nil; n]));
         assert_eq!(a(15)[0], 0x90 | 15);
         assert_eq!(a(16)[..3], [0xdc, 0, 16]);
