@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
-use sio_protocol::fuzzing;
+use sio_protocol::fuzzing::{self, Codec};
 
-/// A fuzz body: what a target calls with its input.
-type Body = fn(&[u8]);
+/// A fuzz body: what a target calls with its input (and [`Codec::OURS`]).
+type Body = fn(&Codec, &[u8]);
 
 /// The seed directories and the bodies they replay through (a fast target, `<parser>_fast`,
 /// shares its parser's seeds).
@@ -21,7 +21,9 @@ const TARGETS: [(&str, Body); 9] = [
     ("roundtrip", fuzzing::roundtrip_bytes),
     ("engine_packet", fuzzing::engine_packet_fast),
     ("socketio_packet", fuzzing::socketio_packet_fast),
-    ("redis_adapter", fuzzing::adapter::adapter_message),
+    ("redis_adapter", |_, data| {
+        fuzzing::adapter::adapter_message(data)
+    }),
 ];
 
 fn seeds_dir() -> PathBuf {
@@ -42,7 +44,7 @@ fn every_committed_seed_replays() {
         for path in paths {
             let bytes = std::fs::read(&path).expect("a readable seed");
             total += 1;
-            if std::panic::catch_unwind(|| body(&bytes)).is_err() {
+            if std::panic::catch_unwind(|| body(&Codec::OURS, &bytes)).is_err() {
                 failures.push(format!("{target}: {}", path.display()));
             }
         }
@@ -76,7 +78,7 @@ fn regression_v3_binary_length_node_truncates() {
     use sio_protocol::engineio::v3;
     use sio_protocol::{EngineError, Limits};
     let input = [0u8, 9, 255, b'4'];
-    fuzzing::engine_payload_v3(&input);
+    fuzzing::engine_payload_v3(&Codec::OURS, &input);
     let error = v3::decode_binary_payload(&input, &Limits::NODE)
         .error
         .expect("rejected");
@@ -151,7 +153,10 @@ fn regression_reassembled_object_keys_in_javascript_order() {
     );
     assert_eq!(encoded.attachments, vec![vec![1, 2]]);
     let seed = seeds_dir().join("binary_reassembly/635d0377fa1e6ca724e3769aafe8b80e9b0510de");
-    fuzzing::binary_reassembly_bytes(&std::fs::read(seed).expect("the crash input is kept"));
+    fuzzing::binary_reassembly_bytes(
+        &Codec::OURS,
+        &std::fs::read(seed).expect("the crash input is kept"),
+    );
 }
 
 /// Was the open divergence of DIVERGENCES.md (found by `cargo xtask fuzz diff --corpus` after a
@@ -163,7 +168,7 @@ fn regression_v3_binary_payload_framing_error_rejects_the_whole_payload() {
     use sio_protocol::engineio::v3;
     use sio_protocol::{EngineError, Limits};
     let input = [0u8, 1, 0xFF, b'4', 0x2C];
-    fuzzing::engine_payload_v3(&input);
+    fuzzing::engine_payload_v3(&Codec::OURS, &input);
     let decoded = v3::decode_binary_payload(&input, &Limits::NODE);
     assert!(
         decoded.packets.is_empty(),

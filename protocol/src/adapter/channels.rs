@@ -81,6 +81,8 @@ mod tests {
             "socket.io#/#"
         );
         assert_eq!(channels.request(), "socket.io-request#/#");
+        // Every node's PSUBSCRIBE: the namespace's channel and every room's under it.
+        assert_eq!(channels.broadcast_pattern(), "socket.io#/#*");
         assert_eq!(
             channels.specific_response("nodeA1"),
             "socket.io-response#/#nodeA1#"

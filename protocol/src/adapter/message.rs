@@ -616,3 +616,19 @@ impl Response {
         json.to_string().into_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RequestType;
+
+    #[test]
+    fn request_types_keep_the_adapters_numbers() {
+        // @socket.io/redis-adapter 8.3.0 `RequestType`: SOCKETS = 0 … BROADCAST_ACK = 9.
+        assert_eq!(RequestType::from_number(0), RequestType::Sockets);
+        assert_eq!(RequestType::from_number(9), RequestType::BroadcastAck);
+        for n in 0..=11 {
+            assert_eq!(RequestType::from_number(n).number(), n);
+        }
+        assert_eq!(RequestType::from_number(11), RequestType::Unknown(11));
+    }
+}

@@ -367,7 +367,38 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Value, decode, encode};
+    use super::{MAX_DEPTH, MsgpackError, Value, decode, encode};
+
+    #[test]
+    fn fixed_forms_end_one_short_of_their_limit() {
+        // notepack: fixstr below 32 bytes, fixarray and fixmap below 16 entries, str 8 below
+        // 256 bytes, 16-bit lengths below 65536; at each limit, the next form.
+        let s = |n: usize| encode(&Value::Str("a".repeat(n)));
+        assert_eq!(s(31)[0], 0xa0 | 31);
+        assert_eq!(s(32)[..2], [0xd9, 32]);
+        assert_eq!(s(255)[..2], [0xd9, 255]);
+        assert_eq!(s(256)[..3], [0xda, 1, 0]);
+        assert_eq!(s(65535)[..3], [0xda, 0xff, 0xff]);
+        assert_eq!(s(65536)[..5], [0xdb, 0, 1, 0, 0]);
+        let a = |n: usize| encode(&Value::Array(vec![Value::Nil; n]));
+        assert_eq!(a(15)[0], 0x90 | 15);
+        assert_eq!(a(16)[..3], [0xdc, 0, 16]);
+    }
+
+    #[test]
+    fn nesting_through_map_values_counts_toward_max_depth() {
+        // `n` maps each holding the next under "a", innermost value nil at depth n.
+        let nested = |n: usize| {
+            let mut bytes = Vec::new();
+            for _ in 0..n {
+                bytes.extend([0x81, 0xa1, b'a']);
+            }
+            bytes.push(0xc0);
+            bytes
+        };
+        assert!(decode(&nested(MAX_DEPTH)).is_ok());
+        assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(MsgpackError::TooDeep));
+    }
 
     fn hex(value: Value) -> String {
         encode(&value).iter().map(|b| format!("{b:02x}")).collect()

@@ -23,6 +23,9 @@ use crate::limits::Limits;
 use crate::socketio::Reassembler;
 use crate::view;
 
+#[cfg(test)]
+mod tests;
+
 /// Which Node decoder a case goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -20,12 +20,17 @@
 //! ```
 
 use crate::binary::Value;
-use crate::engineio::{self, Data, Frame, v3};
+use crate::engineio::{self, Data, Frame};
 use crate::error::BinaryError;
 use crate::limits::Limits;
-use crate::socketio::reassembler::{self, Reassembler};
+use crate::socketio::Reassembler;
 use crate::socketio::{self, Message, PacketType, RESERVED_EVENTS, RawJson};
 use crate::view::js_eq;
+
+use super::Codec;
+
+#[cfg(test)]
+mod tests;
 
 #[cfg(feature = "arbitrary")]
 use arbitrary::Arbitrary;
@@ -214,17 +219,17 @@ pub fn parse<'a, T: Arbitrary<'a>>(data: &'a [u8]) -> Option<T> {
 
 /// Target `binary_reassembly`, from fuzzer bytes.
 #[cfg(feature = "arbitrary")]
-pub fn binary_reassembly_bytes(data: &[u8]) {
+pub fn binary_reassembly_bytes(codec: &Codec, data: &[u8]) {
     if let Some(input) = parse::<ReassemblyInput>(data) {
-        binary_reassembly(&input);
+        binary_reassembly(codec, &input);
     }
 }
 
 /// Target `roundtrip`, from fuzzer bytes.
 #[cfg(feature = "arbitrary")]
-pub fn roundtrip_bytes(data: &[u8]) {
+pub fn roundtrip_bytes(codec: &Codec, data: &[u8]) {
     if let Some(input) = parse::<RoundtripInput>(data) {
-        roundtrip(&input);
+        roundtrip(codec, &input);
     }
 }
 
@@ -469,7 +474,7 @@ enum State {
 }
 
 /// Structured reassembly, checked against the model at every step.
-pub fn binary_reassembly(input: &ReassemblyInput) {
+pub fn binary_reassembly(codec: &Codec, input: &ReassemblyInput) {
     let limits = Limits {
         max_attachments: match input.max_attachments {
             0 => Limits::NODE.max_attachments,
@@ -492,7 +497,7 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
                     State::Pending { .. } => {
                         assert_eq!(result, Err(BinaryError::TextWhileReconstructing));
                     }
-                    State::Idle => match socketio::decode(&text, &limits) {
+                    State::Idle => match (codec.sio_decode)(&text, &limits) {
                         Err(e) => assert_eq!(result, Err(BinaryError::Packet(e))),
                         Ok(p) if p.kind.is_binary() => {
                             assert_eq!(result, Ok(None), "a binary header waits for attachments");
@@ -540,7 +545,7 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
                                 buffers,
                             };
                         } else {
-                            assert_eq!(result, reassembler::complete(header, &buffers).map(Some));
+                            assert_eq!(result, (codec.complete)(header, &buffers).map(Some));
                         }
                     }
                 }
@@ -561,7 +566,7 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
             }
         }
         match result {
-            Ok(Some(m)) => assert_message_round_trips(&m),
+            Ok(Some(m)) => assert_message_round_trips(codec, &m),
             Ok(None) => {}
             Err(e) => {
                 assert!(!e.node_message().is_empty());
@@ -572,14 +577,14 @@ pub fn binary_reassembly(input: &ReassemblyInput) {
 }
 
 /// A complete message re-encodes (attachments included) to frames that reassemble to itself.
-pub(crate) fn assert_message_round_trips(message: &Message) {
+pub(crate) fn assert_message_round_trips(codec: &Codec, message: &Message) {
     assert!(
         !message.kind.is_binary(),
         "a complete message is never BINARY_*"
     );
-    let encoded = message.encode();
+    let encoded = (codec.encode_message)(message);
     let mut again = Reassembler::new(Limits::UNLIMITED);
-    let mut out = again.push_text(&encoded.packet.encode());
+    let mut out = again.push_text(&(codec.sio_encode)(&encoded.packet));
     for a in &encoded.attachments {
         assert!(matches!(out, Ok(None)), "attachments still expected");
         out = again.push_binary(a);
@@ -592,61 +597,61 @@ pub(crate) fn assert_message_round_trips(message: &Message) {
 }
 
 /// Structured round trips of everything the crate encodes.
-pub fn roundtrip(input: &RoundtripInput) {
-    roundtrip_engine_v4(input);
-    roundtrip_engine_v3(input);
-    roundtrip_socket(&input.socket);
-    roundtrip_message(&input.message);
+pub fn roundtrip(codec: &Codec, input: &RoundtripInput) {
+    roundtrip_engine_v4(codec, input);
+    roundtrip_engine_v3(codec, input);
+    roundtrip_socket(codec, &input.socket);
+    roundtrip_message(codec, &input.message);
 }
 
-fn roundtrip_engine_v4(input: &RoundtripInput) {
+fn roundtrip_engine_v4(codec: &Codec, input: &RoundtripInput) {
     let packets: Vec<_> = input.engine.iter().map(|p| p.packet(true)).collect();
     for p in &packets {
-        let text = p.encode_polling();
+        let text = (codec.encode_polling)(p);
         assert_eq!(
-            engineio::decode_text(&text, &Limits::UNLIMITED).as_ref(),
+            (codec.decode_text)(&text, &Limits::UNLIMITED).as_ref(),
             Ok(p),
             "{text:?}"
         );
-        let again = match p.encode_ws() {
-            Frame::Text(t) => engineio::decode_text(&t, &Limits::UNLIMITED),
-            Frame::Binary(b) => engineio::decode_binary(&b, &Limits::UNLIMITED),
+        let again = match (codec.encode_ws)(p) {
+            Frame::Text(t) => (codec.decode_text)(&t, &Limits::UNLIMITED),
+            Frame::Binary(b) => (codec.decode_binary)(&b, &Limits::UNLIMITED),
         };
         assert_eq!(again.as_ref(), Ok(p), "WebSocket frame of {p:?}");
     }
     if !packets.is_empty() {
-        let body = engineio::encode_payload(&packets);
-        let decoded = engineio::decode_payload(body.as_bytes(), &Limits::UNLIMITED);
+        let body = (codec.encode_payload)(&packets);
+        let decoded = (codec.decode_payload)(body.as_bytes(), &Limits::UNLIMITED);
         assert_eq!(decoded.error, None, "{body:?}");
         assert_eq!(decoded.packets, packets);
     }
 }
 
-fn roundtrip_engine_v3(input: &RoundtripInput) {
+fn roundtrip_engine_v3(codec: &Codec, input: &RoundtripInput) {
     let packets: Vec<_> = input.engine.iter().map(|p| p.packet(false)).collect();
     for p in &packets {
-        let text = v3::encode_packet(p);
-        assert_eq!(v3::decode_packet(&text).as_ref(), Ok(p), "{text:?}");
-        let again = match v3::encode_ws(p) {
-            Frame::Text(t) => v3::decode_packet(&t),
-            Frame::Binary(b) => v3::decode_binary_frame(&b, &Limits::UNLIMITED),
+        let text = (codec.v3_encode_packet)(p);
+        assert_eq!((codec.v3_decode_packet)(&text).as_ref(), Ok(p), "{text:?}");
+        let again = match (codec.v3_encode_ws)(p) {
+            Frame::Text(t) => (codec.v3_decode_packet)(&t),
+            Frame::Binary(b) => (codec.v3_decode_binary_frame)(&b, &Limits::UNLIMITED),
         };
         assert_eq!(again.as_ref(), Ok(p), "v3 WebSocket frame of {p:?}");
     }
-    let body = v3::encode_payload(&packets);
-    let decoded = v3::decode_payload(&body, &Limits::UNLIMITED);
+    let body = (codec.v3_encode_payload)(&packets);
+    let decoded = (codec.v3_decode_payload)(&body, &Limits::UNLIMITED);
     assert_eq!(decoded.error, None, "{body:?}");
     assert_eq!(decoded.packets, packets);
-    let body = v3::encode_binary_payload(&packets);
-    let decoded = v3::decode_binary_payload(&body, &Limits::UNLIMITED);
+    let body = (codec.v3_encode_binary_payload)(&packets);
+    let decoded = (codec.v3_decode_binary_payload)(&body, &Limits::UNLIMITED);
     assert_eq!(decoded.error, None, "{body:?}");
     assert_eq!(decoded.packets, packets);
 }
 
-fn roundtrip_socket(input: &SocketPacketInput) {
+fn roundtrip_socket(codec: &Codec, input: &SocketPacketInput) {
     let p = input.packet();
-    let text = p.encode();
-    let decoded = socketio::decode(&text, &Limits::UNLIMITED);
+    let text = (codec.sio_encode)(&p);
+    let decoded = (codec.sio_decode)(&text, &Limits::UNLIMITED);
     assert_eq!(
         decoded.as_ref(),
         Ok(&p),
@@ -661,9 +666,9 @@ fn roundtrip_socket(input: &SocketPacketInput) {
     }
 }
 
-fn roundtrip_message(input: &MessageInput) {
+fn roundtrip_message(codec: &Codec, input: &MessageInput) {
     let message = input.message();
-    let encoded = message.encode();
+    let encoded = (codec.encode_message)(&message);
     let binaries = count_binaries(message.data.as_ref());
     assert_eq!(
         encoded.attachments.len(),
@@ -675,8 +680,8 @@ fn roundtrip_message(input: &MessageInput) {
         encoded.packet.attachments,
         (binaries > 0).then_some(binaries)
     );
-    let header = encoded.packet.encode();
-    let packet = socketio::decode(&header, &Limits::UNLIMITED);
+    let header = (codec.sio_encode)(&encoded.packet);
+    let packet = (codec.sio_decode)(&header, &Limits::UNLIMITED);
     assert_eq!(
         packet.as_ref(),
         Ok(&encoded.packet),
@@ -697,7 +702,7 @@ fn roundtrip_message(input: &MessageInput) {
         js_eq(&want, &got),
         "message view preserved\n  sent: {want}\n  got:  {got}"
     );
-    assert_message_round_trips(&back);
+    assert_message_round_trips(codec, &back);
 }
 
 fn count_binaries(v: Option<&Value>) -> usize {

@@ -263,4 +263,33 @@ mod tests {
         }
         assert!(Fault::ALL.len() >= 15);
     }
+
+    #[test]
+    fn a_fault_displays_as_its_name() {
+        // `sio-contract-server --fault NAME` and the self-tests' messages print it so.
+        assert_eq!(
+            Fault::PollingNoSeparator.to_string(),
+            "polling-no-separator"
+        );
+        assert_eq!(
+            format!("{}", Fault::RecoveryOffsetMissing),
+            "recovery-offset-missing"
+        );
+    }
+
+    #[cfg(feature = "faults")]
+    #[test]
+    fn try_arm_arms_the_fault_with_the_feature() {
+        let armed = Injected::try_arm(Fault::UpgradeNoNoop).expect("the feature arms faults");
+        assert_eq!(armed.armed(), Some(Fault::UpgradeNoNoop));
+        assert!(armed.is(Fault::UpgradeNoNoop));
+        assert!(!armed.is(Fault::PollingNoSeparator));
+    }
+
+    #[cfg(not(feature = "faults"))]
+    #[test]
+    fn try_arm_refuses_without_the_feature() {
+        assert_eq!(Injected::try_arm(Fault::UpgradeNoNoop), None);
+        assert_eq!(Injected::NONE.armed(), None);
+    }
 }

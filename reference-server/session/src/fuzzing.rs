@@ -43,9 +43,12 @@ use sio_protocol::engineio::{self, Data, v3};
 
 use crate::fault::Injected;
 use crate::{
-    Event, Framing, HttpReply, Output, PostBody, RequestId, Session, SessionConfig, SharedMessage,
-    WsEnd, WsId, WsMessage,
+    CloseReason, Event, Framing, HttpReply, Output, PostBody, RequestId, Session, SessionConfig,
+    SharedMessage, WsEnd, WsId, WsMessage,
 };
+
+#[cfg(test)]
+mod tests;
 
 /// The heartbeat the fuzzed sessions run with (the contract's timings).
 const PING_INTERVAL: Duration = Duration::from_millis(300);
@@ -207,22 +210,37 @@ impl DataInput {
     }
 }
 
-/// Target `session`: fuzzer bytes → [`SessionInput`] → [`session`].
-pub fn session_bytes(data: &[u8]) {
-    if let Ok(input) = SessionInput::arbitrary_take_rest(Unstructured::new(data)) {
-        session(&input);
-    }
+/// What a run went through, once every invariant held: so that a test (and the explain tool)
+/// can tell a harness that drove the session from one that did nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Outputs the harness carried out and checked.
+    pub outputs: usize,
+    /// Polling replies it decoded.
+    pub payloads: usize,
+    /// Why the session closed (`None`: it is still open, which only an upgrade that left no
+    /// heartbeat timer allows; module docs).
+    pub close: Option<CloseReason>,
+}
+
+/// Target `session`: fuzzer bytes → [`SessionInput`] → [`session`] (`None`: the bytes make no
+/// input).
+pub fn session_bytes(data: &[u8]) -> Option<Outcome> {
+    let input = SessionInput::arbitrary_take_rest(Unstructured::new(data)).ok()?;
+    Some(session(&input))
 }
 
 /// Runs `input` against one session and checks the invariants of the module docs.
-pub fn session(input: &SessionInput) {
-    Harness::new(input, Injected::NONE).run(&input.steps);
+pub fn session(input: &SessionInput) -> Outcome {
+    session_with_fault(input, Injected::NONE)
 }
 
 /// [`session`] on a session with an injected fault (armed with [`Injected::fault`], feature
 /// `faults`): the tests check that the invariants catch the session faults they are about.
-pub fn session_with_fault(input: &SessionInput, fault: Injected) {
-    Harness::new(input, fault).run(&input.steps);
+pub fn session_with_fault(input: &SessionInput, fault: Injected) -> Outcome {
+    let mut harness = Harness::new(input, fault);
+    harness.run(&input.steps);
+    harness.outcome
 }
 
 /// A WebSocket the adapter model holds.
@@ -261,6 +279,11 @@ struct Harness {
     sent: usize,
     client_inputs: usize,
     posts_taken: usize,
+    /// [`MAX_OUTPUTS_PER_STEP`] and [`MAX_TIMER_ROUNDS`] (fields, so that a test can show that
+    /// the loop guards count).
+    max_outputs_per_step: usize,
+    max_timer_rounds: usize,
+    outcome: Outcome,
 }
 
 impl Harness {
@@ -309,6 +332,9 @@ impl Harness {
             sent: 0,
             client_inputs: 0,
             posts_taken: 0,
+            max_outputs_per_step: MAX_OUTPUTS_PER_STEP,
+            max_timer_rounds: MAX_TIMER_ROUNDS,
+            outcome: Outcome::default(),
         };
         match first {
             Some(req) => {
@@ -529,7 +555,7 @@ impl Harness {
         while let Some(wakeup) = self.session.next_wakeup().filter(|w| w.earliest <= until) {
             rounds += 1;
             assert!(
-                rounds <= MAX_TIMER_ROUNDS,
+                rounds <= self.max_timer_rounds,
                 "timers keep firing: {rounds} rounds before {:?}",
                 until - self.start
             );
@@ -551,7 +577,8 @@ impl Harness {
         let mut n = 0;
         while let Some(output) = self.session.poll_output() {
             n += 1;
-            assert!(n <= MAX_OUTPUTS_PER_STEP, "outputs do not end");
+            assert!(n <= self.max_outputs_per_step, "outputs do not end");
+            self.outcome.outputs += 1;
             self.carry_out(output);
         }
     }
@@ -589,9 +616,10 @@ impl Harness {
                 assert!(!s.closed_by_server, "{ws:?} closed twice");
                 s.closed_by_server = true;
             }
-            Output::Event(Event::Close { .. }) => {
+            Output::Event(Event::Close { reason, .. }) => {
                 assert!(!self.closed, "a second Close event");
                 self.closed = true;
+                self.outcome.close = Some(reason);
             }
             Output::Event(Event::Message(_)) => {
                 assert!(!self.closed, "a message after the Close event");
@@ -611,9 +639,10 @@ impl Harness {
     }
 
     /// A polling reply the client will decode must decode cleanly.
-    fn check_reply(&self, reply: &HttpReply) {
+    fn check_reply(&mut self, reply: &HttpReply) {
         match reply {
             HttpReply::Payload(text) => {
+                self.outcome.payloads += 1;
                 let decoded = if self.v3 {
                     v3::decode_payload(text, &Limits::UNLIMITED)
                 } else {
@@ -626,6 +655,7 @@ impl Harness {
                 assert!(!decoded.packets.is_empty(), "an empty polling payload");
             }
             HttpReply::BinaryPayload(bytes) => {
+                self.outcome.payloads += 1;
                 assert!(self.v3, "an XHR2 payload on a v4 session");
                 let decoded = v3::decode_binary_payload(bytes, &Limits::UNLIMITED);
                 assert_eq!(decoded.error, None, "the server wrote a bad XHR2 payload");

@@ -185,3 +185,40 @@ impl Heartbeat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_millis(300);
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    #[test]
+    fn a_heartbeat_caps_its_own_slack_at_a_quarter_of_the_interval() {
+        // The session passes a capped slack already; the heartbeat does not rely on it.
+        let t0 = Instant::now();
+        let mut h = Heartbeat::start(t0, INTERVAL, TIMEOUT, Duration::from_millis(200));
+        assert_eq!(h.next_earliest(), Some(t0 + Duration::from_millis(225)));
+        assert!(!h.ping_due(t0 + Duration::from_millis(224)));
+        assert!(h.ping_due(t0 + Duration::from_millis(225)));
+    }
+
+    #[test]
+    fn stopping_clears_both_timers_as_nodes_on_close_does() {
+        // engine.io 6.6.12 `onClose`: `clearTimeout(this.pingIntervalTimer)` and
+        // `clearTimeout(this.pingTimeoutTimer)`.
+        let t0 = Instant::now();
+        let mut h = Heartbeat::start(t0, INTERVAL, TIMEOUT, Duration::ZERO);
+        assert!(h.ping_due(t0 + INTERVAL));
+        h.on_pong(t0 + INTERVAL);
+        assert!(h.ping_due(t0 + 2 * INTERVAL));
+        assert!(h.next_deadline().is_some());
+        h.stop();
+        assert_eq!(h.next_deadline(), None);
+        assert_eq!(h.next_earliest(), None);
+        let mut v3 = Heartbeat::start_v3(t0, INTERVAL, TIMEOUT);
+        assert!(v3.next_deadline().is_some());
+        v3.stop();
+        assert_eq!(v3.next_deadline(), None);
+    }
+}

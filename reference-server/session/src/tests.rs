@@ -1181,3 +1181,51 @@ fn transport_names_and_close_reasons_are_nodes() {
         assert_eq!(reason.as_str(), node);
     }
 }
+
+#[test]
+fn is_upgrading_from_the_new_websocket_until_it_completes_or_fails() {
+    let mut h = Harness::polling();
+    assert!(!h.s.is_upgrading());
+    h.s.ws_upgrade_request(h.at(1), WsId(9));
+    assert!(
+        h.s.is_upgrading(),
+        "a WebSocket with the sid starts an upgrade"
+    );
+    h.ws(2, 9, "2probe");
+    assert!(h.s.is_upgrading());
+    h.ws(3, 9, "5");
+    assert!(!h.s.is_upgrading(), "the upgrade completed");
+    // One that the client abandons is no longer under way either.
+    let mut h = Harness::polling();
+    h.s.ws_upgrade_request(h.at(1), WsId(9));
+    h.ws(2, 9, "4not a probe");
+    assert!(!h.s.is_upgrading());
+}
+
+#[test]
+fn a_closed_session_keeps_no_heartbeat_timer() {
+    // engine.io 6.6.12 `onClose` clears `pingIntervalTimer` and `pingTimeoutTimer`.
+    let mut h = Harness::polling();
+    assert!(h.s.heartbeat.next_deadline().is_some());
+    h.get(5, 1);
+    h.s.close(h.at(10));
+    h.drain();
+    assert!(h.s.is_closed());
+    assert_eq!(h.s.heartbeat.next_deadline(), None);
+}
+
+#[cfg(feature = "faults")]
+#[test]
+fn the_upgrade_no_noop_fault_keeps_the_held_get_through_the_probe() {
+    let faulty = cfg().with_fault(crate::fault::Injected::fault(Some(
+        crate::fault::Fault::UpgradeNoNoop,
+    )));
+    let mut h = Harness::polling_with(faulty);
+    assert_eq!(h.get(10, 1), vec![]);
+    h.s.ws_upgrade_request(h.at(20), WsId(9));
+    assert_eq!(h.ws(30, 9, "2probe"), vec![text(9, "3probe")]);
+    // Without the fault the GET gets "6" at 130 (upgrade_probe_noop_switch_and_flush).
+    h.advance(250);
+    assert_eq!(h.drain(), vec![], "the held GET is never released");
+    assert!(h.s.has_held_get());
+}

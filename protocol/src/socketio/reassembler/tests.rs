@@ -180,19 +180,19 @@ mod properties {
 
         #[test]
         fn socket_packet_decoder_never_panics_and_is_stable(s in "[0-9 /,a-z\\-\\[\\]{}\":.]{0,24}") {
-            crate::fuzzing::socket_packet(&s);
+            crate::fuzzing::socket_packet(&crate::fuzzing::Codec::OURS, &s);
         }
 
         #[test]
         fn engine_payload_decoder_is_stable(s in proptest::collection::vec(any::<u8>(), 0..32)) {
-            crate::fuzzing::engine_payload(&s);
-            crate::fuzzing::v3_binary_payload(&s);
-            crate::fuzzing::reassembler(&s);
+            crate::fuzzing::engine_payload(&crate::fuzzing::Codec::OURS, &s);
+            crate::fuzzing::v3_binary_payload(&crate::fuzzing::Codec::OURS, &s);
+            crate::fuzzing::reassembler(&crate::fuzzing::Codec::OURS, &s);
         }
 
         #[test]
         fn v3_payload_decoder_is_stable(s in "[0-9:b4a€😀]{0,16}") {
-            crate::fuzzing::v3_payload(&s);
+            crate::fuzzing::v3_payload(&crate::fuzzing::Codec::OURS, &s);
         }
     }
 }
