@@ -358,7 +358,11 @@ fn msgpack_matches_notepack_on_transcript_bodies_and_their_mutations() {
     use sio_protocol::adapter::{MsgpackError, msgpack};
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let node_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node");
+    // `SIO_NODE_DIR`: the checkout's fixtures/node when this crate is built from a copy without
+    // the ignored node_modules (cargo-mutants' scratch tree; `cargo xtask mutants` sets it).
+    let node_dir = std::env::var_os("SIO_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/node"));
     assert!(
         node_dir.join("node_modules/notepack.io").exists(),
         "run `npm ci` in fixtures/node first (the differential check needs the pinned notepack.io)"

@@ -135,6 +135,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // large, and a running fuzzer deletes corpus files while cargo-mutants copies them
         // (which fails the whole run).
         command.args(["--gitignore", "true"]);
+        // ...which leaves out fixtures/node/node_modules: the protocol's differential test
+        // against notepack.io finds the checkout's packages through this instead.
+        command.env("SIO_NODE_DIR", workspace::node_dir());
         for feature in features {
             command.args(["--features", feature]);
         }
