@@ -119,8 +119,10 @@ async fn expect_fresh(ws: &mut Ws, old: &Session, auth: &str) -> CaseResult {
     Ok(())
 }
 
-/// CONNECT with `{pid, offset}` on a new WebSocket; the caller reads what follows.
+/// CONNECT with `{pid, offset}` on a new WebSocket, after the pause a client makes; the caller
+/// reads what follows.
 async fn reconnect(cx: &mut Ctx, n: &str, pid: &str, offset: &str) -> Result<Ws, Failure> {
+    pause_before_reconnect(cx).await;
     let (ws, _) = open_ws(cx).await?;
     ws.send(&format!("40{n}{}", restore(pid, offset))).await?;
     Ok(ws)

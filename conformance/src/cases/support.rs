@@ -497,3 +497,18 @@ pub async fn marker(ws: &mut Ws, nsp: &str, tag: &str) -> CaseResult {
     .await?;
     Ok(())
 }
+
+/// How long a recovery case waits after its client's connection ended before it reconnects.
+/// A real client waits longer (socket.io-client's `reconnectionDelay`, 1000 ms, randomized);
+/// without a wait, a loaded server may not have seen the old connection end yet, so it has no
+/// session to restore, and a correct server would fail for the runner's haste.
+pub const RECONNECT_PAUSE_MS: u64 = 100;
+
+/// The pause before a recovery reconnect ([`RECONNECT_PAUSE_MS`]).
+pub async fn pause_before_reconnect(cx: &Ctx) {
+    cx.pause(
+        RECONNECT_PAUSE_MS,
+        "before reconnecting, as a client waits, so the server has seen the old connection end",
+    )
+    .await;
+}

@@ -44,6 +44,7 @@ pub async fn play(cx: &mut Ctx, t: &Transcript) -> CaseResult {
         ws: BTreeMap::new(),
         in_flight: Vec::new(),
         burst_open: false,
+        recovery,
     };
     let result = player.run(cx, t).await;
     for (_, ws) in std::mem::take(&mut player.ws) {
@@ -82,6 +83,8 @@ struct Player {
     in_flight: Vec<InFlight>,
     /// Whether the previous record queued a frame that goes out with this record's frame.
     burst_open: bool,
+    /// A transcript of the recovery server: the client's reconnects follow a pause.
+    recovery: bool,
 }
 
 fn describe(r: &Record) -> String {
@@ -257,6 +260,9 @@ impl Player {
                     } else {
                         let code = (c.code != 1005).then_some(c.code);
                         self.open_ws(c.ws, &step)?.close(code).await?;
+                    }
+                    if self.recovery {
+                        crate::cases::support::pause_before_reconnect(cx).await;
                     }
                 }
                 Record::WsClose(c) => self.expect_close(cx, &step, c.ws, c.code).await?,
