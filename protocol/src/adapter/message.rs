@@ -619,7 +619,36 @@ impl Response {
 
 #[cfg(test)]
 mod tests {
-    use super::RequestType;
+    use super::{RequestType, Response};
+    use crate::adapter::msgpack::{self, Value};
+
+    #[test]
+    fn a_msgpack_response_is_a_broadcast_ack_only_with_type_9() {
+        // Only BROADCAST_ACK travels as msgpack; any other msgpack response is read as its JSON
+        // shape (a receiver looks at the first byte only).
+        let body = |kind: f64| {
+            msgpack::encode(&Value::Map(vec![
+                ("type".into(), Value::Number(kind)),
+                ("requestId".into(), Value::Str("r".into())),
+                ("clientCount".into(), Value::Number(2.0)),
+                ("packet".into(), Value::Number(1.0)),
+            ]))
+        };
+        assert_eq!(
+            Response::decode(&body(8.0)).unwrap(),
+            Response::BroadcastClientCount {
+                request_id: "r".into(),
+                client_count: 2
+            }
+        );
+        assert_eq!(
+            Response::decode(&body(9.0)).unwrap(),
+            Response::BroadcastAck {
+                request_id: "r".into(),
+                packet: Value::Number(1.0)
+            }
+        );
+    }
 
     #[test]
     fn request_types_keep_the_adapters_numbers() {

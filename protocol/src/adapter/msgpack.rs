@@ -400,6 +400,49 @@ mod tests {
         assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(MsgpackError::TooDeep));
     }
 
+    #[test]
+    fn nesting_through_arrays_counts_toward_max_depth() {
+        // `n` one-element arrays, each holding the next; innermost nil at depth n.
+        let nested = |n: usize| {
+            let mut bytes = vec![0x91; n];
+            bytes.push(0xc0);
+            bytes
+        };
+        assert!(decode(&nested(MAX_DEPTH)).is_ok());
+        assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(MsgpackError::TooDeep));
+    }
+
+    /// What notepack.io 3.0.1's decode gives for each (fixtures/node/cluster/notepack-diff.mjs,
+    /// one hex line each: `{"$undefined":true}`, `[0,<aabb>]`, a Date, `[5,<cc>]`, `[5,<aabb>]`,
+    /// `[7,<cc>]`).
+    #[test]
+    fn extensions_decode_as_notepack_hands_them_on() {
+        let ext = |kind: f64, data: &[u8]| {
+            Ok(Value::Array(vec![
+                Value::Number(kind),
+                Value::Bin(data.to_vec()),
+            ]))
+        };
+        // fixext 1 of type 0 is notepack's undefined; type 0 with two bytes is an extension.
+        assert_eq!(decode(&[0xd4, 0x00, 0x00]), Ok(Value::Undefined));
+        assert_eq!(decode(&[0xd5, 0x00, 0xaa, 0xbb]), ext(0.0, &[0xaa, 0xbb]));
+        // Type -1, a timestamp (a Date in notepack), kept as its raw data.
+        assert_eq!(
+            decode(&[0xd6, 0xff, 0, 0, 0, 1]),
+            Ok(Value::Timestamp(vec![0, 0, 0, 1]))
+        );
+        // ext 8, 16 and 32: one, two and four bytes of length.
+        assert_eq!(decode(&[0xc7, 0x01, 0x05, 0xcc]), ext(5.0, &[0xcc]));
+        assert_eq!(
+            decode(&[0xc8, 0x00, 0x02, 0x05, 0xaa, 0xbb]),
+            ext(5.0, &[0xaa, 0xbb])
+        );
+        assert_eq!(
+            decode(&[0xc9, 0x00, 0x00, 0x00, 0x01, 0x07, 0xcc]),
+            ext(7.0, &[0xcc])
+        );
+    }
+
     fn hex(value: Value) -> String {
         encode(&value).iter().map(|b| format!("{b:02x}")).collect()
     }

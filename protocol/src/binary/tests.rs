@@ -152,3 +152,21 @@ fn parsed_objects_take_javascripts_key_order() {
     let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(keys, ["0", "1", "4294967294", "b", "01", "4294967295"]);
 }
+
+/// `JSON.parse('{"a":1,"b":2,"a":3}')`: the repeated key keeps its first place and takes its
+/// last value.
+#[test]
+fn a_repeated_key_keeps_its_place_and_takes_its_last_value() {
+    let obj = js_object(vec![
+        ("a".into(), Value::Number(1.0)),
+        ("b".into(), Value::Number(2.0)),
+        ("a".into(), Value::Number(3.0)),
+    ]);
+    assert_eq!(
+        obj,
+        Value::Object(vec![
+            ("a".into(), Value::Number(3.0)),
+            ("b".into(), Value::Number(2.0)),
+        ])
+    );
+}

@@ -42,3 +42,30 @@ pub fn adapter_message(data: &[u8]) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::settles;
+
+    #[test]
+    #[should_panic(expected = "does not decode")]
+    fn an_encoding_we_cannot_read_back_fires() {
+        // Decodes only [1]; encodes everything as [2].
+        let decode = |b: &[u8]| if b == [1] { Ok(1u8) } else { Err(()) };
+        settles("broken", &[1], decode, |_: &u8| vec![2]);
+    }
+
+    #[test]
+    #[should_panic(expected = "re-encoding does not settle")]
+    fn an_encoding_that_keeps_changing_fires() {
+        // Each round trip adds a byte.
+        let decode = |b: &[u8]| Ok::<usize, ()>(b.len());
+        settles("growing", &[0], decode, |n: &usize| vec![0; n + 1]);
+    }
+
+    #[test]
+    fn a_settled_encoding_passes() {
+        let decode = |b: &[u8]| Ok::<Vec<u8>, ()>(b.to_vec());
+        settles("identity", &[1, 2, 3], decode, |v: &Vec<u8>| v.clone());
+    }
+}
