@@ -149,6 +149,23 @@ impl RedisAdapter {
         &self.uid
     }
 
+    /// `socketsJoin` (`join`) or `socketsLeave` for every node: a REMOTE_JOIN / REMOTE_LEAVE
+    /// request; this node applies it too when it comes back from Redis, as Node's adapter does.
+    fn publish_membership(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+        join: bool,
+    ) -> BoxFuture<'static, ()> {
+        self.publish_request(&Request::Membership {
+            uid: self.uid.clone(),
+            join,
+            opts: selector_of(opts),
+            rooms: rooms.to_vec(),
+        });
+        Box::pin(async {})
+    }
+
     fn publish_request(&self, request: &Request) {
         self.link.publish(self.channels.request(), request.encode());
     }
@@ -714,26 +731,14 @@ impl Adapter for RedisAdapter {
         if opts.flags.local {
             return self.local.add_sockets(opts, rooms);
         }
-        self.publish_request(&Request::Membership {
-            uid: self.uid.clone(),
-            join: true,
-            opts: selector_of(opts),
-            rooms: rooms.to_vec(),
-        });
-        Box::pin(async {})
+        self.publish_membership(opts, rooms, true)
     }
 
     fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) -> BoxFuture<'static, ()> {
         if opts.flags.local {
             return self.local.del_sockets(opts, rooms);
         }
-        self.publish_request(&Request::Membership {
-            uid: self.uid.clone(),
-            join: false,
-            opts: selector_of(opts),
-            rooms: rooms.to_vec(),
-        });
-        Box::pin(async {})
+        self.publish_membership(opts, rooms, false)
     }
 
     fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) -> BoxFuture<'static, ()> {
