@@ -11,10 +11,7 @@ pub mod redis;
 pub mod serve;
 pub mod slow_link;
 
-pub use node::{
-    Harness, NodeCluster, node_dir, start_node, start_node_cluster, start_node_harness,
-    start_node_with,
-};
+pub use node::{Harness, node_dir, start_node, start_node_harness, start_node_with};
 pub use redis::RedisServer;
 pub use serve::{serve_here, serve_on_own_runtime, serve_router};
 pub use slow_link::slow_link;

@@ -1,6 +1,5 @@
 //! The pinned Node processes of `fixtures/node` (the oracle harness and the servers in
-//! `targets/`), started on an ephemeral port of 127.0.0.1 and killed with their handle; and a
-//! Node cluster on its own redis-server (`cluster/serve.mjs`), stopped with its handle.
+//! `targets/`), started on an ephemeral port of 127.0.0.1 and killed with their handle.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -83,84 +82,6 @@ pub fn start_node_with(args: &[&str], env: &[(&str, &str)]) -> Option<(Harness, 
     let (v, _stderr) = listening_line(&mut child, args);
     let url = v["listening"].as_str().expect("listening URL").to_string();
     Some((Harness(child), url))
-}
-
-/// A Node cluster of contract servers on one redis-server (`fixtures/node/cluster/serve.mjs`,
-/// fixtures/CONTRACT.md §7), in a process group of its own: dropping it asks the cluster to stop
-/// (SIGTERM: the nodes, then its Redis), and kills the whole group if that takes too long.
-pub struct NodeCluster {
-    child: Child,
-    /// Every node's URL, in start order.
-    pub urls: Vec<String>,
-    /// The Redis the nodes share (`redis://127.0.0.1:PORT`).
-    pub redis: String,
-}
-
-impl Drop for NodeCluster {
-    fn drop(&mut self) {
-        let group = self.child.id() as i32;
-        // SAFETY: kill(2) on the group this handle made (the child leads it); no memory involved.
-        unsafe { libc::kill(-group, libc::SIGTERM) };
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // SAFETY: as above; whatever of the group is left (a node that ignored SIGTERM).
-        unsafe { libc::kill(-group, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `node cluster/serve.mjs --nodes N [--redis URL]` and waits for its listening line.
-/// `None`, with a SKIPPED line, when `node` or `redis-server` is missing (a failure in CI).
-pub fn start_node_cluster(nodes: usize, redis: Option<&str>) -> Option<NodeCluster> {
-    let redis_server =
-        std::env::var("REDIS_SERVER").unwrap_or_else(|_| "/usr/bin/redis-server".into());
-    let missing = if Command::new("node").arg("--version").output().is_err() {
-        Some("`node` is not on the PATH".to_string())
-    } else if redis.is_none() && !std::path::Path::new(&redis_server).exists() {
-        Some(format!(
-            "{redis_server} is missing (apt-get install redis-server)"
-        ))
-    } else {
-        None
-    };
-    if let Some(missing) = missing {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the Node cluster, but {missing}"
-        );
-        eprintln!("SKIPPED: {missing}; the Node cluster cannot be started");
-        return None;
-    }
-    let nodes = nodes.to_string();
-    let mut args = vec!["cluster/serve.mjs", "--nodes", nodes.as_str()];
-    if let Some(redis) = redis {
-        args.extend(["--redis", redis]);
-    }
-    let mut command = Command::new("node");
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    command
-        .args(&args)
-        .current_dir(node_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(Stdio::null());
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting node {args:?}: {e}"));
-    let (v, _stderr) = listening_line(&mut child, &args);
-    let urls = v["listening"]
-        .as_array()
-        .expect("listening URLs")
-        .iter()
-        .map(|u| u.as_str().expect("a URL").to_string())
-        .collect();
-    let redis = v["redis"].as_str().expect("the Redis URL").to_string();
-    Some(NodeCluster { child, urls, redis })
 }
 
 /// Reads a started process's one `{"listening":…}` line (bounded by [`START_TIMEOUT`]); fails
