@@ -79,15 +79,14 @@ pub fn start_node_with(args: &[&str], env: &[(&str, &str)]) -> Option<(Harness, 
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("starting node {args:?} {env:?}: {e}"));
-    let (v, _stderr) = listening_line(&mut child, args);
+    let v = listening_line(&mut child, args);
     let url = v["listening"].as_str().expect("listening URL").to_string();
     Some((Harness(child), url))
 }
 
 /// Reads a started process's one `{"listening":…}` line (bounded by [`START_TIMEOUT`]); fails
-/// the test with what it wrote on stderr when there is none. Returns the line and the
-/// process's stderr, read on to the end on a thread of its own.
-fn listening_line(child: &mut Child, what: &[&str]) -> (serde_json::Value, mpsc::Receiver<String>) {
+/// the test with what it wrote on stderr when there is none.
+fn listening_line(child: &mut Child, what: &[&str]) -> serde_json::Value {
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = drain(child.stderr.take().expect("piped stderr"));
     let (tx, rx) = mpsc::channel();
@@ -98,7 +97,7 @@ fn listening_line(child: &mut Child, what: &[&str]) -> (serde_json::Value, mpsc:
     });
     let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
     match serde_json::from_str::<serde_json::Value>(line.trim()) {
-        Ok(v) => (v, stderr),
+        Ok(v) => v,
         Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
