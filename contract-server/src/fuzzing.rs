@@ -22,11 +22,16 @@
 //! - no unbounded growth: after that, the runtime holds no task beyond the engines' own (a
 //!   timer driver each; none once the server is dropped), no engine holds a session, and no
 //!   namespace of the Socket.IO servers holds a socket (a socket left behind keeps its namespace
-//!   and handlers alive, and they keep it: a leak no drop can end).
+//!   and handlers alive, and they keep it: a leak no drop can end);
+//! - nothing outlives the server: once the runtime is dropped, with whatever tasks it still held
+//!   (a sleeping ack timeout, say), no socket seen during the run is alive (a socket and a
+//!   callback holding each other would be). LeakSanitizer sees that too, but only at the end of
+//!   a process and not under `cargo test`.
 //!
 //! The engines run with heartbeats of a few milliseconds (the contract's are 300 + 200 ms), so
 //! that a session whose client vanished ends quickly; everything else is the contract's.
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -34,7 +39,7 @@ use std::time::{Duration, Instant};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use sio_reference_server::EngineConfig;
-use sio_reference_server::socketio::SocketIo;
+use sio_reference_server::socketio::{SocketIo, WeakSocket};
 use tokio::io::{DuplexStream, ReadBuf};
 use tokio::task::JoinSet;
 
@@ -76,10 +81,24 @@ pub fn front(input: &[u8]) {
         .enable_time()
         .build()
         .expect("a current-thread runtime");
-    runtime.block_on(drive(input));
+    let seen = runtime.block_on(drive(input));
+    drop(runtime);
+    let kept: Vec<&str> = seen
+        .iter()
+        .filter(|(_, socket)| socket.upgrade().is_some())
+        .map(|((nsp, _), _)| nsp.as_str())
+        .collect();
+    assert!(
+        kept.is_empty(),
+        "{} socket(s) outlived the server and its runtime, in {kept:?}",
+        kept.len()
+    );
 }
 
-async fn drive(input: &[u8]) {
+/// Every socket seen in a namespace during a run, by namespace and id.
+type SeenSockets = HashMap<(String, String), WeakSocket>;
+
+async fn drive(input: &[u8]) -> SeenSockets {
     let mut contract = Some(crate::build_tuned(
         fuzz_engine(crate::echo_config()),
         &fuzz_engine,
@@ -91,6 +110,7 @@ async fn drive(input: &[u8]) {
     // Kept past a `D` step: only to count the sockets left in their namespaces.
     let socket_io = contract.as_ref().map(|c| c.socket_io.clone());
     let mut baseline = ENGINES;
+    let mut seen = SeenSockets::new();
     let mut connections = JoinSet::new();
     let mut clients: Vec<Client> = Vec::new();
     let mut current = 0;
@@ -117,6 +137,9 @@ async fn drive(input: &[u8]) {
             _ => write(&mut clients[current], &substitute(chunk, &sid)),
         }
         settle().await;
+        for io in socket_io.iter().flatten() {
+            remember_sockets(io, &mut seen);
+        }
         for client in &mut clients {
             if let Some(found) = read_available(client) {
                 sid = found;
@@ -140,7 +163,7 @@ async fn drive(input: &[u8]) {
             .num_alive_tasks();
         let sockets: usize = socket_io.iter().flatten().map(socket_count).sum();
         if connections.is_empty() && sessions == 0 && tasks <= baseline && sockets == 0 {
-            break;
+            return seen;
         }
         assert!(
             started.elapsed() < END_BOUND,
@@ -149,6 +172,16 @@ async fn drive(input: &[u8]) {
             connections.len()
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Adds the sockets now in `io`'s namespaces to `seen`.
+fn remember_sockets(io: &SocketIo, seen: &mut SeenSockets) {
+    for nsp in io.namespaces() {
+        for socket in nsp.sockets() {
+            seen.entry((nsp.name().to_owned(), socket.id().to_owned()))
+                .or_insert_with(|| socket.downgrade());
+        }
     }
 }
 

@@ -289,7 +289,7 @@ fn emit_with_ack(socket: Socket, args: Vec<Value>, ack: Option<AckSender>) {
         _ => Vec::new(),
     };
     let timeout = match field(spec, "timeout") {
-        Some(Value::Number(ms)) if ms.is_finite() => ms.max(0.0),
+        Some(Value::Number(ms)) => node_timer_delay(*ms),
         _ => 500.0,
     };
     let Some(Value::String(event)) = field(spec, "event") else {
@@ -307,6 +307,17 @@ fn emit_with_ack(socket: Socket, args: Vec<Value>, ack: Option<AckSender>) {
         });
     if let (Ok(()), Some(ack)) = (sent, ack) {
         ack.send(Vec::new());
+    }
+}
+
+/// The delay Node's `setTimeout(fn, ms)` waits, in milliseconds: a delay below 1 or above
+/// 2^31 − 1 (or not a number) becomes 1.
+fn node_timer_delay(ms: f64) -> f64 {
+    const TIMEOUT_MAX: f64 = 2_147_483_647.0;
+    if (1.0..=TIMEOUT_MAX).contains(&ms) {
+        ms
+    } else {
+        1.0
     }
 }
 

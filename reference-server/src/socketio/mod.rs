@@ -61,7 +61,9 @@ pub use namespace::{
     Namespace, NamespacePredicate, ParentNamespace, ServerSideHandler, WeakNamespace,
 };
 pub use recovery::RecoveryConfig;
-pub use socket::{AsyncEventMiddleware, ErrorHook, EventMiddleware, Handshake, ListenerId, Socket};
+pub use socket::{
+    AsyncEventMiddleware, ErrorHook, EventMiddleware, Handshake, ListenerId, Socket, WeakSocket,
+};
 pub use types::{AckError, ConnectError, DisconnectReason, EmitError, Room, SocketId};
 
 use crate::config::EngineConfig;

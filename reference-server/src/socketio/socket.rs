@@ -125,7 +125,9 @@ pub(crate) struct SocketInner {
     listeners: RwLock<Option<Box<Listeners>>>,
     disconnecting: RwLock<Vec<DisconnectHandler>>,
     disconnect: RwLock<Vec<DisconnectHandler>>,
-    acks: Mutex<HashMap<u64, AckCallback>>,
+    /// The callbacks waiting for the client's answer, by ack id, until the answer, their
+    /// timeout or the socket's close.
+    acks: Mutex<HashMap<u64, PendingAck>>,
     connected: AtomicBool,
     closed: AtomicBool,
     recovered: bool,
@@ -134,6 +136,26 @@ pub(crate) struct SocketInner {
 /// A socket (cheap to clone).
 #[derive(Clone)]
 pub struct Socket(Arc<SocketInner>);
+
+/// A handle to a socket that does not keep it alive: for what the socket itself holds (its
+/// handlers, its ack callbacks), which would otherwise keep it, and itself, for ever.
+#[derive(Clone)]
+pub struct WeakSocket(std::sync::Weak<SocketInner>);
+
+impl WeakSocket {
+    /// The socket, while anything else holds it.
+    pub fn upgrade(&self) -> Option<Socket> {
+        self.0.upgrade().map(Socket)
+    }
+}
+
+/// One callback waiting for its answer. The slot is shared with the callback's timeout task,
+/// if it has one, so that the socket's table can let go of it on close while the timeout still
+/// fires (Node keeps a closed socket's acks and fires their timeouts). A callback that captures
+/// its own socket (as most do, to answer on it) would otherwise keep the socket alive through
+/// the socket's own table: dropped with a runtime that never ran the timeout, the two would
+/// leak each other.
+type PendingAck = Arc<Mutex<Option<AckCallback>>>;
 
 impl std::fmt::Debug for Socket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -417,6 +439,11 @@ impl Socket {
         self.emit_inner(event, args, None, None, false)
     }
 
+    /// A handle that does not keep the socket alive (see [`WeakSocket`]).
+    pub fn downgrade(&self) -> WeakSocket {
+        WeakSocket(Arc::downgrade(&self.0))
+    }
+
     /// Emits with an ack callback and no timeout.
     pub fn emit_with_ack(
         &self,
@@ -495,22 +522,47 @@ impl Socket {
     /// (Node: `socket.acks.delete(packetId)` on every socket of the namespace), so that a late
     /// answer finds nothing and the callback does not wait for the socket's end.
     pub(crate) fn forget_ack(&self, id: u64) {
-        let cb = lock(&self.0.acks).remove(&id);
+        let cb = self.take_ack(id);
         drop(cb);
     }
 
     fn register_ack(&self, id: u64, cb: AckCallback, timeout: Option<Duration>) {
-        lock(&self.0.acks).insert(id, cb);
-        if let Some(t) = timeout {
-            let socket = self.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(t).await;
-                let cb = lock(&socket.0.acks).remove(&id);
-                if let Some(mut cb) = cb {
-                    cb(Err(AckError::Timeout));
+        let pending: PendingAck = Arc::new(Mutex::new(Some(cb)));
+        lock(&self.0.acks).insert(id, pending.clone());
+        let Some(t) = timeout else { return };
+        // The task holds the slot and only a weak handle on the socket: if the runtime drops
+        // the task unrun, nothing it held keeps the socket.
+        let socket = Arc::downgrade(&self.0);
+        tokio::spawn(async move {
+            tokio::time::sleep(t).await;
+            let cb = lock(&pending).take();
+            if let Some(inner) = socket.upgrade() {
+                let mut acks = lock(&inner.acks);
+                if acks.get(&id).is_some_and(|p| Arc::ptr_eq(p, &pending)) {
+                    acks.remove(&id);
                 }
-            });
-        }
+            }
+            if let Some(mut cb) = cb {
+                cb(Err(AckError::Timeout));
+            }
+        });
+    }
+
+    /// Takes the callback waiting for ack id `id` out of the table.
+    fn take_ack(&self, id: u64) -> Option<AckCallback> {
+        let pending = lock(&self.0.acks).remove(&id)?;
+        lock(&pending).take()
+    }
+
+    /// On close: lets go of every pending callback. One with a timeout stays with its timeout
+    /// task and still fires with [`AckError::Timeout`], as Node's do; one without can never be
+    /// answered (Node's is never called either) and is dropped, which an `emit_with_ack_async`
+    /// future sees as [`AckError::Closed`].
+    fn release_pending_acks(&self) {
+        let pending = std::mem::take(&mut *lock(&self.0.acks));
+        // Dropped outside the lock: a callback may hold the last handle on something that
+        // locks this socket when it goes.
+        drop(pending);
     }
 
     /// Joins `rooms` (ignored once the socket has left).
@@ -753,15 +805,14 @@ impl Socket {
 
     fn on_ack(&self, id: Option<u64>, data: Option<Value>) {
         let Some(id) = id else { return };
-        let cb = lock(&self.0.acks).remove(&id);
-        if let Some(mut cb) = cb {
+        if let Some(mut cb) = self.take_ack(id) {
             let args = match data {
                 Some(Value::Array(a)) => a,
                 _ => Vec::new(),
             };
             cb(Ok(args));
             if self.nsp().has_fault(Fault::AckIdNotForgotten) {
-                lock(&self.0.acks).insert(id, cb);
+                lock(&self.0.acks).insert(id, Arc::new(Mutex::new(Some(cb))));
             }
         }
     }
@@ -797,6 +848,8 @@ impl Socket {
         for h in disconnect {
             h(self, reason);
         }
+        // After the disconnect handlers: an emit with ack made there is released too.
+        self.release_pending_acks();
     }
 
     /// `_cleanup`: leave every room and the namespace; later joins do nothing.

@@ -138,7 +138,8 @@ pub enum AckError {
     /// No answer within the timeout: Node's `Error("operation has timed out")`.
     #[error("operation has timed out")]
     Timeout,
-    /// The socket was dropped before an answer came (only possible without a timeout).
+    /// The socket closed before an answer came. Only without a timeout: a timed callback still
+    /// gets [`AckError::Timeout`] after a close, as in Node.
     #[error("socket closed before an answer")]
     Closed,
     /// The emit could not be made.
