@@ -147,7 +147,9 @@ fn document(results: &[(Fault, Vec<String>)], total_cases: usize) -> String {
          fails none. The last column is the cases that caught the fault when this file was \
          generated; the test checks that the faults and descriptions match `session/src/fault.rs` and that \
          at least one listed case still catches each fault (a few timing cases catch some faults \
-         only under load, so the lists are not compared exactly).\n\n",
+         only under load, so the lists are not compared exactly).\n\n\
+         The cluster faults of the Redis adapter, which the `cluster.*` cases catch, are listed \
+         in [redis-adapter/README.md](../redis-adapter/README.md#injected-faults).\n\n",
         EXCLUDED.join("`, `")
     );
     md.push_str("| fault | what the server does wrong | imitates | caught by |\n");

@@ -43,23 +43,29 @@ impl RedisServer {
             );
             return None;
         }
+        Some(RedisServer::try_start().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// Starts one, or says why it could not (for tools, which report instead of skipping).
+    pub fn try_start() -> Result<RedisServer, String> {
         let port = std::net::TcpListener::bind(("127.0.0.1", 0))
             .and_then(|l| l.local_addr())
-            .expect("a free port")
+            .map_err(|e| format!("no free port on 127.0.0.1: {e}"))?
             .port();
         let dir = std::env::temp_dir().join(format!("sio-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("redis-server's directory");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("redis-server's directory {}: {e}", dir.display()))?;
         let mut server = RedisServer {
             child: None,
             port,
             dir,
-            bin,
+            bin: redis_bin(),
         };
-        server.launch();
-        Some(server)
+        server.launch()?;
+        Ok(server)
     }
 
-    fn launch(&mut self) {
+    fn launch(&mut self) -> Result<(), String> {
         let port = self.port.to_string();
         let mut child = Command::new(&self.bin)
             .args([
@@ -86,7 +92,10 @@ impl RedisServer {
             .stderr(Stdio::null())
             .stdin(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", self.bin.display()));
+            .map_err(|e| {
+                let bin = self.bin.display();
+                format!("starting {bin}: {e} (apt-get install redis-server)")
+            })?;
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -107,11 +116,16 @@ impl RedisServer {
             }
         });
         match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(Ok(())) => self.child = Some(child),
+            Ok(Ok(())) => {
+                self.child = Some(child);
+                Ok(())
+            }
             other => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("redis-server on port {port} did not become ready: {other:?}");
+                Err(format!(
+                    "redis-server on port {port} did not become ready: {other:?}"
+                ))
             }
         }
     }
@@ -137,7 +151,7 @@ impl RedisServer {
     /// Starts it again on the same port (after [`RedisServer::kill`]).
     pub fn restart(&mut self) {
         self.kill();
-        self.launch();
+        self.launch().unwrap_or_else(|e| panic!("{e}"));
     }
 }
 

@@ -6,12 +6,11 @@
 //! one JSON line, `{"redis":URL,"nodes":[{"kind":…,"url":…},…]}`, and runs until one of them
 //! exits or the terminal's Ctrl-C stops them all (they share its process group).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use sio_test_support::RedisServer;
 
 use crate::contract::{self, Server};
 use crate::{node, workspace};
@@ -38,73 +37,10 @@ impl Kind {
     }
 }
 
-/// A redis-server for the cluster, killed on drop.
-struct Redis {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// How long redis-server may take to accept connections.
-const REDIS_READY: Duration = Duration::from_secs(10);
-
-fn start_redis() -> Result<Redis> {
-    let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "/usr/bin/redis-server".into());
-    let dir = tempfile::Builder::new().prefix("sio-redis-").tempdir()?;
-    let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
-        .local_addr()?
-        .port()
-        .to_string();
-    let mut child = Command::new(&bin)
-        .args([
-            "--port",
-            &port,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .args(["--daemonize", "no", "--protected-mode", "yes"])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .stdin(Stdio::null())
-        .spawn()
-        .with_context(|| format!("could not start {bin} (apt-get install redis-server)"))?;
-    let stdout = child.stdout.take().context("redis-server has no stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Ready to accept connections") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    let redis = Redis {
-        child,
-        url: format!("redis://127.0.0.1:{port}"),
-        _dir: dir,
-    };
-    if rx.recv_timeout(REDIS_READY).is_err() {
-        bail!("redis-server did not accept connections within {REDIS_READY:?}");
-    }
-    Ok(redis)
-}
-
 /// A running cluster: its Redis and its nodes, in start order (all stopped on drop).
 pub struct Running {
     /// Kept for as long as the nodes run.
-    redis: Redis,
+    redis: RedisServer,
     /// Each node's kind and process.
     pub nodes: Vec<(Kind, Server)>,
 }
@@ -116,7 +52,7 @@ pub fn run(kind: Kind, nodes: usize, release: bool) -> Result<()> {
         nodes: mut started,
     } = start(kind, nodes, release, |command| command)?;
     let line = serde_json::json!({
-        "redis": redis.url,
+        "redis": redis.url(),
         "nodes": started.iter().map(|(k, s)| serde_json::json!({
             "kind": format!("{k:?}").to_lowercase(),
             "url": s.url,
@@ -145,7 +81,7 @@ pub fn start(
     if nodes == 0 {
         bail!("--nodes must be at least 1");
     }
-    let redis = start_redis()?;
+    let redis = RedisServer::try_start().map_err(anyhow::Error::msg)?;
     let kinds: Vec<Kind> = (0..nodes).map(|i| kind.node_kind(i)).collect();
     if kinds.contains(&Kind::Node) {
         node::ensure_installed()?;
@@ -162,13 +98,13 @@ pub fn start(
         let command = match (node_kind, &reference) {
             (Kind::Reference, Some(bin)) => {
                 let mut command = Command::new(bin);
-                command.args(["--port", "0", "--redis", &redis.url]);
+                command.args(["--port", "0", "--redis", &redis.url()]);
                 command
             }
             _ => {
                 let mut command = Command::new("node");
                 command
-                    .args(["cluster/node.mjs", "--redis", &redis.url, "--port", "0"])
+                    .args(["cluster/node.mjs", "--redis", &redis.url(), "--port", "0"])
                     .current_dir(workspace::node_dir());
                 command
             }
