@@ -99,6 +99,18 @@ pub fn build_cluster_node(variant: Variant, adapter: AdapterFactory) -> Contract
     build_node(variant, Some(adapter))
 }
 
+/// The contract as a node of the cluster on the Redis `config` names: connects to Redis, then
+/// builds the contract on the Redis adapter. The link is returned too: it counts the servers
+/// (`server_count`), and a test keeps it to know when every node has subscribed.
+#[cfg(feature = "redis")]
+pub async fn connect_cluster_node(
+    variant: Variant,
+    config: sio_redis_adapter::RedisAdapterConfig,
+) -> Result<(Contract, sio_redis_adapter::RedisCluster), sio_redis_adapter::RedisError> {
+    let cluster = sio_redis_adapter::RedisCluster::connect(config).await?;
+    Ok((build_cluster_node(variant, cluster.factory()), cluster))
+}
+
 fn build_node(variant: Variant, adapter: Option<AdapterFactory>) -> Contract {
     let engine = move |mut c: EngineConfig| {
         if let Some(slack) = variant.timer_slack {

@@ -192,12 +192,12 @@ async fn cluster_node(
     url: &str,
     requests_timeout: std::time::Duration,
 ) -> anyhow::Result<axum::Router> {
-    use sio_redis_adapter::{RedisAdapterConfig, RedisCluster};
-    let config = RedisAdapterConfig::new(url).requests_timeout(requests_timeout);
-    let cluster = RedisCluster::connect(config)
+    let config = sio_redis_adapter::RedisAdapterConfig::new(url).requests_timeout(requests_timeout);
+    // The adapters hold what they need of the link; this handle is only for counting servers.
+    let (contract, _link) = sio_contract_server::connect_cluster_node(variant, config)
         .await
         .with_context(|| format!("connect to Redis at {url}"))?;
-    Ok(sio_contract_server::build_cluster_node(variant, cluster.factory()).router)
+    Ok(contract.router)
 }
 
 /// Without the feature `redis` there is no Redis adapter to join a cluster with.

@@ -12,6 +12,10 @@
 //!                                (nothing missing, nothing extra, nothing doubled, in order)
 //! ```
 //!
+//! On a cluster (the `cluster` set), client `c` is on node `c % nodes`, and a cross-node barrier
+//! ([`barrier`]) runs before the markers: a node's local marker would otherwise come back before a
+//! broadcast another node published has crossed Redis.
+//!
 //! Markers go to the test namespace, or to the anchor namespace when the client's socket
 //! there is gone (after `41` or a server disconnect), so silence is always proved by a round
 //! trip on the same connection, never by a sleep. A client paused for its upgrade cannot do a
@@ -32,15 +36,37 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+pub mod barrier;
 mod transport;
 
 /// Where and how to run.
 #[derive(Clone, Debug)]
 pub struct Live {
-    /// The server under test.
+    /// The server under test (the first node of a cluster).
     pub endpoint: Endpoint,
+    /// Every node of the cluster under test, the first being `endpoint`; empty for one server.
+    pub cluster: Vec<Endpoint>,
     /// Bound on one wait (a frame, a connection).
     pub step: Duration,
+}
+
+impl Live {
+    /// One server, not a cluster.
+    pub fn single(endpoint: Endpoint, step: Duration) -> Live {
+        Live {
+            endpoint,
+            cluster: Vec::new(),
+            step,
+        }
+    }
+
+    /// The server `client` connects to: its node of the cluster, or the one server.
+    pub fn endpoint_of(&self, client: u8) -> &Endpoint {
+        match self.cluster.len() {
+            0 => &self.endpoint,
+            n => &self.cluster[client as usize % n],
+        }
+    }
 }
 
 /// Why a case failed: the step, the client, what was expected and what arrived.
@@ -125,6 +151,8 @@ struct Exec<'a> {
     transports: Vec<ClientTransport>,
     /// Frames a paused client must receive, checked at its first marker after `5`.
     deferred: BTreeMap<u8, Vec<Frame>>,
+    /// The barrier connections, one per node, opened at the first barrier.
+    barriers: Vec<barrier::Barrier>,
     vars: BTreeMap<String, String>,
     step: usize,
     op: String,
@@ -170,7 +198,7 @@ impl Exec<'_> {
 
     fn server(&self) -> Server {
         match self.kind {
-            Kind::Rooms | Kind::Upgrade => Server::SioMain,
+            Kind::Rooms | Kind::Upgrade | Kind::Cluster => Server::SioMain,
             Kind::Recovery => Server::SioRecovery,
         }
     }
@@ -367,6 +395,7 @@ impl Exec<'_> {
         for act in plan.acts {
             self.act(act).await?;
         }
+        self.cluster_barrier().await?;
         self.markers(clients, plan.others).await
     }
 }
@@ -377,7 +406,7 @@ pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome
     let id = unique();
     let nsp = match case.kind {
         Kind::Rooms | Kind::Upgrade => format!("/dynamic-{id}"),
-        Kind::Recovery => "/".to_string(),
+        Kind::Recovery | Kind::Cluster => "/".to_string(),
     };
     let mut exec = Exec {
         live,
@@ -387,6 +416,7 @@ pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome
         conns: (0..4).map(|_| None).collect(),
         transports: (0..4).map(|c| case.transport(c)).collect(),
         deferred: BTreeMap::new(),
+        barriers: Vec::new(),
         vars: BTreeMap::new(),
         step: 0,
         op: "initial connect".into(),
@@ -437,6 +467,9 @@ pub async fn run_case(live: &Live, case: &Case, fault: Option<Fault>) -> Outcome
         if let Some(c) = conn.take() {
             c.close().await;
         }
+    }
+    for barrier in exec.barriers.drain(..) {
+        barrier.close().await;
     }
     Outcome {
         result,

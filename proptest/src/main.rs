@@ -4,8 +4,11 @@
 //! ```text
 //! sio-proptest --url URL [--kind rooms|recovery|upgrade|all] [--cases N] [--seed S] [--persist]
 //! sio-proptest --url URL --replay FILE      # one saved case (the JSON file a failure names)
+//! sio-proptest --url A --url B … [--kind cluster|all]   # the nodes of one cluster
 //! ```
 //!
+//! Several URLs are the nodes of one cluster (fixtures/CONTRACT.md §7): the `cluster` set spreads
+//! its clients over them, and the other sets run on the first.
 //! The server must serve the full tier of fixtures/CONTRACT.md (the control events; recovery
 //! for the recovery set) and must not be used by anything else during the run. Exit codes: 0
 //! every property held (or the replay passed), 1 a property failed (the minimal case, its
@@ -14,6 +17,7 @@
 
 use clap::{Parser, ValueEnum};
 use sio_conformance::driver::Endpoint;
+use sio_proptest::live::barrier::await_cluster;
 use sio_proptest::ops::{Case, Kind};
 use sio_proptest::runner::{self, Settings, ci_seed, parse_seed};
 use sio_proptest::{Live, replay};
@@ -23,6 +27,9 @@ use std::time::Duration;
 
 /// Bound on one step of a client (a request, a wait for a frame).
 const STEP: Duration = Duration::from_millis(2000);
+/// How long the nodes of a cluster may take to count each other (they subscribe to Redis
+/// after they listen).
+const CLUSTER_READY: Duration = Duration::from_secs(10);
 
 /// Which property set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -34,16 +41,21 @@ enum Sets {
     Recovery,
     /// Polling clients upgrading to WebSocket in steps while events flow both ways, on sio-main.
     Upgrade,
-    /// All three.
+    /// The rooms operations with the clients spread over the nodes of a cluster (two URLs or
+    /// more).
+    Cluster,
+    /// All of them (`cluster` only when several URLs are given).
     All,
 }
 
 impl Sets {
-    fn kinds(self) -> Vec<Kind> {
+    fn kinds(self, cluster: bool) -> Vec<Kind> {
         match self {
             Sets::Rooms => vec![Kind::Rooms],
             Sets::Recovery => vec![Kind::Recovery],
             Sets::Upgrade => vec![Kind::Upgrade],
+            Sets::Cluster => vec![Kind::Cluster],
+            Sets::All if cluster => vec![Kind::Rooms, Kind::Recovery, Kind::Upgrade, Kind::Cluster],
             Sets::All => vec![Kind::Rooms, Kind::Recovery, Kind::Upgrade],
         }
     }
@@ -54,9 +66,10 @@ impl Sets {
 #[command(name = "sio-proptest")]
 struct Args {
     /// The server under test (`http://host:port[/prefix]`); it must implement the full tier of
-    /// fixtures/CONTRACT.md and must not be used by anything else during the run.
-    #[arg(long)]
-    url: String,
+    /// fixtures/CONTRACT.md and must not be used by anything else during the run. Given twice
+    /// or more, the URLs are the nodes of one cluster.
+    #[arg(long, required = true)]
+    url: Vec<String>,
     /// New cases per property set (the persisted regressions run first and do not count).
     #[arg(long, default_value_t = 64)]
     cases: u32,
@@ -86,29 +99,47 @@ fn seed(v: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let endpoint = match Endpoint::parse(&args.url) {
-        Ok(endpoint) => endpoint,
-        Err(e) => {
-            eprintln!("sio-proptest: --url {}: {e}", args.url);
-            return ExitCode::from(2);
+    let mut nodes = Vec::new();
+    for url in &args.url {
+        match Endpoint::parse(url) {
+            Ok(endpoint) => nodes.push(endpoint),
+            Err(e) => {
+                eprintln!("sio-proptest: --url {url}: {e}");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
+    let cluster = nodes.len() > 1;
     let live = Live {
-        endpoint,
+        endpoint: nodes[0].clone(),
+        cluster: if cluster { nodes } else { Vec::new() },
         step: STEP,
     };
     if let Some(file) = &args.replay {
         return replay_file(&live, file);
     }
-    let kinds = args.kind.kinds();
-    if let Err(missing) = require_capabilities(&live.endpoint, &kinds) {
-        eprintln!("sio-proptest: {}: {missing}", args.url);
+    let kinds = args.kind.kinds(cluster);
+    if kinds.contains(&Kind::Cluster) && !cluster {
+        eprintln!("sio-proptest: --kind cluster needs the nodes of a cluster: --url twice or more");
         return ExitCode::from(2);
     }
-    let target_flag = args
-        .target_flag
-        .clone()
-        .unwrap_or_else(|| format!("--url {}", args.url));
+    if let Err(missing) = require_capabilities(&live.endpoint, &kinds) {
+        eprintln!("sio-proptest: {}: {missing}", args.url[0]);
+        return ExitCode::from(2);
+    }
+    if kinds.contains(&Kind::Cluster) {
+        let ready = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(await_cluster(&live, CLUSTER_READY)));
+        if let Err(e) = ready {
+            eprintln!("sio-proptest: the cluster is not ready: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let urls: Vec<String> = args.url.iter().map(|u| format!("--url {u}")).collect();
+    let target_flag = args.target_flag.clone().unwrap_or_else(|| urls.join(" "));
     let ci = std::env::var_os("CI").is_some();
     let mut failed = Vec::new();
     for kind in kinds {

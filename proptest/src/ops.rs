@@ -32,6 +32,11 @@ pub enum Kind {
     /// sio-main as `rooms`, mostly polling clients that upgrade to WebSocket in steps
     /// (probe, pause, `5`) while events flow both ways.
     Upgrade,
+    /// The `rooms` operations over the nodes of a cluster (fixtures/CONTRACT.md §7): client `c`
+    /// on node `c % nodes`, so broadcasts, `except` and private rooms cross nodes. sio-main's
+    /// `/` (a namespace every node has from the start, so each is subscribed before a case
+    /// begins), anchor `/custom`.
+    Cluster,
 }
 
 impl Kind {
@@ -41,6 +46,7 @@ impl Kind {
             Kind::Rooms => "rooms",
             Kind::Recovery => "recovery",
             Kind::Upgrade => "upgrade",
+            Kind::Cluster => "cluster",
         }
     }
 }
@@ -437,7 +443,7 @@ fn op(kind: Kind) -> impl Strategy<Value = Op> {
     ];
     // Weights: rooms runs are about membership and targets; recovery runs about drops.
     let (w_bc, w_join, w_drop, w_rec) = match kind {
-        Kind::Rooms => (8, 5, 1, 1),
+        Kind::Rooms | Kind::Cluster => (8, 5, 1, 1),
         Kind::Recovery => (6, 3, 3, 4),
         Kind::Upgrade => unreachable!("the upgrade set has its own mix"),
     };

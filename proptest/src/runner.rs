@@ -46,6 +46,7 @@ pub fn ci_seed(kind: Kind) -> u64 {
         Kind::Rooms => 0x5101_0000_0000_0001,
         Kind::Recovery => 0x5101_0000_0000_0002,
         Kind::Upgrade => 0x5101_0000_0000_0003,
+        Kind::Cluster => 0x5101_0000_0000_0004,
     }
 }
 
@@ -66,6 +67,10 @@ pub fn persistence_file(kind: Kind) -> &'static str {
             env!("CARGO_MANIFEST_DIR"),
             "/proptest-regressions/upgrade.txt"
         ),
+        Kind::Cluster => concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/cluster.txt"
+        ),
     }
 }
 
@@ -78,7 +83,7 @@ impl Settings {
             kind,
             cases,
             max_ops: match kind {
-                Kind::Rooms => 24,
+                Kind::Rooms | Kind::Cluster => 24,
                 Kind::Recovery => 16,
                 Kind::Upgrade => 20,
             },

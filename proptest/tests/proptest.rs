@@ -7,10 +7,15 @@
 //! - proofs that the properties can fail: a deliberately broken model must fail and shrink, and
 //!   the reference server with each injected room/recovery fault must fail (`faults`, the
 //!   section "Faults the property tests catch" of PROPTEST.md);
+//! - the `cluster` set over a cluster of two reference nodes and a mixed one (a reference node
+//!   and a Node node) on a real redis-server, and two unrelated servers that must fail it;
 //! - named regression sequences;
 //! - the binary `sio-proptest` (what `cargo xtask proptest` runs): a few cases against a URL, a
 //!   saved case replayed, and exit 2 for a server without the contract.
 
+// The `cluster` set over clusters on a real redis-server.
+#[path = "proptest/cluster.rs"]
+mod cluster;
 // The reference server with injected bugs: each room/recovery fault must fail a property.
 #[path = "proptest/faults.rs"]
 mod faults;
@@ -41,10 +46,10 @@ fn serve(fault: Option<sio_reference_server::fault::Fault>) -> String {
 }
 
 fn live(url: &str) -> Live {
-    Live {
-        endpoint: Endpoint::parse(url).expect("URL"),
-        step: Duration::from_millis(2000),
-    }
+    Live::single(
+        Endpoint::parse(url).expect("URL"),
+        Duration::from_millis(2000),
+    )
 }
 
 fn check(settings: &Settings) {

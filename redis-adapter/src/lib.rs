@@ -30,6 +30,8 @@ use std::sync::Arc;
 pub use adapter::RedisAdapter;
 pub use config::{Reconnect, RedisAdapterConfig};
 pub use fault::ClusterFault;
+/// The Redis client's error, which [`RedisCluster::connect`] returns.
+pub use redis::RedisError;
 use sio_reference_server::socketio::{Adapter, AdapterContext, AdapterFactory};
 
 /// A server's link to the cluster's Redis: build the namespaces' adapters with

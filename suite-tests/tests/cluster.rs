@@ -72,10 +72,8 @@ async fn reference_node(redis: &str) -> (String, RedisCluster) {
 
 /// [`reference_node`] with the adapter's options.
 async fn reference_node_with(config: RedisAdapterConfig) -> (String, RedisCluster) {
-    let cluster = RedisCluster::connect(config)
-        .await
-        .expect("Redis reachable");
-    let contract = sio_contract_server::build_cluster_node(Default::default(), cluster.factory());
+    let node = sio_contract_server::connect_cluster_node(Default::default(), config).await;
+    let (contract, cluster) = node.expect("Redis reachable");
     let addr = support::serve_here(contract.router).await;
     (format!("http://{addr}"), cluster)
 }

@@ -17,8 +17,13 @@ impl Exec<'_> {
     pub(super) async fn open(&mut self, client: u8) -> Result<Conn, StepFailure> {
         let path = self.server().path();
         if self.transports[client as usize] != ClientTransport::Websocket {
-            let opened =
-                polling::open(&self.live.endpoint, path, self.live.step, &self.transcript).await;
+            let opened = polling::open(
+                self.live.endpoint_of(client),
+                path,
+                self.live.step,
+                &self.transcript,
+            )
+            .await;
             return match opened {
                 Ok((conn, open)) => {
                     self.check_upgrades(client, &open, r#"["websocket"]"#)?;
@@ -34,10 +39,10 @@ impl Exec<'_> {
         }
         let target = format!(
             "{}?EIO=4&transport=websocket",
-            self.live.endpoint.target(path)
+            self.live.endpoint_of(client).target(path)
         );
         let opened = ws::connect(
-            &self.live.endpoint,
+            self.live.endpoint_of(client),
             &target,
             self.live.step,
             &self.transcript,

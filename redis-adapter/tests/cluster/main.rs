@@ -617,10 +617,9 @@ async fn the_cluster_control_event_runs_on_both_kinds() {
     };
     let config = sio_redis_adapter::RedisAdapterConfig::new(redis.url())
         .requests_timeout(Duration::from_secs(2));
-    let cluster = sio_redis_adapter::RedisCluster::connect(config)
+    let (contract, cluster) = sio_contract_server::connect_cluster_node(Default::default(), config)
         .await
         .unwrap();
-    let contract = sio_contract_server::build_cluster_node(Default::default(), cluster.factory());
     let rust_url = format!(
         "http://{}",
         sio_test_support::serve_here(contract.router).await
