@@ -39,10 +39,11 @@ impl Kind {
 
 /// A running cluster: its Redis and its nodes, in start order (all stopped on drop).
 pub struct Running {
+    /// Each node's kind and process. Declared first, so dropped first: nodes whose Redis went
+    /// first would log their lost connections.
+    pub nodes: Vec<(Kind, Server)>,
     /// Kept for as long as the nodes run.
     redis: RedisServer,
-    /// Each node's kind and process.
-    pub nodes: Vec<(Kind, Server)>,
 }
 
 /// Starts the cluster and waits until a node exits.
