@@ -21,9 +21,7 @@ const TARGETS: [(&str, Body); 9] = [
     ("roundtrip", fuzzing::roundtrip_bytes),
     ("engine_packet", fuzzing::engine_packet_fast),
     ("socketio_packet", fuzzing::socketio_packet_fast),
-    ("redis_adapter", |_, data| {
-        fuzzing::adapter::adapter_message(data)
-    }),
+    ("redis_adapter", fuzzing::adapter::adapter_message),
 ];
 
 fn seeds_dir() -> PathBuf {

@@ -7,6 +7,7 @@ use serde_json::{Value as Json, json};
 use sio_protocol::adapter::{
     Broadcast, Channels, DEFAULT_KEY, Request, Response, Value, message::number_json,
 };
+use sio_protocol::fuzzing::Codec;
 use std::path::PathBuf;
 
 fn transcripts_dir() -> PathBuf {
@@ -263,7 +264,7 @@ fn numbers_beyond_two_to_the_64_encode_as_notepack_corrupts_them() {
 fn the_fuzz_body_holds_on_every_transcript_body_and_its_prefixes() {
     for message in published() {
         for cut in 0..=message.bytes.len() {
-            sio_protocol::fuzzing::adapter::adapter_message(&message.bytes[..cut]);
+            sio_protocol::fuzzing::adapter::adapter_message(&Codec::OURS, &message.bytes[..cut]);
         }
     }
 }
@@ -276,7 +277,7 @@ proptest::proptest! {
         let mut bytes = messages[pick % messages.len()].bytes.clone();
         let at = at % bytes.len();
         bytes[at] = byte;
-        sio_protocol::fuzzing::adapter::adapter_message(&bytes);
+        sio_protocol::fuzzing::adapter::adapter_message(&Codec::OURS, &bytes);
     }
 }
 

@@ -8,7 +8,8 @@
 //!                        ≥ 2^64 may change e1 once, never again)
 //! ```
 
-use crate::adapter::{Broadcast, Channels, DEFAULT_KEY, Request, Response, msgpack};
+use super::Codec;
+use crate::adapter::{Channels, DEFAULT_KEY};
 
 /// Asserts the invariants above for one codec given as (decode, encode).
 fn settles<T, E: std::fmt::Debug>(
@@ -28,12 +29,23 @@ fn settles<T, E: std::fmt::Debug>(
     assert_eq!(second, third, "{what}: re-encoding does not settle");
 }
 
-/// The adapter fuzz body: never panics except on a broken invariant.
-pub fn adapter_message(data: &[u8]) {
-    settles("msgpack", data, msgpack::decode, msgpack::encode);
-    settles("broadcast", data, Broadcast::decode, Broadcast::encode);
-    settles("request", data, Request::decode, Request::encode);
-    settles("response", data, Response::decode, Response::encode);
+/// The adapter fuzz body, over `codec`'s adapter functions (the target passes
+/// [`Codec::OURS`]): never panics except on a broken invariant.
+pub fn adapter_message(codec: &Codec, data: &[u8]) {
+    settles("msgpack", data, codec.msgpack_decode, codec.msgpack_encode);
+    settles(
+        "broadcast",
+        data,
+        codec.broadcast_decode,
+        codec.broadcast_encode,
+    );
+    settles("request", data, codec.request_decode, codec.request_encode);
+    settles(
+        "response",
+        data,
+        codec.response_decode,
+        codec.response_encode,
+    );
     let channel = String::from_utf8_lossy(data);
     if let Some(room) = Channels::new(DEFAULT_KEY, "/").room_of(&channel) {
         assert!(
@@ -45,7 +57,24 @@ pub fn adapter_message(data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use super::settles;
+    use super::{Codec, adapter_message, settles};
+
+    #[test]
+    #[should_panic(expected = "msgpack: our own encoding [c1] does not decode")]
+    fn the_body_checks_the_codec_it_is_given() {
+        // 0x01 is the msgpack integer 1; this codec writes every value as 0xc1, which msgpack
+        // never uses.
+        let codec = Codec {
+            msgpack_encode: |_| vec![0xc1],
+            ..Codec::OURS
+        };
+        adapter_message(&codec, &[0x01]);
+    }
+
+    #[test]
+    fn the_body_passes_our_codec() {
+        adapter_message(&Codec::OURS, &[0x01]);
+    }
 
     #[test]
     #[should_panic(expected = "does not decode")]

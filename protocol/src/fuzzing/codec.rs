@@ -9,6 +9,7 @@
 //! bodies check it against a model built from the functions here (`sio_decode`,
 //! `complete`), so breaking one of those shows that the model's checks fire.
 
+use crate::adapter::{AdapterError, Broadcast, MsgpackError, Request, Response, msgpack};
 use crate::engineio::{self, DecodedPayload, Frame, Packet, v3};
 use crate::error::{BinaryError, EngineError, SocketError};
 use crate::limits::Limits;
@@ -53,6 +54,22 @@ pub struct Codec {
     pub encode_message: fn(&Message) -> Encoded,
     /// [`reassembler::complete`].
     pub complete: fn(socketio::Packet, &[Vec<u8>]) -> Result<Message, BinaryError>,
+    /// [`msgpack::decode`] (the Redis adapter's messages).
+    pub msgpack_decode: fn(&[u8]) -> Result<msgpack::Value, MsgpackError>,
+    /// [`msgpack::encode`].
+    pub msgpack_encode: fn(&msgpack::Value) -> Vec<u8>,
+    /// [`Broadcast::decode`].
+    pub broadcast_decode: fn(&[u8]) -> Result<Broadcast, AdapterError>,
+    /// [`Broadcast::encode`].
+    pub broadcast_encode: fn(&Broadcast) -> Vec<u8>,
+    /// [`Request::decode`].
+    pub request_decode: fn(&[u8]) -> Result<Request, AdapterError>,
+    /// [`Request::encode`].
+    pub request_encode: fn(&Request) -> Vec<u8>,
+    /// [`Response::decode`].
+    pub response_decode: fn(&[u8]) -> Result<Response, AdapterError>,
+    /// [`Response::encode`].
+    pub response_encode: fn(&Response) -> Vec<u8>,
 }
 
 impl Codec {
@@ -76,5 +93,13 @@ impl Codec {
         sio_encode: socketio::Packet::encode,
         encode_message: Message::encode,
         complete: reassembler::complete,
+        msgpack_decode: msgpack::decode,
+        msgpack_encode: msgpack::encode,
+        broadcast_decode: Broadcast::decode,
+        broadcast_encode: Broadcast::encode,
+        request_decode: Request::decode,
+        request_encode: Request::encode,
+        response_decode: Response::decode,
+        response_encode: Response::encode,
     };
 }
