@@ -134,6 +134,9 @@ async fn run(mut rx: WakeupReceiver, shared: Weak<Shared>, slack: Duration) {
     let mut armed: Option<Instant> = None;
     // The item last found current at the top (by `seq`): not locked again until it changes.
     let mut checked: Option<u64> = None;
+    // The windows not open yet at a wakeup, put back after it; kept across turns so that a
+    // turn with pings in its slack allocates nothing.
+    let mut not_yet = Vec::new();
     loop {
         // Before sleeping on the top item: drop it or re-queue it if its session's timers
         // moved (see the module doc). Only with something queued: the engine then exists (the
@@ -191,7 +194,6 @@ async fn run(mut rx: WakeupReceiver, shared: Weak<Shared>, slack: Duration) {
                 let Some(shared) = shared.upgrade() else { return };
                 // Every window that has opened: those are all among the items whose `latest`
                 // is within `slack` from now. The others of them go back as they were.
-                let mut not_yet = Vec::new();
                 while heap.peek().is_some_and(|Reverse(i)| i.at.latest <= now + slack) {
                     let Some(Reverse(item)) = heap.pop() else { break };
                     if item.at.earliest > now {
@@ -204,7 +206,7 @@ async fn run(mut rx: WakeupReceiver, shared: Weak<Shared>, slack: Duration) {
                         push(&mut heap, next, item.entry);
                     }
                 }
-                heap.extend(not_yet);
+                heap.extend(not_yet.drain(..));
             }
         }
     }

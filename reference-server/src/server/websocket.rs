@@ -12,12 +12,16 @@
 //! ```
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::response::Response;
+use futures_util::task::AtomicWaker;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -310,6 +314,8 @@ async fn pump(
     mut rx: queue::Receiver<WsCommand>,
 ) {
     let mut batch = Vec::new();
+    let read_side = Arc::new(ReadSide::default());
+    let read_waker = Waker::from(read_side.clone());
     let end = loop {
         tokio::select! {
             more = rx.recv_all(&mut batch) => {
@@ -326,7 +332,7 @@ async fn pump(
                     }
                 }
             },
-            msg = ws.next() => {
+            msg = next_read(&mut ws, &read_side, &read_waker) => {
                 // Only small values cross the awaits below: tungstenite's error type is large
                 // and would otherwise take room in every connection's task.
                 let (burst, stop) = read_burst(&mut ws, msg);
@@ -346,6 +352,63 @@ async fn pump(
         }
     };
     shared.drive(&entry, |e, now| e.session.ws_closed(now, id, end));
+}
+
+/// The read side's own waker. The pump is one task, woken for what its session queued as much
+/// as for what its peer sent; most wakeups of a busy connection are writes (a broadcast's
+/// frames), and polling the WebSocket's read side after each of them (through tungstenite, the
+/// upgraded connection's layers and tokio's readiness lock) found nothing to read. The read
+/// side is polled with this waker instead, and only when it was woken since (or when its last
+/// poll returned something: more may be buffered). tokio-tungstenite wakes a stream's waker for
+/// any readiness of the connection, read or write, so a read that waits on a write (a close
+/// reply) is not missed.
+struct ReadSide {
+    /// Woken since the read side was last polled (or never polled yet).
+    woken: AtomicBool,
+    /// The pump task, woken with it.
+    task: AtomicWaker,
+}
+
+impl Default for ReadSide {
+    fn default() -> ReadSide {
+        ReadSide {
+            woken: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        }
+    }
+}
+
+impl Wake for ReadSide {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, AtomicOrdering::Release);
+        self.task.wake();
+    }
+}
+
+/// The next message of `ws`, its read side polled only when `side` was woken (see
+/// [`ReadSide`]); `waker` is `side`'s.
+fn next_read<'a>(
+    ws: &'a mut Ws,
+    side: &'a ReadSide,
+    waker: &'a Waker,
+) -> impl Future<Output = Option<Result<Message, WsError>>> + 'a {
+    std::future::poll_fn(move |cx| {
+        // Registered before the flag is read: a wake in between is seen either way.
+        side.task.register(cx.waker());
+        if !side.woken.swap(false, AtomicOrdering::AcqRel) {
+            return Poll::Pending;
+        }
+        let polled = ws.poll_next_unpin(&mut Context::from_waker(waker));
+        if polled.is_ready() {
+            // More may be buffered already; `read_burst` also polls with a no-op waker.
+            side.woken.store(true, AtomicOrdering::Release);
+        }
+        polled
+    })
 }
 
 /// Whether reading goes on after a burst.

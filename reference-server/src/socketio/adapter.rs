@@ -94,6 +94,9 @@ pub trait Adapter: Send + Sync + 'static {
 pub(crate) trait LocalNamespace: Send + Sync {
     /// A socket of this namespace connected to this server.
     fn local_socket(&self, sid: &str) -> Option<Socket>;
+    /// The sockets of `sids` connected to this server, in that order, appended to `out` (one
+    /// look-up of the namespace's table for all of them).
+    fn local_sockets_of(&self, sids: &[&str], out: &mut Vec<Socket>);
     /// The fault the namespace's server runs with (tests only; FAULTS.md).
     fn fault(&self) -> Injected;
     /// Runs the namespace's `serverSideEmit` handlers (`reply`: when the sender asked for an
@@ -199,14 +202,28 @@ impl AdapterContext {
         self.local.upgrade().map_or(0, |n| n.next_ack_id())
     }
 
+    /// The local sockets of `sids`, in that order (the ids of sockets not connected here are
+    /// skipped).
+    pub fn sockets_of(&self, sids: &[&str]) -> Vec<Socket> {
+        let mut found = Vec::with_capacity(sids.len());
+        if let Some(local) = self.local.upgrade() {
+            local.local_sockets_of(sids, &mut found);
+        }
+        found
+    }
+
     /// Encodes `packet` once and writes the same bytes to each local socket of `sids`
     /// (`volatile`: skipped where the transport is not writable).
     pub fn deliver(&self, sids: &[SocketId], packet: &Message, volatile: bool) {
+        let sids: Vec<&str> = sids.iter().map(String::as_str).collect();
+        self.deliver_to(&self.sockets_of(&sids), packet, volatile);
+    }
+
+    /// [`AdapterContext::deliver`] to sockets already found ([`AdapterContext::sockets_of`]).
+    pub fn deliver_to(&self, sockets: &[Socket], packet: &Message, volatile: bool) {
         let encoded = packet::encode(packet);
-        for sid in sids {
-            if let Some(socket) = self.socket(sid) {
-                socket.write_encoded(&encoded, volatile);
-            }
+        for socket in sockets {
+            socket.write_encoded(&encoded, volatile);
         }
     }
 }
@@ -223,35 +240,40 @@ struct Rooms {
 }
 
 impl Rooms {
-    fn except_sids(&self, except: &IndexSet<Room>) -> IndexSet<SocketId> {
+    fn except_sids(&self, except: &IndexSet<Room>) -> IndexSet<&str> {
         except
             .iter()
             .filter_map(|r| self.rooms.get(r))
             .flatten()
-            .cloned()
+            .map(String::as_str)
             .collect()
     }
 
-    /// `apply`: the recipients, in Node's order.
-    fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+    /// `apply`: the recipients, in Node's order, borrowed (a broadcast copies no id).
+    fn selected(&self, opts: &BroadcastOptions) -> Vec<&str> {
         let except = self.except_sids(&opts.except);
         if opts.rooms.is_empty() {
             return self
                 .sids
                 .keys()
-                .filter(|id| !except.contains(*id))
-                .cloned()
+                .map(String::as_str)
+                .filter(|id| !except.contains(id))
                 .collect();
         }
         let mut seen = IndexSet::new();
         for room in &opts.rooms {
             for id in self.rooms.get(room).into_iter().flatten() {
-                if !except.contains(id) {
-                    seen.insert(id.clone());
+                if !except.contains(id.as_str()) {
+                    seen.insert(id.as_str());
                 }
             }
         }
         seen.into_iter().collect()
+    }
+
+    /// [`Rooms::selected`], owned.
+    fn select(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        self.selected(opts).into_iter().map(str::to_owned).collect()
     }
 }
 
@@ -282,10 +304,12 @@ impl InMemoryAdapter {
 }
 
 impl InMemoryAdapter {
-    /// The local sockets selected by `opts`.
+    /// The local sockets selected by `opts`. The namespace's table is looked up with the
+    /// room registry still locked (the namespace never calls its adapter with its table
+    /// locked): no id is copied on the way.
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
-        let sids = lock(&self.state).select(opts);
-        sids.iter().filter_map(|sid| self.ctx.socket(sid)).collect()
+        let state = lock(&self.state);
+        self.ctx.sockets_of(&state.selected(opts))
     }
 }
 
@@ -306,8 +330,7 @@ impl Adapter for InMemoryAdapter {
                 }
             });
         }
-        let sids: Vec<SocketId> = sockets.iter().map(|s| s.id().to_owned()).collect();
-        self.ctx.deliver(&sids, &packet, opts.flags.volatile);
+        self.ctx.deliver_to(&sockets, &packet, opts.flags.volatile);
         let count = sockets.len();
         Box::pin(async move { count })
     }
@@ -411,11 +434,9 @@ impl Adapter for InMemoryAdapter {
                 items.pop();
             }
         }
-        let sids = match !opts.rooms.is_empty()
-            && self.ctx.has_fault(crate::fault::Fault::RoomsDeliverTwice)
-        {
+        if !opts.rooms.is_empty() && self.ctx.has_fault(crate::fault::Fault::RoomsDeliverTwice) {
             // One pass per room, no de-duplication.
-            true => (opts.rooms.iter())
+            let sids: Vec<SocketId> = (opts.rooms.iter())
                 .flat_map(|room| {
                     let one = IndexSet::from([room.clone()]);
                     lock(&self.state).select(&BroadcastOptions {
@@ -423,10 +444,12 @@ impl Adapter for InMemoryAdapter {
                         ..opts.clone()
                     })
                 })
-                .collect(),
-            false => lock(&self.state).select(opts),
-        };
-        self.ctx.deliver(&sids, &packet, opts.flags.volatile);
+                .collect();
+            self.ctx.deliver(&sids, &packet, opts.flags.volatile);
+            return;
+        }
+        let sockets = self.local_sockets(opts);
+        self.ctx.deliver_to(&sockets, &packet, opts.flags.volatile);
     }
 
     fn sockets(&self, rooms: &IndexSet<Room>) -> Vec<SocketId> {

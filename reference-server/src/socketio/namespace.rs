@@ -72,6 +72,11 @@ impl LocalNamespace for NsInner {
         super::lock(&self.sockets).get(sid).cloned()
     }
 
+    fn local_sockets_of(&self, sids: &[&str], out: &mut Vec<Socket>) {
+        let sockets = super::lock(&self.sockets);
+        out.extend(sids.iter().filter_map(|sid| sockets.get(*sid).cloned()));
+    }
+
     fn fault(&self) -> crate::fault::Injected {
         self.fault
     }
