@@ -4,8 +4,8 @@
 //! server it measures.
 
 use futures_util::{SinkExt, StreamExt};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc};
@@ -25,6 +25,10 @@ struct Counters {
     pongs: AtomicU64,
     closed: AtomicBool,
     changed: Notify,
+    /// Whether event arrival times are being kept ([`Client::record_arrivals`]).
+    recording: AtomicBool,
+    /// When each event arrived, in order, while recording.
+    arrivals: Mutex<Vec<Instant>>,
 }
 
 /// One connected Socket.IO client (a clone is another handle on the same connection).
@@ -125,7 +129,13 @@ impl Client {
                                 continue;
                             }
                             [b'4', b'3', ..] => c.acks.fetch_add(1, Ordering::Relaxed),
-                            [b'4', b'2', ..] => c.events.fetch_add(1, Ordering::Relaxed),
+                            [b'4', b'2', ..] => {
+                                if c.recording.load(Ordering::Relaxed) {
+                                    let now = Instant::now();
+                                    c.arrivals.lock().expect("arrivals").push(now);
+                                }
+                                c.events.fetch_add(1, Ordering::Relaxed)
+                            }
                             _ => continue,
                         };
                         c.changed.notify_one();
@@ -205,13 +215,16 @@ impl Client {
 
     /// Asks the contract's `broadcast` control event `n` times to emit `b` to every socket of
     /// the namespace (`window` requests in flight at most), and waits for every ack.
-    pub async fn broadcast_all(&self, n: usize, window: usize) -> Result<(), String> {
+    /// Returns when each request was handed to the writer, in order.
+    pub async fn broadcast_all(&self, n: usize, window: usize) -> Result<Vec<Instant>, String> {
+        let mut sent = Vec::with_capacity(n);
         for i in 0..n {
             self.wait_until(
                 |c| i - (c.acks.load(Ordering::Relaxed) as usize) < window.max(1),
                 "ack window",
             )
             .await?;
+            sent.push(Instant::now());
             self.send(format!(
                 "42{}{i}[\"broadcast\",{{\"target\":\"all\",\"event\":\"b\",\"args\":[{i}]}}]",
                 self.prefix
@@ -221,7 +234,19 @@ impl Client {
             |c| c.acks.load(Ordering::Relaxed) as usize >= n,
             "the last acks",
         )
-        .await
+        .await?;
+        Ok(sent)
+    }
+
+    /// Keeps the arrival time of every event from now on (the broadcast phase: a receiver's
+    /// k-th event is the k-th broadcast, as a server delivers one sender's broadcasts in order).
+    pub fn record_arrivals(&self) {
+        self.counters.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// The arrival times kept so far, in order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.counters.arrivals.lock().expect("arrivals").clone()
     }
 
     /// Waits until `n` events have arrived on this client.

@@ -15,7 +15,8 @@
 //!    connections one after the other, for the time a CONNECT waits for its reply when nothing
 //!    else is queued (a server that holds CONNECT replies back shows it here);
 //! 3. broadcast deliveries: one sender asks the contract's `broadcast` control event to emit to
-//!    every socket of a dynamic namespace, many receivers count what arrives; once per
+//!    every socket of a dynamic namespace, many receivers count what arrives and when (the
+//!    delivery latency: from the sender's request to each receiver's copy); once per
 //!    `--broadcast-windows` value (broadcasts in flight). A window whose receivers the server
 //!    drops is reported as `{"error": …}` and the run goes on.
 //!
@@ -382,8 +383,11 @@ async fn broadcasts(
     let receivers = Client::connect_many(endpoint, nsp, args.receivers).await?;
     let sender = Client::connect(endpoint, nsp).await?;
     let expected = args.broadcasts;
+    for receiver in &receivers {
+        receiver.record_arrivals();
+    }
     let mark = meter.mark()?;
-    sender.broadcast_all(expected, window).await?;
+    let sent = sender.broadcast_all(expected, window).await?;
     let bound = Duration::from_secs(60);
     for receiver in receivers.iter().chain(std::iter::once(&sender)) {
         receiver.wait_for_events(expected, bound).await?;
@@ -392,6 +396,21 @@ async fn broadcasts(
     let mut figures = meter.since(&mark, deliveries)?;
     figures["deliveries"] = json!(deliveries);
     figures["in_flight"] = json!(window);
+    // From the sender's request to each receiver's copy: a server that answers the request
+    // before it writes the copies (and so writes several broadcasts at once) shows it here.
+    let mut latencies: Vec<Duration> = receivers
+        .iter()
+        .flat_map(|r| {
+            let arrivals = r.arrivals();
+            sent.iter()
+                .zip(arrivals)
+                .map(|(s, a)| a.saturating_duration_since(*s))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !latencies.is_empty() {
+        figures["delivery_latency_ms"] = latency::summary(&mut latencies);
+    }
     drop(receivers);
     drop(sender);
     // Let these sessions close before the next run on the same namespace.

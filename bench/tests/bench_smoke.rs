@@ -120,6 +120,14 @@ fn check_fan_out(report: &Value) {
             (BROADCASTS * (RECEIVERS + 1)) as f64,
             "{report}"
         );
+        // One delivery latency per broadcast and receiver (the sender's own copy not timed).
+        let latency = &report[phase]["delivery_latency_ms"];
+        assert_eq!(latency["count"], BROADCASTS * RECEIVERS, "{report}");
+        let (p50, max) = (latency["p50"].as_f64(), latency["max"].as_f64());
+        assert!(
+            matches!((p50, max), (Some(p50), Some(max)) if 0.0 < p50 && p50 <= max),
+            "{report}"
+        );
     }
 }
 

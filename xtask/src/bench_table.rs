@@ -26,7 +26,7 @@ const fn figure(label: &'static str, path: &'static [&'static str], target: Opti
     }
 }
 
-const FIGURES: [Figure; 18] = [
+const FIGURES: [Figure; 20] = [
     figure(
         "CPU ms per 1000 echo acks, pipelined",
         &["acks", "cpu_ms_per_1000"],
@@ -65,6 +65,16 @@ const FIGURES: [Figure; 18] = [
     figure(
         "CPU ms per 1000 deliveries, 16 broadcasts in flight",
         &["broadcast_16", "cpu_ms_per_1000"],
+        None,
+    ),
+    figure(
+        "delivery latency p50 ms, 4 broadcasts in flight",
+        &["broadcast_4", "delivery_latency_ms", "p50"],
+        None,
+    ),
+    figure(
+        "delivery latency p99 ms, 4 broadcasts in flight",
+        &["broadcast_4", "delivery_latency_ms", "p99"],
         None,
     ),
     figure(
