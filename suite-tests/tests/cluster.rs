@@ -5,6 +5,7 @@
 //! (each case sends both ways between a reference node and a Node node); two Node servers that share nothing, given as one cluster, fail
 //! every one of them.
 
+use sio_suite_tests::describe;
 use sio_test_support as support;
 
 use sio_conformance::cases;
@@ -89,16 +90,6 @@ async fn subscribed(cluster: &RedisCluster, n: usize) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn describe(r: &CaseRecord) -> String {
-    let first = r.failures.first().map_or(String::new(), |f| {
-        format!(
-            " at {:?}: expected {:?}, received {:?}",
-            f.step, f.expected, f.received
-        )
-    });
-    format!("{}: {}{first}", r.id, r.verdict.name())
 }
 
 /// `n` Node nodes on `redis` (`fixtures/node/cluster/node.mjs`, each a process of its own);

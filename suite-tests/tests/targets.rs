@@ -14,6 +14,7 @@
 //! - a server killed in the middle of a run: one headline, no case blamed on it;
 //! - a selection that matches no case.
 
+use sio_suite_tests::describe;
 use sio_test_support as support;
 
 use clap::Parser;
@@ -56,16 +57,6 @@ async fn run_with(url: &str, options: RunOptions) -> (Settings, runner::Outcome)
     let outcome =
         runner::run_watched(&cases::all(), settings.clone(), &options, |_, _, _| {}).await;
     (settings, outcome)
-}
-
-fn describe(r: &CaseRecord) -> String {
-    let first = r.failures.first().map_or(String::new(), |f| {
-        format!(
-            " at {:?}: expected {:?}, received {:?}",
-            f.step, f.expected, f.received
-        )
-    });
-    format!("{}: {}{first}", r.id, r.verdict.name())
 }
 
 /// Every record must be `pass` or `unsupported` (or `non-strict` for a documented Node

@@ -3,7 +3,7 @@
 //! separator forgotten, a count wrong) and the report the body must then make. A body that
 //! stopped checking would pass these inputs through, as it passes the real codec's.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use sio_test_support::panics::{assert_panics_with, panic_message};
 
 use super::structured::{
     EngineDataInput, EnginePacketInput, FrameInput, HeaderInput, JsonInput, MessageInput,
@@ -16,20 +16,12 @@ use crate::socketio::{Encoded, Message, reassembler};
 
 /// The message of the panic `f` must raise: the body's report.
 fn report_of(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("the fuzz body should have reported");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    panic_message("the fuzz body", f)
 }
 
 #[track_caller]
 fn assert_reports(expected: &str, f: impl FnOnce()) {
-    let report = report_of(f);
-    assert!(
-        report.contains(expected),
-        "expected a report containing {expected:?}, got {report:?}"
-    );
+    assert_panics_with("the fuzz body", expected, f);
 }
 
 const OURS: Codec = Codec::OURS;

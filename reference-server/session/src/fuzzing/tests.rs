@@ -5,7 +5,7 @@
 //! are checked against. The faults of the fault table that the invariants catch are in
 //! `tests/fuzz_seeds.rs` (they need the feature `faults`).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use sio_test_support::panics::assert_panics_with;
 use std::time::Duration;
 
 use sio_protocol::engineio::{Data, Packet, PacketType};
@@ -42,22 +42,9 @@ fn step(h: &mut Harness, step: Step) {
     h.drain();
 }
 
-/// The message of the panic `f` must raise: the harness's report.
-fn report_of(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("the harness should have reported");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
-}
-
 #[track_caller]
 fn assert_reports(expected: &str, f: impl FnOnce()) {
-    let report = report_of(f);
-    assert!(
-        report.contains(expected),
-        "expected a report containing {expected:?}, got {report:?}"
-    );
+    assert_panics_with("the harness", expected, f);
 }
 
 fn text(t: &str) -> DataInput {
