@@ -244,9 +244,9 @@ impl Client {
         self.counters.recording.store(true, Ordering::Relaxed);
     }
 
-    /// The arrival times kept so far, in order.
-    pub fn arrivals(&self) -> Vec<Instant> {
-        self.counters.arrivals.lock().expect("arrivals").clone()
+    /// The arrival times kept so far, in order (handed over: the list starts again empty).
+    pub fn take_arrivals(&self) -> Vec<Instant> {
+        std::mem::take(&mut *self.counters.arrivals.lock().expect("arrivals"))
     }
 
     /// Waits until `n` events have arrived on this client.

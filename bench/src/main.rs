@@ -401,7 +401,7 @@ async fn broadcasts(
     let mut latencies: Vec<Duration> = receivers
         .iter()
         .flat_map(|r| {
-            let arrivals = r.arrivals();
+            let arrivals = r.take_arrivals();
             sent.iter()
                 .zip(arrivals)
                 .map(|(s, a)| a.saturating_duration_since(*s))

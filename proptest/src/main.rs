@@ -123,21 +123,28 @@ fn main() -> ExitCode {
         eprintln!("sio-proptest: --kind cluster needs the nodes of a cluster: --url twice or more");
         return ExitCode::from(2);
     }
-    if let Err(missing) = require_capabilities(&live.endpoint, &kinds) {
+    // The checks before the run, on one runtime of their own (the runner has its own).
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sio-proptest: tokio runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(missing) = rt.block_on(require_capabilities(&live.endpoint, &kinds)) {
         eprintln!("sio-proptest: {}: {missing}", args.url[0]);
         return ExitCode::from(2);
     }
-    if kinds.contains(&Kind::Cluster) {
-        let ready = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|rt| rt.block_on(await_cluster(&live, CLUSTER_READY)));
-        if let Err(e) = ready {
-            eprintln!("sio-proptest: the cluster is not ready: {e}");
-            return ExitCode::from(2);
-        }
+    if kinds.contains(&Kind::Cluster)
+        && let Err(e) = rt.block_on(await_cluster(&live, CLUSTER_READY))
+    {
+        eprintln!("sio-proptest: the cluster is not ready: {e}");
+        return ExitCode::from(2);
     }
+    drop(rt);
     let urls: Vec<String> = args.url.iter().map(|u| format!("--url {u}")).collect();
     let target_flag = args.target_flag.clone().unwrap_or_else(|| urls.join(" "));
     let ci = std::env::var_os("CI").is_some();
@@ -165,15 +172,11 @@ fn main() -> ExitCode {
 /// `Err(what is missing)` unless the server offers what the property sets of `kinds` drive (the
 /// contract's control events; recovery for the recovery set): without them every property
 /// would fail at its first step, which says nothing about the server.
-fn require_capabilities(endpoint: &Endpoint, kinds: &[Kind]) -> Result<(), String> {
+async fn require_capabilities(endpoint: &Endpoint, kinds: &[Kind]) -> Result<(), String> {
     use sio_conformance::config::Capability;
     let settings = sio_conformance::config::Settings::new(endpoint.clone());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("tokio runtime: {e}"))?;
-    let found = rt
-        .block_on(sio_conformance::runner::detect(&settings))
+    let found = sio_conformance::runner::detect(&settings)
+        .await
         .map_err(|e| e.to_string())?;
     let mut needed = vec![Capability::ContractExtensions];
     if kinds.contains(&Kind::Recovery) {

@@ -78,14 +78,9 @@ impl Exec<'_> {
 
     async fn open_barrier(&mut self, node: usize) -> Result<Barrier, StepFailure> {
         let endpoint = &self.live.cluster[node];
-        let mut barrier = Barrier::open(endpoint, node, self.live.step, &self.transcript)
+        Barrier::open(endpoint, node, self.live.step, &self.transcript)
             .await
-            .map_err(|(what, expected, got)| self.barrier_failure(node, what, &expected, got))?;
-        barrier
-            .connect(self.live.step)
-            .await
-            .map_err(|(what, expected, got)| self.barrier_failure(node, what, &expected, got))?;
-        Ok(barrier)
+            .map_err(|(what, expected, got)| self.barrier_failure(node, what, &expected, got))
     }
 
     async fn round_trip(&mut self, barrier: &mut Barrier) -> Result<(), StepFailure> {
@@ -104,7 +99,7 @@ impl Exec<'_> {
 type BarrierError = (&'static str, String, String);
 
 impl Barrier {
-    /// A WebSocket to sio-main on `endpoint`, its open packet read.
+    /// A WebSocket to sio-main on `endpoint`, joined to `/admin`.
     async fn open(
         endpoint: &Endpoint,
         node: usize,
@@ -129,19 +124,16 @@ impl Barrier {
             next_id: 0,
         };
         barrier.read_until("0{", bound).await?;
-        Ok(barrier)
-    }
-
-    /// Joins `/admin`.
-    async fn connect(&mut self, bound: Duration) -> Result<(), BarrierError> {
         let connect = format!("40{NSP},{AUTH}");
-        self.conn
+        barrier
+            .conn
             .send_text(&connect)
             .await
             .map_err(|e| ("CONNECT", connect, e))?;
-        self.read_until(&format!("40{NSP},{{\"sid\":"), bound)
-            .await
-            .map(drop)
+        barrier
+            .read_until(&format!("40{NSP},{{\"sid\":"), bound)
+            .await?;
+        Ok(barrier)
     }
 
     /// Sends the control event `event` (its JSON array) on `/admin` with an ack id and returns
@@ -199,7 +191,6 @@ pub async fn await_cluster(live: &Live, bound: Duration) -> Result<(), String> {
         let mut barrier = Barrier::open(endpoint, node, live.step, &transcript)
             .await
             .map_err(describe)?;
-        barrier.connect(live.step).await.map_err(describe)?;
         loop {
             let answer = barrier
                 .ask(r#"["server-count"]"#, "[", live.step)
